@@ -1,0 +1,129 @@
+"""Run every benchmark and print one table (Markdown), optionally into the README.
+
+    .venv/bin/python bench/run_all.py            # run all, print the table
+    .venv/bin/python bench/run_all.py --table    # only print the table from saved results
+    .venv/bin/python bench/run_all.py --readme   # also write the table into README.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+RESULTS = HERE / "results"
+README = HERE.parent / "README.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+Row = tuple[str, str, str, str]  # measure, result, target, verdict
+
+
+def _ok(flag: bool) -> str:
+    return "met" if flag else "**missed**"
+
+
+def _decode(d: dict[str, Any]) -> list[Row]:
+    rows = []
+    for r in d["results"]:
+        if r["decoder"] == "zxing":
+            rows.append(("Decode 640×480, zxing (default): code / empty, median",
+                          f"{r['code_median_ms']} / {r['empty_median_ms']} ms",
+                          "≤ 1.5 / ≤ 1 ms",
+                          _ok(r["code_median_ms"] <= 1.5 and r["empty_median_ms"] <= 1)))
+        elif r["decoder"] == "zbar":
+            rows.append(("Decode 640×480, zbar: code / empty, median",
+                         f"{r['code_median_ms']} / {r['empty_median_ms']} ms", "report", ""))
+    return rows
+
+
+def _latency(d: dict[str, Any]) -> list[Row]:
+    return [(
+        f"Badge in view → result on the event stream, {d['clips']} replayed clips, p95",
+        f"{d['p95_ms']} ms from the first readable frame ({d['from_first_appearance']['p95_ms']}"
+        f" ms from first appearance); misreads {d['misreads']}, missed {d['missed']}",
+        "≤ 300 ms, 0 misreads",
+        _ok(d["p95_ms"] <= 300 and d["misreads"] == 0 and d["missed"] == 0),
+    )]
+
+
+def _checkin(d: dict[str, Any]) -> list[Row]:
+    e, r = d["results"]["entrance"], d["results"]["room"]
+    worst = max(e["p99_ms"], r["p99_ms"])
+    return [("Decide + durable record (fsync), p99: entrance / room",
+             f"{e['p99_ms']} / {r['p99_ms']} ms", "≤ 5 ms", _ok(worst <= 5))]
+
+
+def _scan_cpu(d: dict[str, Any]) -> list[Row]:
+    share = d["scan"]["cpu_share"] * 100
+    return [("Kiosk scanning 30 fps 640×480: CPU of one core / peak RSS",
+             f"{share:.1f} % / {d['peak_rss_mb']} MB", "≤ 15 % / ≤ 150 MB",
+             _ok(share <= 15 and d["peak_rss_mb"] <= 150))]
+
+
+def _badge(d: dict[str, Any]) -> list[Row]:
+    r, q = d["render_encode_576"], d["enqueue_to_last_byte_576"]
+    return [
+        ("Badge render + ESC/POS encode (576 dots), median", f"{r['median_ms']} ms", "≤ 50 ms",
+         _ok(r["median_ms"] <= 50)),
+        ("Print job queued → last byte at the virtual printer, p95", f"{q['p95_ms']} ms",
+         "≤ 150 ms", _ok(q["p95_ms"] <= 150)),
+    ]
+
+
+def _sheets(d: dict[str, Any]) -> list[Row]:
+    return [(f"A4 badge sheets PDF, {d['attendees']} attendees",
+             f"{d['seconds']} s ({d['pages']} pages)", "≤ 10 s", _ok(d["seconds"] <= 10))]
+
+
+SCRIPTS: list[tuple[str, str, Callable[[dict[str, Any]], list[Row]]]] = [
+    ("bench_decode.py", "decode.json", _decode),
+    ("bench_latency.py", "latency_zxing.json", _latency),
+    ("bench_checkin.py", "checkin.json", _checkin),
+    ("bench_scan_cpu.py", "scan_cpu.json", _scan_cpu),
+    ("bench_badge.py", "badge.json", _badge),
+    ("bench_sheets.py", "sheets.json", _sheets),
+]
+
+
+def table() -> str:
+    rows: list[Row] = []
+    machine = ""
+    for _, result, extract in SCRIPTS:
+        path = RESULTS / result
+        if not path.exists():
+            rows.append((result, "not run", "", ""))
+            continue
+        data = json.loads(path.read_text())
+        machine = data.get("machine", machine)
+        rows.extend(extract(data))
+    lines = [f"Machine: {machine}.", "", "| measure | result | target | |",
+             "|---|---|---|---|"]
+    lines += [f"| {m} | {r} | {t} | {v} |" for m, r, t, v in rows]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--table", action="store_true", help="do not run, only print the table")
+    ap.add_argument("--readme", action="store_true", help="write the table into README.md")
+    args = ap.parse_args()
+    if not args.table:
+        for script, _, _ in SCRIPTS:
+            print(f"== {script}", file=sys.stderr, flush=True)
+            subprocess.run([sys.executable, str(HERE / script)], check=True,
+                           stdout=sys.stderr)
+    text = table()
+    print(text)
+    if args.readme:
+        readme = README.read_text()
+        start, end = readme.index(BEGIN) + len(BEGIN), readme.index(END)
+        README.write_text(readme[:start] + "\n" + text + "\n" + readme[end:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,3 @@
+from bramka.cli import main
+
+main()

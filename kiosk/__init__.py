@@ -1,0 +1,1 @@
+"""The kiosk: camera -> decode -> decide -> record -> print -> show. Works offline."""

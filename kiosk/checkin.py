@@ -1,0 +1,241 @@
+"""The check-in path: code -> decide -> durable record -> publish.
+
+Decision and record happen in one write transaction under the store's writer
+lock, so two scans of the same badge can never both be first. A result is
+published (and returned) only after the scan is committed with
+``synchronous=FULL``: what the attendee sees as accepted is on disk.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlite_utils
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from bramka.config import KioskSettings
+from sync import token as tokens
+from sync.roster import Attendee, EventInfo, RosterSnapshot, Session
+from sync.scans import ScanRecord, ScanSource, new_scan_id
+
+from .decide import Decision, ScanContext, decide_attendee, decide_token
+from .events import EventBus
+from .messages import ScreenMessage, ScreenText, describe
+from .store import Store, StoreError
+
+log = logging.getLogger(__name__)
+
+RAW_LIMIT = 256
+OVERRIDE_KEY = "session_override"
+
+
+class KioskNotReady(Exception):
+    """No roster loaded yet: the kiosk cannot verify badges."""
+
+    code = "not_ready"
+
+
+@cache
+def boot_id() -> str:
+    """Identifies this boot, so monotonic times from different boots are never compared."""
+    try:
+        return Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:64]
+    except OSError:
+        return uuid.uuid4().hex
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOutcome:
+    scan: ScanRecord
+    decision: Decision
+    message: ScreenMessage
+
+    def event_payload(self, result_seconds: float) -> dict[str, Any]:
+        a = self.decision.attendee
+        return {
+            "scan_id": self.scan.id,
+            "result": self.scan.result,
+            "admitted": self.scan.admitted,
+            "direction": self.scan.direction,
+            "source": self.scan.source,
+            "name": a.full_name if a else None,
+            "at": self.scan.wall_time.isoformat(),
+            "seconds": result_seconds,
+            **self.message.to_dict(),
+        }
+
+
+class _View:
+    """The store as a :class:`~kiosk.decide.RosterView`, read inside the write transaction."""
+
+    def __init__(self, store: Store, db: sqlite_utils.Database) -> None:
+        self.store, self.db = store, db
+
+    def attendee(self, attendee_id: int) -> Attendee | None:
+        return self.store.attendee(attendee_id, self.db)
+
+    def first_admission_on(self, attendee_id: int, day: date) -> datetime | None:
+        return self.store.first_admission_on(attendee_id, day, self.db)
+
+    def sessions_in_room(self, room: str) -> list[Session]:
+        return self.store.sessions_in_room(room, self.db)
+
+    def session(self, session_id: int) -> Session | None:
+        return self.store.session(session_id, self.db)
+
+    def is_registered(self, session_id: int, attendee_id: int) -> bool:
+        return self.store.is_registered(session_id, attendee_id, self.db)
+
+    def last_movement(self, session_id: int, attendee_id: int) -> tuple[str, datetime] | None:
+        return self.store.last_movement(session_id, attendee_id, self.db)
+
+    def occupancy(self, session_id: int) -> int:
+        return self.store.occupancy(session_id, self.db)
+
+
+AdmitHook = Callable[[sqlite_utils.Database, "ScanOutcome"], None]
+
+
+class CheckinService:
+    """Everything a scan or a staff check-in goes through."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: KioskSettings,
+        *,
+        bus: EventBus | None = None,
+        badge_printing: bool = False,
+        clock: Callable[[], datetime] = utc_now,
+        monotonic_ns: Callable[[], int] = time.monotonic_ns,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.bus = bus or EventBus()
+        self.badge_printing = badge_printing
+        self.clock = clock
+        self.monotonic_ns = monotonic_ns
+        self.hooks: list[AdmitHook] = []  # inside the scan's transaction
+        self.after_commit: list[Callable[[ScanOutcome], None]] = []
+        self._event_cache: tuple[str, EventInfo, list[Ed25519PublicKey]] | None = None
+
+    # -- roster ---------------------------------------------------------------------------------
+
+    def apply_roster(self, snapshot: RosterSnapshot) -> None:
+        self.store.apply_roster(snapshot)
+        self.bus.publish("roster", {"size": self.store.roster_size()}, sticky=True)
+
+    def _event(self, db: sqlite_utils.Database) -> tuple[EventInfo, list[Ed25519PublicKey]]:
+        text = self.store.get_meta("event", db)
+        if not text:
+            raise KioskNotReady("no roster loaded: run 'bramka kiosk load-roster' or sync")
+        if self._event_cache is None or self._event_cache[0] != text:
+            event = EventInfo.model_validate_json(text)
+            keys = [tokens.parse_public_key(k) for k in event.public_keys]
+            self._event_cache = (text, event, keys)
+        return self._event_cache[1], self._event_cache[2]
+
+    # -- session override (room kiosks) ---------------------------------------------------------
+
+    def session_override(self) -> int | None:
+        value = self.store.get_meta(OVERRIDE_KEY)
+        return int(value) if value else None
+
+    def set_session_override(self, session_id: int | None) -> None:
+        if session_id is not None and self.store.session(session_id) is None:
+            raise ValueError(f"no session {session_id} in the roster")
+        self.store.set_meta(OVERRIDE_KEY, None if session_id is None else str(session_id))
+
+    # -- the check-in path ----------------------------------------------------------------------
+
+    def _context(self, db: sqlite_utils.Database, now: datetime) -> tuple[ScanContext, EventInfo]:
+        event, keys = self._event(db)
+        override = self.store.get_meta(OVERRIDE_KEY, db)
+        s = self.settings
+        ctx = ScanContext(
+            mode=s.mode, now=now, local_day=now.astimezone(ZoneInfo(event.timezone)).date(),
+            event_id=event.id, public_keys=keys, admit_unknown=s.admit_unknown, room=s.room,
+            direction=s.direction, session_override=int(override) if override else None,
+            open_before=timedelta(minutes=s.open_before_minutes),
+        )
+        return ctx, event
+
+    def scan(self, text: str, source: ScanSource = "camera") -> ScanOutcome:
+        """Decide on a scanned code and record it durably. Raises :class:`KioskNotReady`."""
+        return self._record(lambda view, ctx: decide_token(text, view, ctx), source, raw=text)
+
+    def checkin_by_hand(self, attendee_id: int) -> ScanOutcome:
+        """A staff member checks someone in without a badge."""
+        return self._record(lambda view, ctx: decide_attendee(attendee_id, view, ctx), "manual")
+
+    def _record(self, decide: Callable[[_View, ScanContext], Decision], source: ScanSource,
+                raw: str | None = None) -> ScanOutcome:
+        now = self.clock()
+        mono = self.monotonic_ns()
+        with self.store.write() as db:
+            ctx, event = self._context(db, now)
+            decision = decide(_View(self.store, db), ctx)
+            scan = ScanRecord(
+                id=new_scan_id(), kiosk_id=self.settings.id, event_id=event.id,
+                attendee_id=decision.attendee_id, badge_revision=decision.badge_revision,
+                session_id=decision.session.id if decision.session else None,
+                direction=decision.direction, result=decision.result,
+                admitted=decision.admitted, source=source, wall_time=now,
+                monotonic_ns=mono, boot_id=boot_id(),
+                raw=None if raw is None else raw[:RAW_LIMIT],
+            )
+            self.store.insert_scan(db, scan, ctx.local_day)
+            message = describe(decision, tz=ZoneInfo(event.timezone), help_desk=event.help_desk,
+                               badge_printing=self.badge_printing)
+            outcome = ScanOutcome(scan, decision, message)
+            for hook in self.hooks:
+                hook(db, outcome)
+        for after in self.after_commit:
+            after(outcome)
+        self.bus.publish("scan", outcome.event_payload(self.settings.result_seconds))
+        return outcome
+
+    def handle_code(self, text: str) -> ScanOutcome | None:
+        """Entry point for the scanner thread: never raises, shows what went wrong."""
+        try:
+            return self.scan(text)
+        except KioskNotReady:
+            self._publish_problem(
+                ScreenText("Stanowisko nie jest gotowe",
+                           "Brak listy uczestników. Prosimy podejść do punktu informacyjnego."),
+                ScreenText("This kiosk is not ready",
+                           "The participant list is not loaded. Please go to the help desk."),
+            )
+        except (StoreError, OSError, ValueError) as exc:
+            log.exception("check-in failed: %s", exc)
+            self._publish_problem(
+                ScreenText("Błąd stanowiska", "Prosimy podejść do punktu informacyjnego."),
+                ScreenText("Kiosk error", "Please go to the help desk."),
+            )
+        except Exception:  # the scanning thread must survive anything
+            log.exception("unexpected error on the check-in path")
+            self._publish_problem(
+                ScreenText("Błąd stanowiska", "Prosimy podejść do punktu informacyjnego."),
+                ScreenText("Kiosk error", "Please go to the help desk."),
+            )
+        return None
+
+    def _publish_problem(self, pl: ScreenText, en: ScreenText) -> None:
+        message = ScreenMessage("error", pl, en)
+        self.bus.publish("scan", {"scan_id": None, "result": "kiosk_error", "admitted": False,
+                                  "name": None, "at": self.clock().isoformat(),
+                                  "seconds": self.settings.result_seconds,
+                                  **message.to_dict()})

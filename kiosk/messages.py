@@ -1,0 +1,139 @@
+"""What the attendee reads: each decision as a title and a next step, in Polish and English.
+
+The tone (ok / warn / error) picks colour *and* icon, so no result is told by
+colour alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sync.roster import LocalizedText
+
+from .decide import Decision
+
+Tone = Literal["ok", "warn", "error"]
+ICONS: dict[Tone, str] = {"ok": "✓", "warn": "!", "error": "✕"}
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenText:
+    title: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class ScreenMessage:
+    tone: Tone
+    pl: ScreenText
+    en: ScreenText
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "tone": self.tone,
+            "icon": ICONS[self.tone],
+            "title": {"pl": self.pl.title, "en": self.en.title},
+            "detail": {"pl": self.pl.detail, "en": self.en.detail},
+        }
+
+
+def _hm(ts: datetime | None, tz: ZoneInfo) -> str:
+    return ts.astimezone(tz).strftime("%H:%M") if ts else "?"
+
+
+def describe(d: Decision, *, tz: ZoneInfo, help_desk: LocalizedText,
+             badge_printing: bool) -> ScreenMessage:
+    """Turn a decision into the two-language screen text."""
+    name = d.attendee.full_name if d.attendee else ""
+    first = d.attendee.first_name if d.attendee else ""
+    help_pl = f"Pomoc: {help_desk.pl}."
+    help_en = f"Help: {help_desk.en}."
+    title_s = d.session.title if d.session else ""
+    if d.result == "ok" and d.direction == "out":
+        return ScreenMessage(
+            "ok",
+            ScreenText(f"Do zobaczenia, {first}", f"Wyjście z sesji zapisane: {title_s}."),
+            ScreenText(f"Goodbye, {first}", f"Your exit from the session is recorded: {title_s}."),
+        )
+    if d.result == "ok" and d.session is not None:
+        return ScreenMessage(
+            "ok",
+            ScreenText(f"Witaj, {name}", f"Zapraszamy: {title_s}."),
+            ScreenText(f"Welcome, {name}", f"Please come in: {title_s}."),
+        )
+    if d.result == "ok":
+        pl_next = "Odbierz identyfikator z drukarki." if badge_printing else "Zapraszamy!"
+        en_next = "Please take your badge from the printer." if badge_printing else "Come in!"
+        return ScreenMessage("ok", ScreenText(f"Witaj, {name}", pl_next),
+                             ScreenText(f"Welcome, {name}", en_next))
+    if d.result == "already_checked_in":
+        at = _hm(d.first_seen_at, tz)
+        if d.session is not None:
+            return ScreenMessage(
+                "ok",
+                ScreenText(f"Witaj ponownie, {name}", f"Jesteś już na liście obecności "
+                           f"(od {at}): {title_s}."),
+                ScreenText(f"Welcome back, {name}", f"You are already on the attendance list "
+                           f"(since {at}): {title_s}."),
+            )
+        return ScreenMessage(
+            "ok",
+            ScreenText(f"Witaj ponownie, {name}", f"Dziś pierwsze wejście o {at}. Zapraszamy!"),
+            ScreenText(f"Welcome back, {name}", f"You first came in today at {at}. Come in!"),
+        )
+    if d.result == "not_registered":
+        return ScreenMessage(
+            "warn",
+            ScreenText("Brak zapisu na to wydarzenie",
+                       f"{title_s} wymaga wcześniejszego zapisu. {help_pl}"),
+            ScreenText("Not registered for this session",
+                       f"{title_s} needs registration in advance. {help_en}"),
+        )
+    if d.result == "full":
+        return ScreenMessage(
+            "warn",
+            ScreenText("Brak wolnych miejsc",
+                       f"{title_s}: wszystkie miejsca ({d.occupancy}) są zajęte. {help_pl}"),
+            ScreenText("No seats left",
+                       f"{title_s}: all {d.occupancy} seats are taken. {help_en}"),
+        )
+    if d.result == "not_open":
+        if d.next_session is not None:
+            at = _hm(d.next_session.starts_at, tz)
+            pl_d = f"Najbliższa sesja w tej sali o {at}: {d.next_session.title}."
+            en_d = f"The next session in this room starts at {at}: {d.next_session.title}."
+        else:
+            pl_d, en_d = f"W tej sali nie ma dziś więcej sesji. {help_pl}", \
+                f"There are no more sessions in this room today. {help_en}"
+        return ScreenMessage("warn", ScreenText("Wejście jeszcze nieczynne", pl_d),
+                             ScreenText("Not open yet", en_d))
+    if d.result == "unknown" and d.admitted:
+        return ScreenMessage(
+            "warn",
+            ScreenText("Witaj!", f"Zaproszenie jest ważne, ale nie ma go jeszcze na liście "
+                       f"tego stanowiska. Identyfikator odbierzesz w punkcie pomocy. {help_pl}"),
+            ScreenText("Welcome!", f"Your invitation is valid but not yet on this kiosk's "
+                       f"list. Please collect your badge at the help desk. {help_en}"),
+        )
+    texts: dict[str, tuple[ScreenText, ScreenText]] = {
+        "unknown": (ScreenText("Nie znaleziono zgłoszenia", help_pl),
+                    ScreenText("Registration not found", help_en)),
+        "revoked": (ScreenText("Ten identyfikator jest nieaktualny",
+                               f"Wydano nowszy identyfikator. {help_pl}"),
+                    ScreenText("This badge is no longer valid",
+                               f"A newer badge was issued. {help_en}")),
+        "blocked": (ScreenText("Rejestracja anulowana", help_pl),
+                    ScreenText("Registration cancelled", help_en)),
+        "wrong_event": (ScreenText("Zaproszenie na inne wydarzenie",
+                                   f"Ten kod nie dotyczy tego wydarzenia. {help_pl}"),
+                        ScreenText("Invitation for another event",
+                                   f"This code is not for this event. {help_en}")),
+    }
+    pl, en = texts.get(d.result, (
+        ScreenText("Nieprawidłowy kod", f"To nie jest zaproszenie na to wydarzenie. {help_pl}"),
+        ScreenText("Invalid code", f"This is not an invitation to this event. {help_en}"),
+    ))
+    return ScreenMessage("error", pl, en)

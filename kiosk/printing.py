@@ -1,0 +1,109 @@
+"""Badge printing on a kiosk: check-ins and reprints become durable print jobs.
+
+A job is queued in the same transaction as the scan that needs it, so a crash loses
+neither. The :class:`~kiosk.print_queue.PrintWorker` prints in its own thread; a
+printer fault never blocks or slows a check-in.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlite_utils
+
+from bramka.config import Settings
+from printers.backends import make_printer
+from printers.layout import BadgeData, format_event_dates
+from sync.roster import Attendee
+
+from .checkin import ScanOutcome
+from .events import EventBus
+from .print_queue import PrintQueueState, PrintWorker, enqueue
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+
+class ReprintUnavailable(Exception):
+    """This kiosk holds no current badge code for the person."""
+
+    code = "reprint_unavailable"
+
+
+class KioskPrinting:
+    def __init__(self, store: Store, settings: Settings, bus: EventBus) -> None:
+        self.store = store
+        self.bus = bus
+        self.worker = PrintWorker(
+            store.path, make_printer(settings.printer),
+            printer_settings=settings.printer, badge_settings=settings.badge,
+            on_state=self._state_changed,
+        )
+
+    def start(self) -> None:
+        self.worker.start()
+
+    def stop(self) -> None:
+        self.worker.stop()
+
+    @property
+    def state(self) -> dict[str, Any]:
+        return _state_dict(self.worker.state)
+
+    def _state_changed(self, state: PrintQueueState) -> None:
+        self.bus.publish("printer", _state_dict(state), sticky=True)
+
+    # -- jobs -----------------------------------------------------------------------------------
+
+    def _badge(self, attendee: Attendee, token: str, db: sqlite_utils.Database | None) -> BadgeData:
+        event = self.store.event(db)
+        return BadgeData(
+            name=attendee.full_name, institution=attendee.institution, role=attendee.role,
+            token=token, event_name=event.name if event else "",
+            event_dates=format_event_dates(event.starts_on, event.ends_on) if event else "",
+        )
+
+    def on_checkin(self, db: sqlite_utils.Database, outcome: ScanOutcome) -> None:
+        """Check-in hook, inside the scan's transaction: queue the badge it needs."""
+        d = outcome.decision
+        if not d.print_badge or d.attendee is None:
+            return
+        token = outcome.scan.raw if outcome.scan.source == "camera" else None
+        token = token or self.store.latest_token(d.attendee.id, d.attendee.badge_revision, db)
+        if token is None:
+            log.info("no badge code for attendee %s at this kiosk: badge not printed",
+                     d.attendee.id)
+            return
+        enqueue(db, self._badge(d.attendee, token, db), attendee_id=d.attendee.id,
+                reason="checkin", scan_id=outcome.scan.id)
+
+    def after_commit(self, outcome: ScanOutcome) -> None:
+        if outcome.decision.print_badge:
+            self.worker.notify()
+
+    def reprint(self, attendee_id: int) -> str:
+        """Queue a new copy of a person's current badge; return the job id."""
+        with self.store.write() as db:
+            attendee = self.store.attendee(attendee_id, db)
+            if attendee is None:
+                raise ReprintUnavailable(f"no attendee {attendee_id} in this kiosk's roster")
+            token = self.store.latest_token(attendee.id, attendee.badge_revision, db)
+            if token is None:
+                raise ReprintUnavailable(
+                    "this kiosk has not seen the person's current badge; reprint it at the "
+                    "help desk")
+            job = enqueue(db, self._badge(attendee, token, db), attendee_id=attendee.id,
+                          reason="reprint")
+        self.worker.notify()
+        return job
+
+
+def _state_dict(state: PrintQueueState) -> dict[str, Any]:
+    return {
+        "status": state.printer.state,
+        "message": state.last_error or state.printer.detail,
+        "queued": state.queued,
+        "paper_low": state.printer.paper_low,
+        "code": state.last_error_code,
+    }

@@ -1,0 +1,115 @@
+"""One kiosk's running parts, built from settings: store, check-in, scanner, printer.
+
+The web app hangs this off ``app.extensions["bramka"]``; the CLI builds it for
+``bramka kiosk serve``. Nothing here is a module global.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict, is_dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from bramka.config import Settings
+
+from .checkin import CheckinService
+from .events import EventBus
+from .store import Store, open_store
+
+log = logging.getLogger(__name__)
+
+
+class Scanner(Protocol):
+    @property
+    def state(self) -> Any: ...
+    def latest_jpeg(self, max_width: int = 640) -> bytes | None: ...
+    def start(self) -> None: ...
+    def stop(self, timeout: float = 5.0) -> None: ...
+
+
+class KioskRuntime:
+    def __init__(self, settings: Settings, store: Store | None = None) -> None:
+        self.settings = settings
+        self.store = store or open_store(settings.kiosk.data_dir)
+        self.bus = EventBus()
+        self.checkin = CheckinService(self.store, settings.kiosk, bus=self.bus,
+                                      badge_printing=settings.printer.backend != "none")
+        self.scanner: Scanner | None = None
+        self.printer: Any | None = None
+
+    # -- devices --------------------------------------------------------------------------------
+
+    def start_devices(self, camera: bool = True) -> None:
+        """Start what the settings ask for. A device that fails is shown, never fatal."""
+        if self.settings.printer.backend != "none":
+            self.start_printer()
+        if camera:
+            self.start_scanner()
+
+    def start_printer(self) -> None:
+        from .printing import KioskPrinting
+
+        printing = KioskPrinting(self.store, self.settings, self.bus)
+        self.checkin.hooks.append(printing.on_checkin)
+        self.checkin.after_commit.append(printing.after_commit)
+        self.printer = printing
+        printing.start()
+
+    def start_scanner(self) -> None:
+        from .scanner.decoders import make_decoder
+        from .scanner.frames import make_frame_source
+        from .scanner.loop import ScannerLoop
+
+        camera, scanner = self.settings.camera, self.settings.scanner
+        decoder = make_decoder(scanner.decoder)
+        loop = ScannerLoop(
+            lambda: make_frame_source(camera),
+            decoder,
+            self.checkin.handle_code,
+            debounce_seconds=scanner.debounce_seconds,
+            retry_seconds=camera.retry_seconds,
+            on_state=self._camera_state_changed,
+        )
+        self.scanner = loop
+        loop.start()
+
+    def _camera_state_changed(self, state: Any) -> None:
+        self.bus.publish("camera", _plain(state), sticky=True)
+
+    def stop(self) -> None:
+        if self.scanner is not None:
+            self.scanner.stop()
+        if self.printer is not None:
+            self.printer.stop()
+        self.store.close()
+
+    # -- status ---------------------------------------------------------------------------------
+
+    def status(self) -> dict[str, Any]:
+        event = self.store.event()
+        tz = ZoneInfo(event.timezone) if event else ZoneInfo("Europe/Warsaw")
+        today = datetime.now(UTC).astimezone(tz).date()
+        k = self.settings.kiosk
+        return {
+            "kiosk": {"id": k.id, "mode": k.mode, "room": k.room or None},
+            "event": {"id": event.id, "name": event.name} if event else None,
+            "roster_size": self.store.roster_size(),
+            "scans_today": self.store.count_scans(today),
+            "scans_total": self.store.count_scans(),
+            "unsent_scans": self.store.outbox_size(),
+            "camera": _plain(self.scanner.state) if self.scanner else {"status": "off"},
+            "decoder": self.settings.scanner.decoder,
+            "printer": _plain(self.printer.state) if self.printer else {"status": "off"},
+            "session_override": self.checkin.session_override(),
+        }
+
+
+def _plain(obj: Any) -> dict[str, Any]:
+    if is_dataclass(obj) and not isinstance(obj, type):
+        return {k: (v.isoformat() if isinstance(v, datetime) else v)
+                for k, v in asdict(obj).items()}
+    if isinstance(obj, dict):
+        return obj
+    return {"status": str(obj)}

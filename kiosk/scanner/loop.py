@@ -1,0 +1,285 @@
+"""The scanning loop: frames in, debounced codes out, in its own thread.
+
+The loop never dies of a camera problem. When the source cannot be opened or
+read it is closed, the state turns "unavailable", and after ``retry_seconds`` a
+fresh source is built by the factory and opened again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import cv2
+import numpy as np
+
+from kiosk.scanner.base import CameraUnavailable, Decoder, FrameSource
+
+log = logging.getLogger(__name__)
+
+CameraStatus = Literal["starting", "running", "unavailable", "stopped"]
+PREVIEW_MIN_INTERVAL = 0.1  # seconds between two JPEG encodings of the preview
+PREVIEW_QUALITY = 75
+DECODER_ERROR_LOG_INTERVAL = 10.0
+
+
+class Debouncer:
+    """Counts a code held in view once.
+
+    A code counts again only after it has been out of view for ``window_seconds``:
+    every sighting refreshes its last-seen time. ``now`` is a monotonic clock.
+    """
+
+    def __init__(self, window_seconds: float) -> None:
+        if window_seconds < 0:
+            raise ValueError(f"window_seconds must not be negative, got {window_seconds}")
+        self.window = window_seconds
+        self._last_seen: dict[str, float] = {}
+
+    def should_report(self, text: str, now: float) -> bool:
+        last = self._last_seen.get(text)
+        self._last_seen[text] = now
+        if len(self._last_seen) > 64:
+            self._forget_before(now - self.window)
+        return last is None or now - last >= self.window
+
+    def _forget_before(self, cutoff: float) -> None:
+        # An entry last seen before the window would be reported anyway: dropping it
+        # changes nothing but memory.
+        stale = [text for text, seen in self._last_seen.items() if seen < cutoff]
+        for text in stale:
+            del self._last_seen[text]
+
+    def __len__(self) -> int:
+        return len(self._last_seen)
+
+
+@dataclass(frozen=True, slots=True)
+class CameraState:
+    """A snapshot of the scanner for the UI and logs. ``message`` is English and technical."""
+
+    status: CameraStatus
+    message: str = ""
+    frames: int = 0
+    fps: float = 0.0
+    decoder: str = ""
+    last_error_at: float | None = None  # wall-clock time.time() of the last camera error
+
+
+class ScannerLoop:
+    """Reads frames from a source, decodes them, and calls ``on_code`` once per new code.
+
+    ``on_code`` runs in the loop's thread: keep it quick (hand the code to a queue).
+    Its exceptions are logged and never stop the loop. ``on_state`` is called on
+    every change of status or message.
+    """
+
+    def __init__(
+        self,
+        source_factory: Callable[[], FrameSource],
+        decoder: Decoder,
+        on_code: Callable[[str], None],
+        *,
+        debounce_seconds: float = 3.0,
+        retry_seconds: float = 2.0,
+        on_state: Callable[[CameraState], None] | None = None,
+    ) -> None:
+        if retry_seconds <= 0:
+            raise ValueError(f"retry_seconds must be positive, got {retry_seconds}")
+        self._factory = source_factory
+        self._decoder = decoder
+        self._on_code = on_code
+        self._on_state = on_state
+        self._debouncer = Debouncer(debounce_seconds)
+        self.retry_seconds = retry_seconds
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._state_lock = threading.Lock()
+        self._status: CameraStatus = "stopped"
+        self._message = "not started"
+        self._last_error_at: float | None = None
+        self._frames = 0
+        self._fps = 0.0
+        self._latest: np.ndarray | None = None
+        self._preview_lock = threading.Lock()
+        self._preview_frame: np.ndarray | None = None
+        self._preview_width = 0
+        self._preview_jpeg: bytes | None = None
+        self._preview_at = 0.0
+        self._decoder_error_logged_at = -DECODER_ERROR_LOG_INTERVAL
+
+    # -- control -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        if self._thread is not None and self._thread.is_alive():
+            raise RuntimeError("the scanner loop is already running")
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="scanner-loop", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> bool:
+        """Ask the loop to end and wait up to ``timeout`` seconds; True when it has ended."""
+        self._stop.set()
+        thread = self._thread
+        if thread is None:
+            return True
+        thread.join(timeout)
+        if thread.is_alive():
+            log.warning("scanner loop did not stop within %.1f s (source blocked?)", timeout)
+            return False
+        return True
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    @property
+    def state(self) -> CameraState:
+        with self._state_lock:
+            return CameraState(
+                status=self._status,
+                message=self._message,
+                frames=self._frames,
+                fps=round(self._fps, 1),
+                decoder=self._decoder.name,
+                last_error_at=self._last_error_at,
+            )
+
+    # -- preview -----------------------------------------------------------------------------
+
+    def latest_jpeg(self, max_width: int = 640) -> bytes | None:
+        """The latest frame as JPEG, at most ``max_width`` wide; None before the first frame.
+
+        Encoded on demand in the caller's thread, at most about 10 times a second
+        (a cached encoding is returned in between), so an unwatched preview costs
+        the loop nothing.
+        """
+        with self._preview_lock:
+            frame = self._latest
+            if frame is None:
+                return None
+            now = time.monotonic()
+            cached = self._preview_jpeg is not None and max_width == self._preview_width
+            fresh = now - self._preview_at < PREVIEW_MIN_INTERVAL
+            if cached and (fresh or frame is self._preview_frame):
+                return self._preview_jpeg
+            image = frame
+            width = image.shape[1]
+            if max_width > 0 and width > max_width:
+                height = max(1, round(image.shape[0] * max_width / width))
+                image = cv2.resize(image, (max_width, height), interpolation=cv2.INTER_AREA)
+            ok, buffer = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, PREVIEW_QUALITY])
+            if not ok:
+                log.warning("could not encode the preview frame")
+                return None
+            self._preview_jpeg = buffer.tobytes()
+            self._preview_frame = frame
+            self._preview_width = max_width
+            self._preview_at = now
+            return self._preview_jpeg
+
+    # -- the thread --------------------------------------------------------------------------
+
+    def _set_state(self, status: CameraStatus, message: str, *, error: bool = False) -> None:
+        with self._state_lock:
+            if error:
+                self._last_error_at = time.time()
+            changed = status != self._status or message != self._message
+            self._status = status
+            self._message = message
+        if changed and self._on_state is not None:
+            try:
+                self._on_state(self.state)
+            except Exception:
+                log.exception("on_state callback failed")
+
+    def _run(self) -> None:
+        try:
+            while not self._stop.is_set():
+                self._run_source_once()
+                if self._stop.is_set():
+                    break
+                self._stop.wait(self.retry_seconds)
+        finally:
+            self._latest = None
+            self._set_state("stopped", "stopped")
+
+    def _run_source_once(self) -> None:
+        """Open one source and scan until it fails or the loop is stopped."""
+        if self._status != "unavailable":  # a retry keeps showing "unavailable" until it works
+            self._set_state("starting", "opening camera")
+        source: FrameSource | None = None
+        try:
+            source = self._factory()
+            source.open()
+            self._set_state("running", f"scanning {source.name} with {self._decoder.name}")
+            self._scan(source)
+        except CameraUnavailable as exc:
+            self._unavailable(f"camera unavailable: {exc}")
+        except Exception as exc:
+            message = f"camera error: {type(exc).__name__}: {exc}"
+            if message != self._message:  # a traceback once, not at every retry
+                log.exception("camera source failed")
+            self._unavailable(message)
+        finally:
+            if source is not None:
+                try:
+                    source.close()
+                except Exception:
+                    log.exception("closing the camera source failed")
+
+    def _unavailable(self, message: str) -> None:
+        self._latest = None
+        self._fps = 0.0
+        if self._stop.is_set():
+            return
+        repeated = self._status == "unavailable" and message == self._message
+        log.log(
+            logging.DEBUG if repeated else logging.WARNING,
+            "%s; retrying every %.1f s",
+            message,
+            self.retry_seconds,
+        )
+        self._set_state("unavailable", message, error=True)
+
+    def _scan(self, source: FrameSource) -> None:
+        stop = self._stop
+        decode = self._decoder.decode
+        should_report = self._debouncer.should_report
+        monotonic = time.monotonic
+        window_start = monotonic()
+        window_frames = 0
+        while not stop.is_set():
+            frame = source.read()
+            self._latest = frame
+            self._frames += 1
+            window_frames += 1
+            now = monotonic()
+            if now - window_start >= 1.0:
+                self._fps = window_frames / (now - window_start)
+                window_start = now
+                window_frames = 0
+            try:
+                codes = decode(frame)
+            except Exception:
+                self._decoder_failed(now)
+                continue
+            for code in codes:
+                if should_report(code.text, now):
+                    self._report(code.text)
+
+    def _decoder_failed(self, now: float) -> None:
+        if now - self._decoder_error_logged_at >= DECODER_ERROR_LOG_INTERVAL:
+            self._decoder_error_logged_at = now
+            log.exception("decoder %s failed on a frame", self._decoder.name)
+
+    def _report(self, text: str) -> None:
+        log.info("code read: %s", text[:16] + ("..." if len(text) > 16 else ""))
+        try:
+            self._on_code(text)
+        except Exception:
+            log.exception("on_code callback failed for a scanned code")

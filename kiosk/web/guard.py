@@ -1,0 +1,128 @@
+"""Staff access on a kiosk that stands in public: PIN check, lockout, idle logout, CSRF.
+
+One :class:`StaffGuard` per app (``app.extensions["bramka_staff_guard"]``). Times are
+monotonic: the session cookie is signed with a key made per process, so a cookie
+never outlives the process whose clock it carries, and a Raspberry Pi setting its
+wall clock at the first sync cannot stretch or cut a staff session.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from flask import session
+
+CSRF_KEY = "csrf"
+STAFF_KEY = "staff"
+SEEN_KEY = "staff_seen"
+GENERATION_KEY = "staff_gen"
+MAX_LOCKOUT_SECONDS = 15 * 60
+
+
+def _digest(text: str) -> bytes:
+    return hashlib.sha256(text.encode("utf-8")).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class PinResult:
+    ok: bool
+    locked_for: float = 0.0  # seconds until another attempt is allowed
+    attempts_left: int = 0
+
+
+class StaffGuard:
+    """Counts wrong PINs for the whole kiosk (everyone is at the same screen).
+
+    After ``max_attempts`` wrong PINs in a row the kiosk refuses every PIN, right
+    or wrong, for ``lockout_seconds``; each further wrong PIN after that doubles
+    the wait, up to 15 minutes. A right PIN resets the count.
+    """
+
+    def __init__(self, pin: str, *, max_attempts: int = 5, lockout_seconds: float = 60.0,
+                 idle_seconds: float = 300.0,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._pin_digest = _digest(pin)
+        self.max_attempts = max_attempts
+        self.lockout_seconds = lockout_seconds
+        self.idle_seconds = idle_seconds
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._failures = 0
+        self._locked_until = 0.0
+        # Raised on every logout: a copy of an older cookie no longer opens staff mode.
+        self._generation = secrets.randbits(32)
+
+    # -- PIN ------------------------------------------------------------------------------------
+
+    def locked_for(self) -> float:
+        with self._lock:
+            return max(0.0, self._locked_until - self.clock())
+
+    def check_pin(self, pin: str) -> PinResult:
+        with self._lock:
+            now = self.clock()
+            if now < self._locked_until:
+                return PinResult(False, locked_for=self._locked_until - now)
+            if hmac.compare_digest(_digest(pin), self._pin_digest):
+                self._failures = 0
+                return PinResult(True)
+            self._failures += 1
+            over = self._failures - self.max_attempts
+            if over >= 0:
+                wait = min(self.lockout_seconds * (2 ** over), MAX_LOCKOUT_SECONDS)
+                self._locked_until = now + wait
+                return PinResult(False, locked_for=wait)
+            return PinResult(False, attempts_left=self.max_attempts - self._failures)
+
+    # -- staff session --------------------------------------------------------------------------
+
+    def log_in(self) -> None:
+        session.clear()
+        session[STAFF_KEY] = True
+        session[SEEN_KEY] = self.clock()
+        session[GENERATION_KEY] = self._generation
+        session[CSRF_KEY] = secrets.token_urlsafe(32)
+
+    def log_out(self) -> None:
+        lang = session.get("lang")
+        session.clear()
+        if lang:
+            session["lang"] = lang
+        with self._lock:
+            self._generation = (self._generation + 1) % (2 ** 32)
+
+    def state(self) -> str:
+        """``"in"`` (and refreshes the idle timer), ``"idle"`` (timed out) or ``"out"``."""
+        if not session.get(STAFF_KEY) or session.get(GENERATION_KEY) != self._generation:
+            return "out"
+        seen = session.get(SEEN_KEY)
+        now = self.clock()
+        if not isinstance(seen, int | float) or not 0 <= now - seen <= self.idle_seconds:
+            return "idle"
+        session[SEEN_KEY] = now
+        return "in"
+
+
+# -- CSRF ---------------------------------------------------------------------------------------
+
+
+def csrf_token() -> str:
+    """This browser session's CSRF token, made on first use."""
+    token = session.get(CSRF_KEY)
+    if not isinstance(token, str) or not token:
+        token = secrets.token_urlsafe(32)
+        session[CSRF_KEY] = token
+    return token
+
+
+def csrf_valid(sent: str | None) -> bool:
+    expected = session.get(CSRF_KEY)
+    if not isinstance(expected, str) or not expected or not sent:
+        return False
+    return hmac.compare_digest(sent.encode("utf-8"), expected.encode("utf-8"))

@@ -1,0 +1,121 @@
+"""The attendee's screen: the page, its event stream, the camera preview, status."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, render_template
+
+from kiosk.events import sse_stream
+from kiosk.runtime import Scanner
+
+from . import error_response, get_runtime
+from .i18n import SCREEN
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("screen", __name__)
+
+BOUNDARY = "bramkaframe"
+
+
+@bp.get("/")
+def index() -> str:
+    runtime = get_runtime()
+    event = runtime.store.event()
+    lang = runtime.settings.kiosk.language
+    help_desk = ({"pl": event.help_desk.pl, "en": event.help_desk.en} if event
+                 else {"pl": "punkt informacyjny", "en": "the help desk"})
+    return render_template(
+        "screen.html",
+        lang=lang,
+        strings=SCREEN,
+        event_name=event.name if event else "",
+        help_desk=help_desk,
+        ready=event is not None and runtime.store.roster_size() > 0,
+        has_preview=runtime.scanner is not None,
+        result_seconds=runtime.settings.kiosk.result_seconds,
+    )
+
+
+@bp.get("/events")
+def events() -> Response:
+    """Server-sent events: ``scan``, ``camera``, ``printer``, ``roster`` (JSON data)."""
+    runtime = get_runtime()
+    # Subscribe now, not when the body starts: nothing published after the request
+    # arrived is lost, and device states (sticky events) come first.
+    sub = runtime.bus.subscribe()
+    heartbeat = float(current_app.config["SSE_HEARTBEAT_SECONDS"])
+    resp = Response(sse_stream(runtime.bus, sub, heartbeat=heartbeat),
+                    mimetype="text/event-stream")
+    resp.headers["Cache-Control"] = "no-cache"
+    resp.headers["X-Accel-Buffering"] = "no"
+    # A body never started never reaches sse_stream's ``finally``: unsubscribe on close too.
+    resp.call_on_close(lambda: runtime.bus.unsubscribe(sub))
+    return resp
+
+
+def mjpeg_frames(scanner: Scanner, fps: float, idle_seconds: float) -> Iterator[bytes]:
+    """Multipart JPEG parts at about ``fps``, each frame once.
+
+    Ends after ``idle_seconds`` with no new frame (camera gone): a stream that never
+    writes would never notice that its viewer left. The page then opens a new one.
+    """
+    interval = 1.0 / fps
+    last: bytes | None = None
+    last_new = time.monotonic()
+    while True:
+        started = time.monotonic()
+        try:
+            jpeg = scanner.latest_jpeg()
+        except Exception:  # a preview problem must never take more than the preview down
+            log.exception("camera preview failed")
+            return
+        if jpeg is not None and jpeg is not last:
+            last, last_new = jpeg, started
+            yield (f"--{BOUNDARY}\r\nContent-Type: image/jpeg\r\n"
+                   f"Content-Length: {len(jpeg)}\r\n\r\n").encode("ascii") + jpeg + b"\r\n"
+        elif started - last_new > idle_seconds:
+            return
+        time.sleep(max(0.0, interval - (time.monotonic() - started)))
+
+
+@bp.get("/preview.mjpg")
+def preview() -> Response:
+    runtime = get_runtime()
+    scanner = runtime.scanner
+    if scanner is None:
+        resp = error_response(503, "Kamera jest wyłączona na tym stanowisku.",
+                              "The camera is switched off on this kiosk.")
+        resp.headers["Retry-After"] = "10"
+        return resp
+    cfg = current_app.config
+    resp = Response(
+        mjpeg_frames(scanner, float(cfg["PREVIEW_FPS"]), float(cfg["PREVIEW_IDLE_SECONDS"])),
+        mimetype=f"multipart/x-mixed-replace; boundary={BOUNDARY}",
+    )
+    resp.headers["Cache-Control"] = "no-cache, no-store"
+    resp.headers["X-Accel-Buffering"] = "no"
+    return resp
+
+
+@bp.get("/status.json")
+def status() -> Response:
+    data: dict[str, Any] = get_runtime().status()
+    resp = jsonify(data)
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+@bp.get("/healthz")
+def healthz() -> tuple[Response, int]:
+    runtime = get_runtime()
+    try:
+        roster = runtime.store.roster_size()
+    except Exception as exc:
+        log.exception("health check: store unreadable")
+        return jsonify(ok=False, error=type(exc).__name__), 503
+    return jsonify(ok=True, roster_size=roster), 200

@@ -1,0 +1,296 @@
+/* The attendee's screen: results arrive as server-sent events ("scan", "camera",
+   "roster"), each carrying both languages. No framework, no network beyond this kiosk. */
+(function () {
+  "use strict";
+
+  var LANG_KEY = "bramka.kiosk.lang";
+  var ICONS = { ok: "\u2713", warn: "!", error: "\u2715" };
+  var body = document.body;
+  var $ = function (id) { return document.getElementById(id); };
+
+  function readJson(id, fallback) {
+    try { return JSON.parse($(id).textContent); } catch (e) { return fallback; }
+  }
+
+  var strings = readJson("screen-strings", {});
+  var helpDesk = readJson("screen-help", { pl: "", en: "" });
+  var defaultLang = body.dataset.defaultLang === "en" ? "en" : "pl";
+  var defaultSeconds = parseFloat(body.dataset.resultSeconds) || 4;
+
+  var els = {
+    toggle: $("lang-toggle"), result: $("result"), icon: $("result-icon"),
+    title: $("result-title"), detail: $("result-detail"), timer: $("result-timer"),
+    announce: $("announce"), camera: $("camera-banner"), ready: $("ready-banner"),
+    reconnecting: $("reconnecting"), preview: $("preview"), previewOff: $("preview-off"),
+    help: $("help-desk")
+  };
+
+  var lang = storedLang() || defaultLang;
+  var shown = null;        // the scan payload on screen, or null when idle
+  var hideTimer = null;
+  var announceTimer = null;
+  var audio = null;
+
+  // -- language --------------------------------------------------------------------------------
+
+  function storedLang() {
+    try {
+      var value = window.localStorage.getItem(LANG_KEY);
+      return value === "pl" || value === "en" ? value : null;
+    } catch (e) { return null; }
+  }
+
+  function text(key) {
+    var entry = strings[key];
+    return entry ? (entry[lang] || entry.pl || "") : "";
+  }
+
+  function pick(value) {
+    if (value && typeof value === "object") return value[lang] || value.pl || value.en || "";
+    return value ? String(value) : "";
+  }
+
+  function applyLanguage() {
+    document.documentElement.lang = lang;
+    body.dataset.lang = lang;
+    document.querySelectorAll("[data-i18n]").forEach(function (el) {
+      el.textContent = text(el.dataset.i18n);
+    });
+    document.querySelectorAll("[data-i18n-alt]").forEach(function (el) {
+      el.alt = text(el.dataset.i18nAlt);
+    });
+    els.toggle.textContent = text("toggle");
+    els.toggle.lang = text("toggle_lang");
+    els.help.textContent = helpDesk[lang] || "";
+    if (shown) renderResult(shown);
+  }
+
+  els.toggle.addEventListener("click", function () {
+    lang = lang === "pl" ? "en" : "pl";
+    try { window.localStorage.setItem(LANG_KEY, lang); } catch (e) { /* private mode */ }
+    applyLanguage();
+    if (shown) announce(spoken(shown));
+  });
+
+  // -- sound (WebAudio; no files; silence is fine when audio is blocked) -------------------------
+
+  function unlockAudio() {
+    try {
+      if (!audio) {
+        var Ctx = window.AudioContext || window.webkitAudioContext;
+        if (!Ctx) return null;
+        audio = new Ctx();
+      }
+      if (audio.state === "suspended" && audio.resume) {
+        var resumed = audio.resume();
+        if (resumed && resumed.catch) resumed.catch(function () {});
+      }
+    } catch (e) { audio = null; }
+    return audio;
+  }
+
+  function play(tone) {
+    try {
+      var ctx = unlockAudio();
+      if (!ctx) return;
+      // [frequency Hz, start s, length s, waveform, volume]
+      var notes = tone === "ok"
+        ? [[660, 0, 0.13, "sine", 0.3], [990, 0.14, 0.22, "sine", 0.3]]
+        : tone === "warn"
+          ? [[220, 0, 0.18, "square", 0.12], [220, 0.26, 0.18, "square", 0.12]]
+          : [[140, 0, 0.5, "sawtooth", 0.15]];
+      var t0 = ctx.currentTime + 0.02;
+      notes.forEach(function (n) {
+        var osc = ctx.createOscillator();
+        var gain = ctx.createGain();
+        var start = t0 + n[1];
+        var end = start + n[2];
+        osc.type = n[3];
+        osc.frequency.setValueAtTime(n[0], start);
+        gain.gain.setValueAtTime(0.0001, start);
+        gain.gain.exponentialRampToValueAtTime(n[4], start + 0.02);
+        gain.gain.setValueAtTime(n[4], end - 0.04);
+        gain.gain.exponentialRampToValueAtTime(0.0001, end);
+        osc.connect(gain);
+        gain.connect(ctx.destination);
+        osc.start(start);
+        osc.stop(end + 0.05);
+      });
+    } catch (e) { /* the screen and the live region still tell the result */ }
+  }
+
+  ["pointerdown", "keydown", "touchstart"].forEach(function (type) {
+    window.addEventListener(type, unlockAudio, { passive: true });
+  });
+
+  // -- results ---------------------------------------------------------------------------------
+
+  function toneOf(payload) {
+    return payload.tone === "ok" || payload.tone === "warn" ? payload.tone : "error";
+  }
+
+  function renderResult(payload) {
+    var tone = toneOf(payload);
+    els.result.className = "result tone-" + tone;
+    var mark = document.createElement("span");
+    mark.textContent = payload.icon || ICONS[tone];
+    els.icon.replaceChildren(mark);
+    els.title.textContent = pick(payload.title);
+    els.detail.textContent = pick(payload.detail);
+  }
+
+  function spoken(payload) {
+    var title = pick(payload.title);
+    var detail = pick(payload.detail);
+    if (!detail) return title;
+    return title + (/[.!?…]$/.test(title) ? " " : ". ") + detail;
+  }
+
+  function announce(message) {
+    // Emptied first, so the same words twice in a row are still read out.
+    els.announce.textContent = "";
+    window.clearTimeout(announceTimer);
+    announceTimer = window.setTimeout(function () { els.announce.textContent = message; }, 60);
+  }
+
+  function showResult(payload) {
+    var seconds = parseFloat(payload.seconds);
+    if (!(seconds > 0)) seconds = defaultSeconds;
+    shown = payload;
+    renderResult(payload);
+    els.result.hidden = false;
+    body.classList.add("showing-result");
+    els.timer.classList.remove("run");
+    els.timer.style.setProperty("--seconds", seconds + "s");
+    void els.timer.offsetWidth; // restart the countdown animation
+    els.timer.classList.add("run");
+    announce(spoken(payload));
+    play(toneOf(payload));
+    window.clearTimeout(hideTimer);
+    hideTimer = window.setTimeout(hideResult, seconds * 1000);
+  }
+
+  function hideResult() {
+    shown = null;
+    els.result.hidden = true;
+    body.classList.remove("showing-result");
+    els.timer.classList.remove("run");
+    els.announce.textContent = "";
+  }
+
+  // -- camera and preview ----------------------------------------------------------------------
+
+  var previewUrl = body.dataset.previewUrl;
+  var hasPreview = body.dataset.hasPreview === "yes";
+  var previewRetry = null;
+  var cameraUp = true;
+
+  function startPreview() {
+    if (!hasPreview || !els.preview) return;
+    window.clearTimeout(previewRetry);
+    els.preview.src = previewUrl + "?t=" + Date.now();
+  }
+
+  if (els.preview) {
+    els.preview.addEventListener("load", function () {
+      els.preview.hidden = false;
+      els.previewOff.hidden = true;
+    });
+    els.preview.addEventListener("error", function () {
+      els.preview.hidden = true;
+      els.previewOff.hidden = false;
+      window.clearTimeout(previewRetry);
+      previewRetry = window.setTimeout(startPreview, 3000);
+    });
+  }
+
+  function cameraState(data) {
+    var status = data && data.status;
+    var down = status === "unavailable" || status === "stopped";
+    els.camera.hidden = !down;
+    body.classList.toggle("camera-down", down);
+    if (!down && status === "running" && !cameraUp) startPreview();
+    cameraUp = !down;
+  }
+
+  // -- events ----------------------------------------------------------------------------------
+
+  var eventsUrl = body.dataset.eventsUrl;
+  var reconnectTimer = null;
+  var markerTimer = null;
+
+  function setReconnecting(on) {
+    window.clearTimeout(markerTimer);
+    if (on) {
+      // A short blip is not worth a marker; a lasting one is.
+      markerTimer = window.setTimeout(function () { els.reconnecting.hidden = false; }, 1200);
+    } else {
+      els.reconnecting.hidden = true;
+    }
+  }
+
+  function parse(event) {
+    try { return JSON.parse(event.data); } catch (e) { return null; }
+  }
+
+  function connect() {
+    if (!window.EventSource) return;
+    var source = new EventSource(eventsUrl);
+    source.addEventListener("open", function () { setReconnecting(false); });
+    source.addEventListener("error", function () {
+      setReconnecting(true);
+      if (source.readyState === 2) { // CLOSED: the browser gave up; we do not
+        source.close();
+        window.clearTimeout(reconnectTimer);
+        reconnectTimer = window.setTimeout(connect, 3000);
+      }
+    });
+    source.addEventListener("scan", function (e) {
+      var payload = parse(e);
+      if (payload) showResult(payload);
+    });
+    source.addEventListener("camera", function (e) {
+      var data = parse(e);
+      if (data) cameraState(data);
+    });
+    source.addEventListener("roster", function (e) {
+      var data = parse(e);
+      if (data && typeof data.size === "number") els.ready.hidden = data.size > 0;
+    });
+  }
+
+  // -- handheld scanner ------------------------------------------------------------------------
+  // A keyboard-wedge scanner "types" the code and Enter within milliseconds; people do
+  // not. Such a burst goes to /api/scan; its result comes back as a "scan" event.
+
+  var scanUrl = body.dataset.scanUrl;
+  var typed = "";
+  var lastKey = 0;
+
+  window.addEventListener("keydown", function (event) {
+    if (!scanUrl || event.ctrlKey || event.altKey || event.metaKey) return;
+    var now = event.timeStamp || Date.now();
+    if (now - lastKey > 120) typed = "";
+    lastKey = now;
+    if (event.key === "Enter") {
+      if (typed.length >= 8) {
+        event.preventDefault();
+        var code = typed;
+        typed = "";
+        fetch(scanUrl, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ code: code }),
+          credentials: "same-origin"
+        }).catch(function () { setReconnecting(true); });
+      }
+      typed = "";
+    } else if (event.key.length === 1) {
+      typed += event.key;
+    }
+  });
+
+  applyLanguage();
+  startPreview();
+  connect();
+})();

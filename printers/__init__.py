@@ -1,0 +1,40 @@
+"""Badge printing: layout (Pillow), ESC/POS encoding (python-escpos), printer backends,
+a virtual network printer, A4 badge sheets and invitations.
+
+Imports neither ``kiosk`` nor ``admin``; each side adapts these to its own store.
+"""
+
+from printers.backends import (
+    CoverOpen,
+    NullPrinter,
+    PaperOut,
+    Printer,
+    PrinterDriverMissing,
+    PrinterError,
+    PrinterFault,
+    PrinterOffline,
+    PrinterStatus,
+    PrinterTimeout,
+    make_printer,
+)
+from printers.escpos_encode import encode_image
+from printers.layout import BadgeData, BadgeRenderer, format_event_dates, render_badge
+
+__all__ = [
+    "BadgeData",
+    "BadgeRenderer",
+    "CoverOpen",
+    "NullPrinter",
+    "PaperOut",
+    "Printer",
+    "PrinterDriverMissing",
+    "PrinterError",
+    "PrinterFault",
+    "PrinterOffline",
+    "PrinterStatus",
+    "PrinterTimeout",
+    "encode_image",
+    "format_event_dates",
+    "make_printer",
+    "render_badge",
+]

@@ -1,0 +1,299 @@
+"""``bramka printer ...`` and ``bramka badge ...``: the root CLI registers these two groups."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import logging
+import signal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bramka.config import BadgeSettings, ConfigError, Settings, default_config_path, load_settings
+from printers.escpos_decode import decode_stream
+from printers.escpos_encode import encode_image
+from printers.layout import BadgeData, BadgeRenderer
+from printers.roles import ROLES
+from printers.virtual import Fault, VirtualPrinter
+
+log = logging.getLogger(__name__)
+
+ROLE_CHOICES = click.Choice(sorted([*ROLES, "guest_of_honour"]), case_sensitive=False)
+CONTROL_FILENAME = "control"
+
+
+def _settings(ctx: click.Context) -> Settings:
+    """Settings from the root CLI's context object, else ``$BRAMKA_CONFIG`` / ``./config.toml``."""
+    obj = ctx.find_object(Settings)
+    if obj is not None:
+        return obj
+    if isinstance(ctx.obj, dict) and isinstance(ctx.obj.get("settings"), Settings):
+        return ctx.obj["settings"]
+    try:
+        return load_settings(default_config_path())
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+# -- printer ------------------------------------------------------------------------------------
+
+
+@click.group("printer")
+def printer_group() -> None:
+    """Badge printers: the virtual printer, faults, status / Drukarki identyfikatorów."""
+
+
+@printer_group.command("virtual")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--port",
+    default=9100,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="0 picks a free port (printed at start).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the printed pages (page-00001.png, ...).",
+)
+@click.option("--paper-width", default=576, show_default=True, type=click.Choice(["384", "576"]))
+@click.option(
+    "--fault",
+    default="ok",
+    show_default=True,
+    help="Start with a fault: ok, paper_out, cover_open, refuse, 'slow 2000'.",
+)
+@click.option(
+    "--control",
+    "control_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Control file polled for fault changes [default: OUT/control].",
+)
+def virtual_command(
+    host: str, port: int, out_dir: Path, paper_width: str, fault: str, control_file: Path | None
+) -> None:
+    """Run a virtual ESC/POS network printer that saves each cut page as a PNG.
+
+    Uruchamia wirtualną drukarkę sieciową: każda odcięta strona trafia do OUT jako PNG.
+    Change its fault while it runs: `bramka printer fault OUT paper_out`.
+    """
+    try:
+        initial = Fault.parse(fault)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--fault") from None
+    control = control_file or out_dir / CONTROL_FILENAME
+    printer = VirtualPrinter(
+        out_dir,
+        host=host,
+        port=port,
+        paper_width=int(paper_width),
+        control_file=control,
+        fault=initial,
+    )
+    signal.signal(signal.SIGTERM, lambda *_: printer.request_stop())
+    printer.start()
+    click.echo(
+        f"virtual printer listening on {printer.host}:{printer.port} "
+        f"(pages -> {out_dir}, control file {control}, fault {initial})",
+        err=False,
+    )
+    try:
+        printer.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        printer.stop()
+        click.echo(f"virtual printer stopped: {len(printer.pages)} page(s) printed")
+
+
+@printer_group.command("fault")
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("fault", nargs=-1, required=True)
+def fault_command(out_dir: Path, fault: tuple[str, ...]) -> None:
+    """Switch a running virtual printer's fault: ok | paper_out | cover_open | refuse |
+    slow N | paper N (a roll for N more badges).
+
+    Przełącza usterkę działającej wirtualnej drukarki (przez plik OUT/control).
+    """
+    line = " ".join(fault)
+    if fault[0] != "paper":
+        try:
+            Fault.parse(line)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="FAULT") from None
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / CONTROL_FILENAME).write_text(line + "\n", encoding="utf-8")
+    click.echo(f"fault set: {line}")
+
+
+@printer_group.command("status")
+@click.pass_context
+def status_command(ctx: click.Context) -> None:
+    """Ask the configured printer for its status / Stan skonfigurowanej drukarki."""
+    from printers.backends import make_printer
+
+    printer = make_printer(_settings(ctx).printer)
+    status = printer.status()
+    click.echo(f"{printer.name}: {status.state}" + (" (paper low)" if status.paper_low else ""))
+    if status.detail and status.detail != printer.name:
+        click.echo(status.detail)
+    if not status.can_print:
+        ctx.exit(1)
+
+
+# -- badge --------------------------------------------------------------------------------------
+
+
+@click.group("badge")
+def badge_group() -> None:
+    """Badges and invitations / Identyfikatory i zaproszenia."""
+
+
+def _badge_options(func: Any) -> Any:
+    options = [
+        click.option("--name", required=True, help="Imię i nazwisko / full name."),
+        click.option("--institution", default="", help="Instytucja / institution."),
+        click.option("--role", default="participant", show_default=True, type=ROLE_CHOICES),
+        click.option("--token", required=True, help="The QR token (120 characters, base32)."),
+        click.option("--event-name", default="", help="Nazwa wydarzenia / event name."),
+        click.option("--event-dates", default="", help="e.g. 12–14.05.2025"),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+@badge_group.command("render")
+@_badge_options
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--paper-width",
+    type=click.Choice(["384", "576"]),
+    help="Dots [default: [printer] paper_width].",
+)
+@click.pass_context
+def render_command(
+    ctx: click.Context,
+    name: str,
+    institution: str,
+    role: str,
+    token: str,
+    event_name: str,
+    event_dates: str,
+    out: Path,
+    paper_width: str | None,
+) -> None:
+    """Render one badge as the printer prints it (PNG): layout -> ESC/POS -> decoded back.
+
+    Zapisuje jeden identyfikator tak, jak wydrukuje go drukarka termiczna.
+    """
+    settings = _settings(ctx)
+    width = int(paper_width) if paper_width else settings.printer.paper_width
+    badge = BadgeData(name, institution, role, token, event_name, event_dates)
+    image = BadgeRenderer(settings.badge, width).render(badge)
+    pages = decode_stream(encode_image(image, width), width)
+    pages[0].save(out, format="PNG")
+    click.echo(f"{out}: {pages[0].width} x {pages[0].height} dots")
+
+
+def read_roster(path: Path, event_name: str = "", event_dates: str = "") -> list[BadgeData]:
+    """Badges from a CSV (columns name, institution, role, token; comma or semicolon;
+    UTF-8 or Windows-1250) or JSON (a list of objects with the BadgeData fields)."""
+    raw = path.read_bytes()
+    if path.suffix.lower() == ".json":
+        rows = json.loads(raw.decode("utf-8"))
+    else:
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = raw.decode("cp1250")
+        dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
+        rows = list(csv.DictReader(io.StringIO(text), dialect=dialect))
+    badges = []
+    for number, row in enumerate(rows, start=2):
+        row = {str(k).strip().lower(): v for k, v in row.items() if k is not None}
+        if not row.get("name") or not row.get("token"):
+            raise click.ClickException(f"{path}: row {number}: 'name' and 'token' are required")
+        row.setdefault("event_name", event_name)
+        row.setdefault("event_dates", event_dates)
+        row["role"] = row.get("role") or "participant"
+        badges.append(BadgeData.from_dict(row))
+    return badges
+
+
+@badge_group.command("sheets")
+@click.option(
+    "--roster",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="CSV (name, institution, role, token) or JSON list.",
+)
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--event-name", default="")
+@click.option("--event-dates", default="")
+@click.pass_context
+def sheets_command(
+    ctx: click.Context, roster: Path, out: Path, event_name: str, event_dates: str
+) -> None:
+    """A4 PDF sheets of badges (8 per page, A7) for pre-printing.
+
+    Arkusze A4 z identyfikatorami (8 na stronie) do wydruku przed wydarzeniem.
+    """
+    from printers.sheets import write_sheets
+
+    badges = read_roster(roster, event_name, event_dates)
+    try:
+        pages = write_sheets(badges, _settings(ctx).badge, out)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"{out}: {len(badges)} badges on {pages} pages")
+
+
+@badge_group.command("invitation")
+@_badge_options
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="FILE.png (the code) or FILE.pdf (one A4 page).",
+)
+@click.pass_context
+def invitation_command(
+    ctx: click.Context,
+    name: str,
+    institution: str,
+    role: str,
+    token: str,
+    event_name: str,
+    event_dates: str,
+    out: Path,
+) -> None:
+    """The invitation QR to e-mail: PNG, or a one-page PDF with the name and the code.
+
+    Zaproszenie z kodem QR: PNG albo jednostronicowy PDF.
+    """
+    from printers.invitation import write_invitation
+
+    badge = BadgeData(name, institution, role, token, event_name, event_dates)
+    settings: BadgeSettings = _settings(ctx).badge
+    try:
+        write_invitation(badge, out, settings)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(str(out))
+
+
+main = click.Group(
+    "printers",
+    commands={"printer": printer_group, "badge": badge_group},
+    help="Bramka printing commands (python -m printers.cli).",
+)
+
+if __name__ == "__main__":  # both groups without the root CLI
+    main()

@@ -1,0 +1,116 @@
+"""The invitation an organizer e-mails to each registrant: the QR as a PNG and a one-page PDF.
+
+The PNG is the code with its quiet zone and the person's name under it (fits an
+e-mail body or a phone screen). The PDF is an A4 page, Polish then English: the
+event, the person's name and institution, the code 80 mm wide, and what to do
+with it.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+
+from bramka.config import BadgeSettings
+from printers import textfit
+from printers.fonts import find_fonts
+from printers.layout import BadgeData, qr_image
+from printers.sheets import FAMILY, close_fonts, draw_qr, fit_lines, new_pdf
+
+PNG_MODULE_PX = 10
+PDF_QR_MM = 80.0
+
+TEXT = {
+    "title": "Zaproszenie / Invitation",
+    "show_pl": "Pokaż ten kod przy wejściu – na telefonie lub wydrukowany. "
+    "Przy pierwszym wejściu wydrukujemy Twój identyfikator.",
+    "show_en": "Show this code at the entrance, on your phone or printed. "
+    "Your badge is printed when you first check in.",
+    "personal": "Kod jest imienny: nie udostępniaj go. / The code is personal: do not share it.",
+}
+
+
+def invitation_png(
+    badge: BadgeData, settings: BadgeSettings | None = None, module_px: int = PNG_MODULE_PX
+) -> bytes:
+    """The invitation QR as PNG bytes: code, quiet zone, the name (and event) beneath."""
+    regular, bold = find_fonts(settings.font_path if settings else None)
+    code = qr_image(badge.token, module_px)
+    width = code.width
+    name_font = ImageFont.truetype(str(bold), max(18, module_px * 3))
+    small_font = ImageFont.truetype(str(regular), max(14, module_px * 2))
+    lines: list[tuple[str, ImageFont.FreeTypeFont]] = []
+    for text, font in (
+        (badge.name, name_font),
+        (badge.event_name, small_font),
+        (badge.event_dates, small_font),
+    ):
+        if text.strip():
+            wrapped = textfit.hard_wrap(text, font.getlength, width - 2 * module_px, 2)
+            lines.extend((line, font) for line in wrapped)
+    step = [sum(font.getmetrics()) + 4 for _, font in lines]
+    image = Image.new("L", (width, code.height + sum(step) + (module_px * 2 if lines else 0)), 255)
+    image.paste(code, (0, 0))
+    draw = ImageDraw.Draw(image)
+    y = code.height
+    for (line, font), height in zip(lines, step, strict=True):
+        draw.text((width / 2, y), line, font=font, fill=0, anchor="ma")
+        y += height
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def invitation_pdf(badge: BadgeData, settings: BadgeSettings | None = None) -> bytes:
+    """A one-page A4 PDF invitation with the person's name and the code."""
+    pdf = new_pdf(settings, f"{TEXT['title']}: {badge.name}")
+    try:
+        pdf.add_page()
+        margin, width = 20.0, 170.0
+        y = 22.0
+
+        def block(text: str, size: float, bold: bool, max_lines: int = 2, gap: float = 2.0) -> None:
+            nonlocal y
+            if not text.strip():
+                return
+            size, lines = fit_lines(pdf, text, width, size, min(size, 9), max_lines, bold)
+            pdf.set_font(FAMILY, "B" if bold else "", size)
+            line_h = size * 0.3528 * 1.25
+            for line in lines:
+                pdf.set_xy(margin, y)
+                pdf.cell(width, line_h, line, align="C")
+                y += line_h
+            y += gap
+
+        block(TEXT["title"], 14, bold=False, gap=6)
+        block(badge.event_name, 20, bold=True)
+        block(badge.event_dates, 13, bold=False, gap=10)
+        block(badge.name, 26, bold=True, max_lines=2)
+        block(badge.institution, 13, bold=False, gap=6)
+        draw_qr(pdf, badge.token, (210 - PDF_QR_MM) / 2, y, PDF_QR_MM)
+        y += PDF_QR_MM + 8
+        pdf.set_font(FAMILY, "", 11)
+        for text in (TEXT["show_pl"], TEXT["show_en"]):
+            pdf.set_xy(margin, y)
+            pdf.multi_cell(width, 5.5, text, align="C")
+            y = pdf.get_y() + 3
+        pdf.set_font(FAMILY, "", 8.5)
+        pdf.set_xy(margin, 280)
+        pdf.cell(width, 5, TEXT["personal"], align="C")
+        return bytes(pdf.output())
+    finally:
+        close_fonts(pdf)
+
+
+def write_invitation(badge: BadgeData, out: Path, settings: BadgeSettings | None = None) -> None:
+    """Write ``out`` as PNG or PDF, chosen by its suffix."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix == ".png":
+        out.write_bytes(invitation_png(badge, settings))
+    elif suffix == ".pdf":
+        out.write_bytes(invitation_pdf(badge, settings))
+    else:
+        raise ValueError(f"invitation file must end in .png or .pdf, got {out.name}")

@@ -1,0 +1,159 @@
+"""The roster snapshot: what a kiosk knows about the event.
+
+The same document is what ``bramka kiosk load-roster FILE`` reads and what the
+sync download will deliver: ``full=true`` replaces everything, ``full=false``
+carries upserts plus ``deleted`` ids since the previous ``cursor``.
+Personal data is limited to what a badge and the help desk need.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+FORMAT = "bramka.roster/1"
+
+Role = Literal["participant", "speaker", "organizer", "press", "volunteer", "guest"]
+AttendeeStatus = Literal["active", "cancelled"]
+SessionKind = Literal["session", "side_event"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LocalizedText(_Strict):
+    pl: str
+    en: str
+
+
+class EventInfo(_Strict):
+    id: int = Field(ge=0, le=2**32 - 1)
+    name: str = Field(min_length=1)
+    starts_on: date
+    ends_on: date
+    timezone: str = "Europe/Warsaw"
+    public_keys: list[str] = Field(min_length=1)
+    help_desk: LocalizedText = LocalizedText(pl="punkt informacyjny", en="the help desk")
+
+
+class Attendee(_Strict):
+    id: int = Field(ge=0, le=2**32 - 1)
+    first_name: str
+    last_name: str
+    institution: str = ""
+    role: Role = "participant"
+    badge_revision: int = Field(default=1, ge=1, le=2**16 - 1)
+    status: AttendeeStatus = "active"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Session(_Strict):
+    id: int = Field(ge=0)
+    kind: SessionKind = "session"
+    title: str = Field(min_length=1)
+    room: str = Field(min_length=1)
+    venue: str = ""
+    starts_at: AwareDatetime
+    ends_at: AwareDatetime
+    capacity: int | None = Field(default=None, ge=0)
+    registration_required: bool = False
+
+    @model_validator(mode="after")
+    def _window(self) -> Session:
+        if self.ends_at <= self.starts_at:
+            raise ValueError(f"session {self.id} ends before it starts")
+        return self
+
+
+class Registration(_Strict):
+    session_id: int
+    attendee_id: int
+
+
+class Deleted(_Strict):
+    attendees: list[int] = []
+    sessions: list[int] = []
+    registrations: list[Registration] = []
+
+
+class RosterSnapshot(_Strict):
+    format: Literal["bramka.roster/1"] = FORMAT
+    event: EventInfo
+    cursor: str = ""
+    full: bool = True
+    attendees: list[Attendee] = []
+    sessions: list[Session] = []
+    registrations: list[Registration] = []
+    deleted: Deleted = Deleted()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RosterSnapshot:
+        if self.full and (self.deleted.attendees or self.deleted.sessions
+                          or self.deleted.registrations):
+            raise ValueError("a full snapshot cannot delete anything")
+        if self.full:
+            attendees = {a.id for a in self.attendees}
+            sessions = {s.id for s in self.sessions}
+            for reg in self.registrations:
+                if reg.attendee_id not in attendees or reg.session_id not in sessions:
+                    raise ValueError(
+                        f"registration of attendee {reg.attendee_id} for session "
+                        f"{reg.session_id} names someone or something not in the snapshot"
+                    )
+        return self
+
+
+class RosterError(Exception):
+    """A roster file or download that cannot be used; nothing was applied."""
+
+    code = "roster_invalid"
+
+
+def _describe(exc: ValidationError, limit: int = 5) -> str:
+    parts = []
+    for err in exc.errors()[:limit]:
+        where = ".".join(str(p) for p in err["loc"]) or "document"
+        parts.append(f"{where}: {err['msg']}")
+    more = len(exc.errors()) - limit
+    if more > 0:
+        parts.append(f"... and {more} more")
+    return "; ".join(parts)
+
+
+def parse_snapshot(data: bytes | str | dict) -> RosterSnapshot:
+    """Validate a snapshot (JSON text or a decoded dict); raise :class:`RosterError`."""
+    try:
+        if isinstance(data, dict):
+            return RosterSnapshot.model_validate(data)
+        return RosterSnapshot.model_validate_json(data)
+    except ValidationError as exc:
+        raise RosterError(f"roster is not valid: {_describe(exc)}") from None
+
+
+def load_snapshot(path: Path) -> RosterSnapshot:
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise RosterError(f"cannot read roster file {path}: {exc.strerror}") from None
+    return parse_snapshot(data)
+
+
+def dump_snapshot(snapshot: RosterSnapshot) -> str:
+    return snapshot.model_dump_json(indent=None, exclude_defaults=False)
+
+
+def snapshot_json_schema() -> dict:
+    return RosterSnapshot.model_json_schema()
+
+
+__all__ = [
+    "Attendee", "Deleted", "EventInfo", "LocalizedText", "Registration", "RosterError",
+    "RosterSnapshot", "Session", "dump_snapshot", "load_snapshot", "parse_snapshot",
+]

@@ -1,0 +1,55 @@
+"""Scan records: append-only facts, made on a kiosk, uploaded as they are.
+
+Each scan carries a client-made ``id`` so the server can store it once however
+often it arrives. State (checked in, inside a room) is derived from scans.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+ResultCode = Literal[
+    "ok",
+    "already_checked_in",
+    "not_registered",
+    "full",
+    "not_open",
+    "revoked",
+    "blocked",
+    "unknown",
+    "invalid",
+    "wrong_event",
+]
+RESULT_CODES: tuple[str, ...] = ResultCode.__args__  # type: ignore[attr-defined]
+
+Direction = Literal["in", "out"]
+ScanSource = Literal["camera", "manual"]
+
+
+def new_scan_id() -> str:
+    """A client-made id: unique without coordination, safe to retry."""
+    return uuid.uuid4().hex
+
+
+class ScanRecord(BaseModel):
+    """One scan as stored on the kiosk and sent to the admin."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[0-9a-f]{32}$")
+    kiosk_id: str = Field(min_length=1, max_length=64)
+    event_id: int | None = None
+    attendee_id: int | None = None
+    badge_revision: int | None = None
+    session_id: int | None = None
+    direction: Direction | None = None
+    result: ResultCode
+    admitted: bool
+    source: ScanSource = "camera"
+    wall_time: AwareDatetime
+    monotonic_ns: int = Field(ge=0)
+    boot_id: str = Field(max_length=64)
+    raw: str | None = Field(default=None, max_length=256)

@@ -1,0 +1,69 @@
+"""Shared test helpers: the hand-made roster and tokens (fixtures live in conftest.py)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from sync import token as tokens
+from sync.roster import (
+    Attendee,
+    EventInfo,
+    LocalizedText,
+    Registration,
+    RosterSnapshot,
+    Session,
+)
+
+EVENT_ID = 7
+# A fixed "now" inside the roster's sessions: 2026-06-16 10:00 Warsaw (UTC+2).
+NOW = datetime(2026, 6, 16, 8, 0, tzinfo=UTC)
+
+
+def make_roster(key: Ed25519PrivateKey, now: datetime = NOW) -> RosterSnapshot:
+    """Anna (1), Łukasz (2, badge revision 2), Zofia (3, cancelled), Paweł (4), Katarzyna (5).
+
+    Room "Sala 101": a workshop running around ``now`` (capacity 2, registration required,
+    Anna and Paweł registered) and a later one. "Aula Główna": a plenary without limits.
+    """
+    hour = timedelta(hours=1)
+    return RosterSnapshot(
+        event=EventInfo(
+            id=EVENT_ID, name="Małopolski Kongres Polityki Społecznej",
+            starts_on=now.date(), ends_on=(now + timedelta(days=2)).date(),
+            public_keys=[tokens.public_key_text(key)],
+            help_desk=LocalizedText(pl="punkt informacyjny w holu", en="the help desk in the hall"),
+        ),
+        cursor="c1",
+        attendees=[
+            Attendee(id=1, first_name="Anna", last_name="Kowalska",
+                     institution="MOPS Kraków", role="participant"),
+            Attendee(id=2, first_name="Łukasz", last_name="Wójcik",
+                     institution="GOPS w Gdowie", role="speaker", badge_revision=2),
+            Attendee(id=3, first_name="Zofia", last_name="Wiśniewska",
+                     institution="PCPR Limanowa", status="cancelled"),
+            Attendee(id=4, first_name="Paweł", last_name="Dąbrowski",
+                     institution="Ośrodek Interwencji Kryzysowej Radocza"),
+            Attendee(id=5, first_name="Katarzyna", last_name="Cecuga-Nowak",
+                     institution="Miejski Ośrodek Pomocy Społecznej w Krakowie", role="press"),
+        ],
+        sessions=[
+            Session(id=10, title="Warsztat: praca z rodziną", room="Sala 101",
+                    starts_at=now - hour, ends_at=now + hour, capacity=2,
+                    registration_required=True),
+            Session(id=11, title="Warsztat: deinstytucjonalizacja", room="Sala 101",
+                    starts_at=now + 3 * hour, ends_at=now + 5 * hour, capacity=30,
+                    registration_required=True),
+            Session(id=20, title="Sesja plenarna", room="Aula Główna",
+                    starts_at=now - hour, ends_at=now + 2 * hour),
+        ],
+        registrations=[Registration(session_id=10, attendee_id=1),
+                       Registration(session_id=10, attendee_id=4),
+                       Registration(session_id=10, attendee_id=5)],
+    )
+
+
+def token_for(key: Ed25519PrivateKey, attendee_id: int, revision: int = 1,
+              event_id: int = EVENT_ID) -> str:
+    return tokens.issue(key, event_id, attendee_id, revision)

@@ -1,0 +1,394 @@
+"""The attendee's screen and staff mode in Debian's chromium, driven by Playwright.
+
+The app runs in a thread (werkzeug's threaded server) on 127.0.0.1; results are made
+by the real check-in path and reach the page by server-sent events. Screenshots go to
+``tests/artifacts/`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from support import token_for
+from werkzeug.serving import make_server
+
+from bramka.config import load_settings
+from kiosk.runtime import KioskRuntime
+from kiosk.scanner.demo_source import DemoSource
+from kiosk.web import create_app
+from sync.roster import RosterSnapshot
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+SMALL = {"width": 800, "height": 480}  # the official Raspberry Pi touchscreen
+LARGE = {"width": 1920, "height": 1080}
+PIN = "2468"
+
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium (/usr/bin/chromium) "
+                       "is not installed: apt-get install chromium"),
+]
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+class DemoPreview:
+    """A scanner stand-in for the preview: a few frames of the demo camera, in a loop."""
+
+    def __init__(self, token: str) -> None:
+        source = DemoSource(tokens=[token], fps=10)
+        source.open()
+        self._jpegs = [cv2.imencode(".jpg", source.render(i))[1].tobytes()
+                       for i in range(12, 20)]
+        source.close()
+        self.state = {"status": "running"}
+
+    def latest_jpeg(self, max_width: int = 640) -> bytes | None:
+        return self._jpegs[int(time.monotonic() * 10) % len(self._jpegs)]
+
+    def start(self) -> None: ...
+
+    def stop(self, timeout: float = 5.0) -> None: ...
+
+
+@dataclass
+class Kiosk:
+    url: str
+    runtime: KioskRuntime
+    key: Ed25519PrivateKey
+
+    def wait_for_page(self, pages: int = 1, timeout: float = 5.0) -> None:
+        """Until that many screens listen to the event stream."""
+        deadline = time.monotonic() + timeout
+        while self.runtime.bus.subscriber_count() < pages:
+            if time.monotonic() > deadline:
+                raise AssertionError("the page did not open its event stream")
+            time.sleep(0.02)
+
+
+@pytest.fixture
+def app_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Extra Flask config for one test (``indirect`` parametrization)."""
+    return dict(getattr(request, "param", {}))
+
+
+@pytest.fixture
+def kiosk(tmp_path: Path, roster: RosterSnapshot, event_key: Ed25519PrivateKey,
+          app_config: dict[str, Any]) -> Iterator[Kiosk]:
+    settings = load_settings(None, {"BRAMKA_KIOSK__DATA_DIR": str(tmp_path / "kiosk"),
+                                    "BRAMKA_PRINTER__BACKEND": "none",
+                                    "BRAMKA_KIOSK__RESULT_SECONDS": "10"})
+    runtime = KioskRuntime(settings)
+    runtime.checkin.apply_roster(roster)
+    runtime.scanner = DemoPreview(token_for(event_key, 1))
+    app = create_app(runtime, {"SSE_HEARTBEAT_SECONDS": 1.0, "PREVIEW_IDLE_SECONDS": 1.0,
+                               **app_config})
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              name="kiosk-web", daemon=True)
+    thread.start()
+    try:
+        yield Kiosk(f"http://127.0.0.1:{server.server_port}", runtime, event_key)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+        runtime.scanner = None
+        runtime.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
+    contexts: list[Any] = []
+    errors: list[str] = []
+
+    def _open(viewport: dict[str, int] = SMALL) -> Any:
+        context = browser.new_context(viewport=viewport, locale="pl-PL")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(5000)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        return page
+
+    yield _open
+    for context in contexts:
+        context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def shot(page: Any, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
+
+
+def inside_viewport(page: Any, selector: str) -> None:
+    """The element is fully on screen and its text is not cut off."""
+    box = page.locator(selector).bounding_box()
+    size = page.viewport_size
+    assert box is not None, selector
+    assert box["x"] >= 0 and box["y"] >= 0, (selector, box)
+    assert box["x"] + box["width"] <= size["width"] + 1, (selector, box)
+    assert box["y"] + box["height"] <= size["height"] + 1, (selector, box)
+    clipped = page.locator(selector).evaluate(
+        "el => el.scrollWidth > el.clientWidth + 1 || el.scrollHeight > el.clientHeight + 1")
+    assert not clipped, f"{selector} overflows its box"
+
+
+# -- the attendee's screen ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewport", [SMALL, LARGE], ids=["800x480", "1920x1080"])
+def test_scan_result_shown_announced_and_translated(
+    kiosk: Kiosk, open_page: Callable[..., Any], viewport: dict[str, int]
+) -> None:
+    size = f"{viewport['width']}x{viewport['height']}"
+    page = open_page(viewport)
+    page.goto(kiosk.url + "/")
+    assert page.locator("html").get_attribute("lang") == "pl"
+    page.locator("#preview").wait_for(state="visible")  # frames arrived from /preview.mjpg
+    kiosk.wait_for_page()
+    inside_viewport(page, ".prompt h1")
+    inside_viewport(page, "#camera")
+    shot(page, f"screen-{size}-idle")
+
+    kiosk.runtime.checkin.scan(token_for(kiosk.key, 1))
+    title = page.locator("#result-title")
+    sync_api.expect(title).to_have_text("Witaj, Anna Kowalska")
+    sync_api.expect(page.locator("#result")).to_have_class("result tone-ok")
+    sync_api.expect(page.locator("#result-icon")).to_have_text("✓")
+    sync_api.expect(page.locator("#announce")).to_have_text(
+        "Witaj, Anna Kowalska. Zapraszamy!")
+    inside_viewport(page, "#result-title")
+    inside_viewport(page, "#result-detail")
+    shot(page, f"screen-{size}-ok")
+
+    page.locator("#lang-toggle").click()
+    sync_api.expect(title).to_have_text("Welcome, Anna Kowalska")
+    sync_api.expect(page.locator("#result-detail")).to_have_text("Come in!")
+    assert page.locator("html").get_attribute("lang") == "en"
+    sync_api.expect(page.locator("#lang-toggle")).to_have_text("Polski")
+    shot(page, f"screen-{size}-ok-en")
+
+    # A newer result replaces this one and leaves after its own ``seconds``; the idle
+    # prompt is back, still in English.
+    kiosk.runtime.bus.publish("scan", {
+        "result": "invalid", "tone": "error", "icon": "✕", "seconds": 0.5, "name": None,
+        "title": {"pl": "Nieprawidłowy kod", "en": "Invalid code"},
+        "detail": {"pl": "Pomoc: punkt informacyjny w holu.",
+                   "en": "Help: the help desk in the hall."}})
+    sync_api.expect(title).to_have_text("Invalid code")
+    sync_api.expect(page.locator("#result")).to_be_hidden(timeout=2000)
+    sync_api.expect(page.locator("#announce")).to_have_text("")
+    sync_api.expect(page.locator(".prompt h1")).to_have_text(
+        "Show the QR code from your invitation")
+    # The choice outlives a reload.
+    page.reload()
+    sync_api.expect(page.locator(".prompt h1")).to_have_text(
+        "Show the QR code from your invitation")
+
+
+@pytest.mark.parametrize("viewport", [SMALL, LARGE], ids=["800x480", "1920x1080"])
+def test_refusals_are_readable_with_icon_and_words(
+    kiosk: Kiosk, open_page: Callable[..., Any], viewport: dict[str, int]
+) -> None:
+    size = f"{viewport['width']}x{viewport['height']}"
+    page = open_page(viewport)
+    page.goto(kiosk.url + "/")
+    kiosk.wait_for_page()
+
+    kiosk.runtime.checkin.scan(token_for(kiosk.key, 3))  # Zofia: registration cancelled
+    sync_api.expect(page.locator("#result-title")).to_have_text("Rejestracja anulowana")
+    sync_api.expect(page.locator("#result")).to_have_class("result tone-error")
+    sync_api.expect(page.locator("#result-icon")).to_have_text("✕")
+    sync_api.expect(page.locator("#announce")).to_contain_text("punkt informacyjny w holu")
+    inside_viewport(page, "#result-detail")
+    shot(page, f"screen-{size}-error")
+
+    # A newer scan replaces the one on screen: a long name, twice, for the longest words.
+    kiosk.runtime.checkin.scan(token_for(kiosk.key, 5))
+    kiosk.runtime.checkin.scan(token_for(kiosk.key, 5))
+    sync_api.expect(page.locator("#result-title")).to_have_text(
+        "Witaj ponownie, Katarzyna Cecuga-Nowak")
+    sync_api.expect(page.locator("#result")).to_have_class("result tone-ok")
+    inside_viewport(page, "#result-title")
+    inside_viewport(page, "#result-detail")
+
+    # A warning (here the room kiosk's "no seats left"), published as the check-in would.
+    kiosk.runtime.bus.publish("scan", {
+        "result": "full", "tone": "warn", "icon": "!", "seconds": 3, "name": "Anna Kowalska",
+        "title": {"pl": "Brak wolnych miejsc", "en": "No seats left"},
+        "detail": {"pl": "Warsztat: praca z rodziną: wszystkie miejsca (30) są zajęte. "
+                         "Pomoc: punkt informacyjny w holu.",
+                   "en": "Warsztat: praca z rodziną: all 30 seats are taken. "
+                         "Help: the help desk in the hall."}})
+    sync_api.expect(page.locator("#result")).to_have_class("result tone-warn")
+    sync_api.expect(page.locator("#result-icon")).to_have_text("!")
+    inside_viewport(page, "#result-detail")
+    shot(page, f"screen-{size}-warn")
+
+
+def test_handheld_scanner_types_a_code(kiosk: Kiosk, open_page: Callable[..., Any]) -> None:
+    page = open_page(SMALL)
+    page.goto(kiosk.url + "/")
+    kiosk.wait_for_page()
+    page.keyboard.type(token_for(kiosk.key, 4), delay=2)  # as fast as a keyboard wedge
+    page.keyboard.press("Enter")
+    sync_api.expect(page.locator("#result-title")).to_have_text("Witaj, Paweł Dąbrowski")
+    assert kiosk.runtime.store.recent_scans()[0]["attendee_id"] == 4
+    # Slow typing is a person at the keyboard, not a scanner: nothing is sent.
+    page.keyboard.type("ABCDEFGHI", delay=160)
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    assert kiosk.runtime.store.count_scans() == 1
+
+
+def test_camera_banner_comes_and_goes(kiosk: Kiosk, open_page: Callable[..., Any]) -> None:
+    page = open_page(SMALL)
+    page.goto(kiosk.url + "/")
+    kiosk.wait_for_page()
+    banner = page.locator("#camera-banner")
+    sync_api.expect(banner).to_be_hidden()
+    kiosk.runtime.bus.publish("camera", {"status": "unavailable", "message": "gone"},
+                              sticky=True)
+    sync_api.expect(banner).to_be_visible()
+    sync_api.expect(banner).to_contain_text(
+        "Kamera niedostępna — prosimy podejść do punktu informacyjnego")
+    inside_viewport(page, "#camera-banner")
+    shot(page, "screen-800x480-camera-down")
+    page.locator("#lang-toggle").press("Enter")
+    sync_api.expect(banner).to_contain_text("Camera unavailable — please go to the help desk")
+    kiosk.runtime.bus.publish("camera", {"status": "running"}, sticky=True)
+    sync_api.expect(banner).to_be_hidden()
+
+
+def test_reconnecting_marker_after_the_stream_drops(
+    kiosk: Kiosk, open_page: Callable[..., Any]
+) -> None:
+    page = open_page(SMALL)
+    page.goto(kiosk.url + "/")
+    kiosk.wait_for_page()
+    marker = page.locator("#reconnecting")
+    sync_api.expect(marker).to_be_hidden()
+    page.route("**/events", lambda route: route.abort())  # the server "goes away"
+    page.evaluate("() => window.stop()")  # drops the open stream; EventSource retries
+    sync_api.expect(marker).to_be_visible()
+    page.unroute("**/events")
+    sync_api.expect(marker).to_be_hidden(timeout=8000)
+    kiosk.runtime.checkin.scan(token_for(kiosk.key, 4))
+    sync_api.expect(page.locator("#result-title")).to_have_text("Witaj, Paweł Dąbrowski")
+
+
+# -- staff mode -----------------------------------------------------------------------------------
+
+
+def tab_to(page: Any, selector: str, limit: int = 25) -> None:
+    """Press Tab until ``selector`` has the focus: it is reachable by keyboard."""
+    target = page.locator(selector)
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"{selector} cannot be reached with Tab")
+
+
+def test_staff_by_keyboard_only(kiosk: Kiosk, open_page: Callable[..., Any]) -> None:
+    size = "800x480"
+    page = open_page(SMALL)
+    page.goto(kiosk.url + "/")
+    tab_to(page, ".staff-link")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/staff/login**")
+    pin = page.locator("#pin")
+    sync_api.expect(pin).to_be_focused()
+    shot(page, f"staff-{size}-login")
+    page.keyboard.type("1111")
+    page.keyboard.press("Enter")
+    sync_api.expect(page.locator("#login-error")).to_contain_text("Nieprawidłowy PIN")
+    page.locator("#pin").focus()
+    page.keyboard.type(PIN)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/staff/")
+
+    search = page.locator("#q")
+    sync_api.expect(search).to_be_focused()
+    page.keyboard.type("lukasz")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/staff/?q=lukasz")
+    sync_api.expect(page.locator("#results .name")).to_have_text(["Łukasz Wójcik"])
+    shot(page, f"staff-{size}-search")
+
+    tab_to(page, "#results button[type=submit]")
+    page.keyboard.press("Enter")
+    outcome = page.locator("#outcome")
+    sync_api.expect(outcome).to_contain_text("Witaj, Łukasz Wójcik")
+    sync_api.expect(outcome).to_be_focused()
+    scans = kiosk.runtime.store.recent_scans()
+    assert [(s["attendee_id"], s["source"]) for s in scans] == [(2, "manual")]
+    shot(page, f"staff-{size}-checked-in")
+
+    tab_to(page, "a[href='/staff/scans']")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/staff/scans")
+    sync_api.expect(page.locator("table.scans tbody tr")).to_have_count(1)
+    sync_api.expect(page.locator("table.scans tbody")).to_contain_text("Wpuszczono")
+    shot(page, f"staff-{size}-scans")
+
+    tab_to(page, "#logout-form button")
+    page.keyboard.press("Enter")
+    page.wait_for_url(kiosk.url + "/")
+
+
+def test_staff_search_while_typing(kiosk: Kiosk, open_page: Callable[..., Any]) -> None:
+    page = open_page(LARGE)
+    page.goto(kiosk.url + "/staff/")
+    page.wait_for_url("**/staff/login**")
+    for digit in PIN:  # the on-screen keypad, as on the touchscreen
+        page.locator(f"#keypad button[data-digit='{digit}']").click()
+    page.locator("#keypad button[type=submit]").click()
+    page.wait_for_url("**/staff/")
+    page.locator("#q").fill("wisniewska")
+    sync_api.expect(page.locator("#results .name")).to_have_text(["Zofia Wiśniewska"])
+    sync_api.expect(page.locator("#results .state")).to_have_text(["Rejestracja anulowana"])
+    sync_api.expect(page.locator("#results-count")).to_have_text("Znaleziono: 1")
+    shot(page, "staff-1920x1080-search")
+    page.locator("#results button[type=submit]").click()
+    sync_api.expect(page.locator("#outcome")).to_contain_text("Rejestracja anulowana")
+    shot(page, "staff-1920x1080-refused")
+
+
+@pytest.mark.parametrize("app_config", [{"STAFF_IDLE_SECONDS": 1}], indirect=True)
+def test_idle_staff_page_returns_to_the_attendee_screen(
+    kiosk: Kiosk, open_page: Callable[..., Any]
+) -> None:
+    page = open_page(SMALL)
+    page.goto(kiosk.url + "/staff/?q=anna")
+    page.locator("#pin").fill(PIN)
+    page.locator("#pin").press("Enter")
+    page.wait_for_url("**/staff/?q=anna")
+    sync_api.expect(page.locator("#results .name")).to_have_text(["Anna Kowalska"])
+    # Nobody touches it: the names leave the screen by themselves.
+    page.wait_for_url(kiosk.url + "/", timeout=5000)
+    sync_api.expect(page.locator(".prompt h1")).to_contain_text("Pokaż kod QR")
+    page.goto(kiosk.url + "/staff/")
+    page.wait_for_url("**/staff/login**")

@@ -1,0 +1,185 @@
+"""Pre-event output: A4 badge sheets, invitations, and the `badge` CLI commands."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import zxingcpp
+from click.testing import CliRunner
+from PIL import Image
+
+from bramka.config import BadgeSettings
+from printers.cli import badge_group, read_roster
+from printers.invitation import invitation_pdf, invitation_png, write_invitation
+from printers.layout import BadgeData
+from printers.sheets import render_sheets, write_sheets
+
+TOKEN = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" * 3 + "ABCDEFGHIJKLMNOPQRSTUVWX"
+GHOSTSCRIPT = shutil.which("gs")
+
+
+def people(count: int) -> list[BadgeData]:
+    roles = ["participant", "speaker", "organizer", "press", "volunteer", "guest"]
+    return [
+        BadgeData(
+            f"Zażółć Gęślą-Jaźń {n}",
+            "Miejski Ośrodek Pomocy Społecznej w Krakowie",
+            roles[n % 6],
+            TOKEN[:-4] + f"{n:04d}".translate(str.maketrans("0189", "ABYZ")),
+            "Małopolski Kongres Polityki Społecznej",
+            "12–14.05.2025",
+        )
+        for n in range(count)
+    ]
+
+
+def page_count(pdf: bytes) -> int:
+    return len(re.findall(rb"/Type\s*/Page\b", pdf))
+
+
+def rasterize(pdf: Path, dpi: int = 200) -> list[Image.Image]:
+    out = pdf.with_suffix("")
+    subprocess.run(
+        [
+            "gs",
+            "-q",
+            "-dNOPAUSE",
+            "-dBATCH",
+            "-dSAFER",
+            "-sDEVICE=pnggray",
+            f"-r{dpi}",
+            f"-sOutputFile={out}-%03d.png",
+            str(pdf),
+        ],
+        check=True,
+    )
+    return [Image.open(p) for p in sorted(out.parent.glob(f"{out.name}-*.png"))]
+
+
+def test_sheets_put_eight_badges_on_each_a4_page(tmp_path: Path) -> None:
+    data = render_sheets(people(17), BadgeSettings())
+    assert data.startswith(b"%PDF")
+    assert page_count(data) == 3
+    assert b"DejaVu" in data  # the Polish-capable font is embedded
+    assert b"/MediaBox [0 0 595.28 841.89]" in data  # A4
+    assert write_sheets(people(8), BadgeSettings(), tmp_path / "s.pdf") == 1
+    with pytest.raises(ValueError):
+        render_sheets([], BadgeSettings())
+
+
+@pytest.mark.skipif(GHOSTSCRIPT is None, reason="needs Ghostscript to rasterize the PDF")
+def test_every_qr_on_a_sheet_scans(tmp_path: Path) -> None:
+    badges = people(8)
+    out = tmp_path / "sheet.pdf"
+    write_sheets(badges, BadgeSettings(), out)
+    (page,) = rasterize(out)
+    found = sorted(r.text for r in zxingcpp.read_barcodes(page.convert("L")))
+    assert found == sorted(b.token for b in badges)
+
+
+def test_invitation_png_is_the_code_and_the_name() -> None:
+    png = invitation_png(people(1)[0])
+    image = Image.open(__import__("io").BytesIO(png))
+    assert image.height > image.width  # the caption sits under the square code
+    assert [r.text for r in zxingcpp.read_barcodes(image.convert("L"))] == [people(1)[0].token]
+
+
+def test_invitation_pdf_is_one_page() -> None:
+    pdf = invitation_pdf(people(1)[0])
+    assert pdf.startswith(b"%PDF") and page_count(pdf) == 1
+
+
+@pytest.mark.skipif(GHOSTSCRIPT is None, reason="needs Ghostscript to rasterize the PDF")
+def test_invitation_pdf_code_scans(tmp_path: Path) -> None:
+    out = tmp_path / "inv.pdf"
+    write_invitation(people(1)[0], out)
+    (page,) = rasterize(out, dpi=100)
+    assert [r.text for r in zxingcpp.read_barcodes(page.convert("L"))] == [people(1)[0].token]
+    with pytest.raises(ValueError, match="png or .pdf"):
+        write_invitation(people(1)[0], tmp_path / "inv.txt")
+
+
+def test_cli_render_writes_the_badge_as_printed(tmp_path: Path) -> None:
+    out = tmp_path / "badge.png"
+    result = CliRunner().invoke(
+        badge_group,
+        [
+            "render",
+            "--name",
+            "Łukasz Żółć-Ćwik",
+            "--institution",
+            "GOPS w Gdowie",
+            "--role",
+            "guest_of_honour",
+            "--token",
+            TOKEN,
+            "--out",
+            str(out),
+            "--paper-width",
+            "384",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    image = Image.open(out)
+    assert image.width == 384
+    assert [r.text for r in zxingcpp.read_barcodes(image.convert("L"))] == [TOKEN]
+
+
+def test_cli_sheets_from_a_polish_excel_csv(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    lines = ["name;institution;role;token"] + [
+        f"{b.name};{b.institution};{b.role};{b.token}" for b in people(9)
+    ]
+    roster.write_bytes("\r\n".join(lines).encode("cp1250"))
+    out = tmp_path / "sheets.pdf"
+    result = CliRunner().invoke(
+        badge_group,
+        [
+            "sheets",
+            "--roster",
+            str(roster),
+            "--out",
+            str(out),
+            "--event-name",
+            "Kongres",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "9 badges on 2 pages" in result.output
+    assert read_roster(roster)[0].name == "Zażółć Gęślą-Jaźń 0"
+    assert read_roster(roster, "Kongres")[0].event_name == "Kongres"
+
+
+def test_cli_sheets_names_the_bad_row(tmp_path: Path) -> None:
+    roster = tmp_path / "roster.json"
+    roster.write_text('[{"name": "Ewa", "token": "AB"}, {"name": "Jan"}]', encoding="utf-8")
+    result = CliRunner().invoke(
+        badge_group, ["sheets", "--roster", str(roster), "--out", str(tmp_path / "x.pdf")]
+    )
+    assert result.exit_code != 0 and "row 3" in result.output
+
+
+def test_cli_invitation_png_and_pdf(tmp_path: Path) -> None:
+    for name in ("inv.png", "inv.pdf"):
+        result = CliRunner().invoke(
+            badge_group,
+            [
+                "invitation",
+                "--name",
+                "Małgorzata Wiśniewska",
+                "--token",
+                TOKEN,
+                "--event-name",
+                "Kongres",
+                "--out",
+                str(tmp_path / name),
+            ],
+        )
+        assert result.exit_code == 0, result.output
+    assert (tmp_path / "inv.pdf").read_bytes().startswith(b"%PDF")
+    png = Image.open(tmp_path / "inv.png")
+    assert [r.text for r in zxingcpp.read_barcodes(png.convert("L"))] == [TOKEN]

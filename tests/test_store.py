@@ -1,0 +1,145 @@
+"""The kiosk store: pragmas, migrations, atomic roster, append-only scans, search."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+
+import pytest
+
+from kiosk.store import MIGRATIONS, StoreError, migrate, open_store
+from sync.roster import Attendee, Deleted, Registration, RosterError, RosterSnapshot
+from sync.scans import ScanRecord, new_scan_id
+
+
+def test_pragmas(store):
+    w = store._writer
+    assert w.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert w.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert w.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert store.reader.execute("PRAGMA synchronous").fetchone()[0] == 2
+    assert w.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_reopen_keeps_data_and_does_not_remigrate(tmp_path, roster):
+    s = open_store(tmp_path)
+    s.apply_roster(roster)
+    s.close()
+    s = open_store(tmp_path)
+    try:
+        assert s.roster_size() == 5 and s.event().id == roster.event.id
+    finally:
+        s.close()
+
+
+def test_newer_database_refuses(tmp_path):
+    s = open_store(tmp_path)
+    with pytest.raises(StoreError, match="newer than this software"):
+        migrate(s._writer, MIGRATIONS[:0])
+    s.close()
+
+
+def test_corrupt_file_is_a_clear_error(tmp_path):
+    (tmp_path / "kiosk.db").write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="cannot open"):
+        open_store(tmp_path)
+
+
+def scan(**kw):
+    base = dict(id=new_scan_id(), kiosk_id="k1", event_id=7, attendee_id=1, result="ok",
+                admitted=True, wall_time=datetime(2026, 6, 16, 8, tzinfo=UTC),
+                monotonic_ns=1, boot_id="b")
+    return ScanRecord(**{**base, **kw})
+
+
+def test_scans_are_append_only(store):
+    rec = scan()
+    with store.write() as db:
+        store.insert_scan(db, rec, datetime(2026, 6, 16).date())
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"), store.write() as db:
+        db.execute("UPDATE scans SET result='invalid'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"), store.write() as db:
+        db.execute("DELETE FROM scans")
+    assert store.scan_exists(rec.id) and store.outbox_size() == 1
+
+
+def test_duplicate_scan_id_is_refused(store):
+    rec = scan()
+    with store.write() as db:
+        store.insert_scan(db, rec, datetime(2026, 6, 16).date())
+    with pytest.raises(sqlite3.IntegrityError), store.write() as db:
+        store.insert_scan(db, rec, datetime(2026, 6, 16).date())
+    assert store.count_scans() == 1 and store.outbox_size() == 1
+
+
+@pytest.mark.parametrize(("query", "expected"), [
+    ("lukasz", ["Wójcik"]),
+    ("LUKASZ WOJC", ["Wójcik"]),
+    ("wojcik gdow", ["Wójcik"]),
+    ("dabrowski", ["Dąbrowski"]),
+    ("cecuga", ["Cecuga-Nowak"]),
+    ("krakow", ["Cecuga-Nowak", "Kowalska"]),
+    ("wiśniewska", ["Wiśniewska"]),
+    ("100%", []),
+    ("", []),
+])
+def test_search_without_diacritics(store, query, expected):
+    assert [a.last_name for a in store.search(query)] == expected
+
+
+def test_delta_updates_and_deletes(store, roster):
+    delta = RosterSnapshot(
+        event=roster.event, cursor="c2", full=False,
+        attendees=[Attendee(id=1, first_name="Anna", last_name="Kowalska-Nowak",
+                            badge_revision=2), Attendee(id=6, first_name="Jan", last_name="Nowy")],
+        registrations=[Registration(session_id=10, attendee_id=6)],
+        deleted=Deleted(attendees=[3], registrations=[Registration(session_id=10,
+                                                                   attendee_id=4)]),
+    )
+    store.apply_roster(delta)
+    assert store.attendee(1).last_name == "Kowalska-Nowak" and store.attendee(1).badge_revision == 2
+    assert store.attendee(3) is None and store.attendee(6) is not None
+    assert store.is_registered(10, 6) and not store.is_registered(10, 4)
+    assert store.get_meta("cursor") == "c2"
+    assert [a.last_name for a in store.search("kowalska nowak")] == ["Kowalska-Nowak"]
+
+
+def test_bad_delta_applies_nothing(store, roster):
+    delta = RosterSnapshot(
+        event=roster.event, cursor="c2", full=False,
+        attendees=[Attendee(id=1, first_name="Changed", last_name="Name")],
+        registrations=[Registration(session_id=999, attendee_id=1)],
+    )
+    with pytest.raises(RosterError):
+        store.apply_roster(delta)
+    assert store.attendee(1).first_name == "Anna" and store.get_meta("cursor") == "c1"
+
+
+def test_delta_for_other_event_or_before_full(tmp_path, roster):
+    s = open_store(tmp_path)
+    try:
+        delta = roster.model_copy(update={"full": False})
+        with pytest.raises(RosterError, match="before any full roster"):
+            s.apply_roster(delta)
+        s.apply_roster(roster)
+        other = roster.model_copy(update={
+            "full": False, "event": roster.event.model_copy(update={"id": 8})})
+        with pytest.raises(RosterError, match="event 8"):
+            s.apply_roster(other)
+    finally:
+        s.close()
+
+
+def test_full_snapshot_replaces_everything(store, roster):
+    smaller = roster.model_copy(update={"attendees": roster.attendees[:2], "registrations": [],
+                                        "cursor": "c9"})
+    store.apply_roster(smaller)
+    assert store.roster_size() == 2 and not store.is_registered(10, 1)
+
+
+def test_snapshot_refuses_dangling_registration(roster):
+    data = roster.model_dump(mode="json")
+    data["registrations"].append({"session_id": 10, "attendee_id": 404})
+    from sync.roster import parse_snapshot
+    with pytest.raises(RosterError, match="404"):
+        parse_snapshot(data)
