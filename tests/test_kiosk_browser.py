@@ -95,6 +95,7 @@ def kiosk(tmp_path: Path, roster: RosterSnapshot, event_key: Ed25519PrivateKey,
     runtime.checkin.apply_roster(roster)
     runtime.scanner = DemoPreview(token_for(event_key, 1))
     app = create_app(runtime, {"SSE_HEARTBEAT_SECONDS": 1.0, "PREVIEW_IDLE_SECONDS": 1.0,
+                               "LANG_RESET_SECONDS": 5.0,
                                **app_config})
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
@@ -202,10 +203,14 @@ def test_scan_result_shown_announced_and_translated(
     sync_api.expect(page.locator("#announce")).to_have_text("")
     sync_api.expect(page.locator(".prompt h1")).to_have_text(
         "Show the QR code from your invitation")
-    # The choice outlives a reload.
+    # The choice outlives a reload...
     page.reload()
     sync_api.expect(page.locator(".prompt h1")).to_have_text(
         "Show the QR code from your invitation")
+    # ...but not the next attendee: after LANG_RESET_SECONDS idle, back to Polish.
+    sync_api.expect(page.locator(".prompt h1")).to_have_text(
+        "Pokaż kod QR z\u00a0zaproszenia", timeout=9000)
+    assert page.locator("html").get_attribute("lang") == "pl"
 
 
 @pytest.mark.parametrize("viewport", [SMALL, LARGE], ids=["800x480", "1920x1080"])

@@ -38,6 +38,7 @@ def index() -> str:
         ready=event is not None and runtime.store.roster_size() > 0,
         has_preview=runtime.scanner is not None,
         result_seconds=runtime.settings.kiosk.result_seconds,
+        lang_reset_seconds=current_app.config["LANG_RESET_SECONDS"],
     )
 
 

@@ -25,6 +25,10 @@
     help: $("help-desk")
   };
 
+  // A kiosk serves one stranger after another: a language chosen by one attendee
+  // goes back to the kiosk's default after this long without a scan or a touch.
+  var langResetMs = (parseFloat(body.dataset.langResetSeconds) || 60) * 1000;
+  var langTimer = null;
   var lang = storedLang() || defaultLang;
   var shown = null;        // the scan payload on screen, or null when idle
   var hideTimer = null;
@@ -35,9 +39,29 @@
 
   function storedLang() {
     try {
-      var value = window.localStorage.getItem(LANG_KEY);
-      return value === "pl" || value === "en" ? value : null;
-    } catch (e) { return null; }
+      var value = JSON.parse(window.localStorage.getItem(LANG_KEY) || "null");
+      if (value && (value.lang === "pl" || value.lang === "en")
+          && Date.now() - value.at < langResetMs) return value.lang;
+    } catch (e) { /* private mode or an old value */ }
+    return null;
+  }
+
+  function rememberLang() {
+    try {
+      window.localStorage.setItem(LANG_KEY, JSON.stringify({ lang: lang, at: Date.now() }));
+    } catch (e) { /* private mode */ }
+    window.clearTimeout(langTimer);
+    if (lang === defaultLang) return;
+    langTimer = window.setTimeout(function () {
+      if (shown) { rememberLang(); return; }
+      lang = defaultLang;
+      try { window.localStorage.removeItem(LANG_KEY); } catch (e) { /* private mode */ }
+      applyLanguage();
+    }, langResetMs);
+  }
+
+  function stillHere() {
+    if (lang !== defaultLang) rememberLang();
   }
 
   function text(key) {
@@ -67,7 +91,7 @@
 
   els.toggle.addEventListener("click", function () {
     lang = lang === "pl" ? "en" : "pl";
-    try { window.localStorage.setItem(LANG_KEY, lang); } catch (e) { /* private mode */ }
+    rememberLang();
     applyLanguage();
     if (shown) announce(spoken(shown));
   });
@@ -121,6 +145,7 @@
 
   ["pointerdown", "keydown", "touchstart"].forEach(function (type) {
     window.addEventListener(type, unlockAudio, { passive: true });
+    window.addEventListener(type, stillHere, { passive: true });
   });
 
   // -- results ---------------------------------------------------------------------------------
@@ -166,6 +191,7 @@
     els.timer.classList.add("run");
     announce(spoken(payload));
     play(toneOf(payload));
+    stillHere();
     window.clearTimeout(hideTimer);
     hideTimer = window.setTimeout(hideResult, seconds * 1000);
   }
@@ -291,6 +317,7 @@
   });
 
   applyLanguage();
+  stillHere();  // a language kept over a reload still expires
   startPreview();
   connect();
 })();
