@@ -186,9 +186,33 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
-        """The one way to write: holds the writer lock, commits atomically (durably)."""
-        with self._write_lock, self._writer.atomic():
-            yield self._writer
+        """The one way to write: holds the writer lock, commits atomically (durably).
+
+        ``BEGIN IMMEDIATE`` takes SQLite's write lock before the first read, so a
+        decision never reads a snapshot that another connection (the print worker)
+        has moved past: a deferred transaction would fail to upgrade at once with
+        "database is locked" instead of waiting.
+        """
+        with self._write_lock:
+            conn = self._writer.conn
+            if conn.in_transaction:  # nested: a savepoint inside the outer transaction
+                with self._writer.atomic():
+                    yield self._writer
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                raise
+            else:
+                try:
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
 
     @property
     def reader(self) -> sqlite_utils.Database:

@@ -143,3 +143,36 @@ def test_snapshot_refuses_dangling_registration(roster):
     from sync.roster import parse_snapshot
     with pytest.raises(RosterError, match="404"):
         parse_snapshot(data)
+
+
+def test_write_is_not_broken_by_a_commit_from_another_connection(tmp_path, roster):
+    """The print worker writes through its own connection. A check-in that has already
+    read must still be able to write: with a deferred BEGIN, SQLite refuses the upgrade
+    at once ("database is locked")."""
+    import threading
+    import time
+
+    s = open_store(tmp_path)
+    s.apply_roster(roster)
+    other_done = threading.Event()
+
+    def other_writer() -> None:
+        conn = sqlite3.connect(tmp_path / "kiosk.db", isolation_level=None, timeout=10)
+        try:
+            conn.execute("INSERT INTO meta (key, value) VALUES ('worker', 'x')")
+        finally:
+            conn.close()
+            other_done.set()
+
+    try:
+        with s.write() as db:
+            db.execute("SELECT count(*) FROM attendees").fetchone()
+            worker = threading.Thread(target=other_writer)
+            worker.start()
+            time.sleep(0.3)
+            db.execute("INSERT INTO meta (key, value) VALUES ('checkin', 'y')")
+        worker.join(timeout=15)
+        assert other_done.is_set()
+        assert s.get_meta("checkin") == "y" and s.get_meta("worker") == "x"
+    finally:
+        s.close()
