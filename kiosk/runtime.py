@@ -17,6 +17,7 @@ from bramka.config import Settings
 from .checkin import CheckinService
 from .events import EventBus
 from .store import Store, open_store
+from .warnings import kiosk_warnings
 
 log = logging.getLogger(__name__)
 
@@ -38,15 +39,27 @@ class KioskRuntime:
                                       badge_printing=settings.printer.backend != "none")
         self.scanner: Scanner | None = None
         self.printer: Any | None = None
+        # A device that failed to start: shown in status, never fatal.
+        self._device_state: dict[str, dict[str, Any]] = {}
 
     # -- devices --------------------------------------------------------------------------------
 
     def start_devices(self, camera: bool = True) -> None:
         """Start what the settings ask for. A device that fails is shown, never fatal."""
+        self.bus.publish("roster", {"size": self.store.roster_size()}, sticky=True)
         if self.settings.printer.backend != "none":
-            self.start_printer()
+            self._start("printer", self.start_printer)
         if camera:
-            self.start_scanner()
+            self._start("camera", self.start_scanner)
+
+    def _start(self, name: str, start: Any) -> None:
+        try:
+            start()
+        except Exception as exc:  # the kiosk serves on; staff see why
+            log.exception("%s did not start", name)
+            state = {"status": "failed", "message": f"{type(exc).__name__}: {exc}"}
+            self._device_state[name] = state
+            self.bus.publish(name, state, sticky=True)
 
     def start_printer(self) -> None:
         from .printing import KioskPrinting
@@ -92,6 +105,11 @@ class KioskRuntime:
         tz = ZoneInfo(event.timezone) if event else ZoneInfo("Europe/Warsaw")
         today = datetime.now(UTC).astimezone(tz).date()
         k = self.settings.kiosk
+        camera = _plain(self.scanner.state) if self.scanner else self._device_state.get(
+            "camera", {"status": "off"})
+        printer = _plain(self.printer.state) if self.printer else self._device_state.get(
+            "printer", {"status": "off"})
+        warnings = kiosk_warnings(k, event, today, printer, camera)
         return {
             "kiosk": {"id": k.id, "mode": k.mode, "room": k.room or None},
             "event": {"id": event.id, "name": event.name} if event else None,
@@ -99,10 +117,12 @@ class KioskRuntime:
             "scans_today": self.store.count_scans(today),
             "scans_total": self.store.count_scans(),
             "unsent_scans": self.store.outbox_size(),
-            "camera": _plain(self.scanner.state) if self.scanner else {"status": "off"},
+            "camera": camera,
             "decoder": self.settings.scanner.decoder,
-            "printer": _plain(self.printer.state) if self.printer else {"status": "off"},
+            "printer": printer,
             "session_override": self.checkin.session_override(),
+            "local_date": today.isoformat(),
+            "warnings": [w.to_dict() for w in warnings],
         }
 
 

@@ -85,8 +85,8 @@ def create_app(runtime: KioskRuntime, test_config: dict[str, Any] | None = None)
     Config keys (override with ``test_config``): ``STAFF_IDLE_SECONDS`` (300),
     ``STAFF_MAX_ATTEMPTS`` (5), ``STAFF_LOCKOUT_SECONDS`` (60), ``SSE_HEARTBEAT_SECONDS``
     (15), ``LANG_RESET_SECONDS`` (60: the screen returns to the default language after
-    this long without a scan or a touch), ``PREVIEW_FPS`` (10), ``PREVIEW_IDLE_SECONDS`` (5: a preview stream with no
-    new frame for this long ends, and the page opens a new one).
+    this long without a scan or a touch), ``PREVIEW_FPS`` (10), ``PREVIEW_IDLE_SECONDS``
+    (5: a preview stream with no new frame for this long ends, and the page opens a new one).
     """
     from . import api, screen, staff
 

@@ -1,0 +1,73 @@
+"""Conditions staff must know about, worded for people, in Polish and English.
+
+``KioskRuntime.status()["warnings"]`` is a list of these as dicts; the staff pages and
+``bramka kiosk status`` show them. Each has a stable ``code``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import date
+from typing import Any
+
+from bramka.config import KioskSettings
+from sync.roster import EventInfo
+
+DEFAULT_STAFF_PIN = KioskSettings.model_fields["staff_pin"].default
+
+
+@dataclass(frozen=True, slots=True)
+class KioskWarning:
+    code: str
+    pl: str
+    en: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def kiosk_warnings(settings: KioskSettings, event: EventInfo | None, local_today: date,
+                   printer: dict[str, Any] | None, camera: dict[str, Any] | None
+                   ) -> list[KioskWarning]:
+    out: list[KioskWarning] = []
+    if settings.staff_pin == DEFAULT_STAFF_PIN:
+        out.append(KioskWarning(
+            "default_pin",
+            "PIN obsługi jest domyślny: zmień go w konfiguracji (staff_pin).",
+            "The staff PIN is the default one: change it in the settings (staff_pin)."))
+    if event is None:
+        out.append(KioskWarning(
+            "no_roster", "Brak listy uczestników: stanowisko nie sprawdza zaproszeń.",
+            "No participant list: this kiosk cannot check invitations."))
+    elif not event.starts_on <= local_today <= event.ends_on:
+        out.append(KioskWarning(
+            "clock_outside_event",
+            f"Data na stanowisku ({local_today:%d.%m.%Y}) jest poza terminem wydarzenia "
+            f"({event.starts_on:%d.%m}–{event.ends_on:%d.%m.%Y}). Sprawdź zegar.",
+            f"The kiosk's date ({local_today:%d.%m.%Y}) is outside the event "
+            f"({event.starts_on:%d.%m}–{event.ends_on:%d.%m.%Y}). Check the clock."))
+    if camera is not None and camera.get("status") in ("unavailable", "failed"):
+        out.append(KioskWarning(
+            "camera_unavailable", "Kamera niedostępna: skanowanie nie działa.",
+            "Camera unavailable: scanning does not work."))
+    state = printer.get("status") if printer else None
+    if state not in (None, "off", "ready", "unknown"):
+        failed = state == "failed"
+        out.append(KioskWarning(
+            f"printer_{state}",
+            f"Drukarka: {PRINTER_STATES_PL.get(state, state)}. "
+            + ("Identyfikatory nie są drukowane." if failed
+               else "Identyfikatory czekają w kolejce."),
+            f"Printer: {PRINTER_STATES_EN.get(state, state)}. "
+            + ("Badges are not printed." if failed else "Badges wait in the queue.")))
+    return out
+
+
+PRINTER_STATES_PL = {
+    "paper_out": "brak papieru", "cover_open": "otwarta pokrywa", "offline": "niedostępna",
+    "error": "błąd", "failed": "nie uruchomiła się",
+}
+PRINTER_STATES_EN = {
+    "paper_out": "out of paper", "cover_open": "cover open", "offline": "offline",
+    "error": "error", "failed": "failed to start",
+}
