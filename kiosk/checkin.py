@@ -12,11 +12,11 @@ import logging
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
@@ -24,17 +24,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from bramka.config import KioskSettings
 from sync import token as tokens
-from sync.roster import Attendee, EventInfo, RosterSnapshot, Session
+from sync.roster import EventInfo, RosterSnapshot
 from sync.scans import ScanRecord, ScanSource, new_scan_id
 
 from .decide import Decision, ScanContext, decide_attendee, decide_token
 from .events import EventBus
-from .messages import ScreenMessage, ScreenText, describe
-from .store import Store, StoreError
+from .messages import BadgeNote, ScreenMessage, ScreenText, describe
+from .store import Store, StoreError, StoreView
 
 log = logging.getLogger(__name__)
 
 RAW_LIMIT = 256
+T = TypeVar("T")
 OVERRIDE_KEY = "session_override"
 
 
@@ -78,35 +79,14 @@ class ScanOutcome:
         }
 
 
-class _View:
-    """The store as a :class:`~kiosk.decide.RosterView`, read inside the write transaction."""
-
-    def __init__(self, store: Store, db: sqlite_utils.Database) -> None:
-        self.store, self.db = store, db
-
-    def attendee(self, attendee_id: int) -> Attendee | None:
-        return self.store.attendee(attendee_id, self.db)
-
-    def first_admission_on(self, attendee_id: int, day: date) -> datetime | None:
-        return self.store.first_admission_on(attendee_id, day, self.db)
-
-    def sessions_in_room(self, room: str) -> list[Session]:
-        return self.store.sessions_in_room(room, self.db)
-
-    def session(self, session_id: int) -> Session | None:
-        return self.store.session(session_id, self.db)
-
-    def is_registered(self, session_id: int, attendee_id: int) -> bool:
-        return self.store.is_registered(session_id, attendee_id, self.db)
-
-    def last_movement(self, session_id: int, attendee_id: int) -> tuple[str, datetime] | None:
-        return self.store.last_movement(session_id, attendee_id, self.db)
-
-    def occupancy(self, session_id: int) -> int:
-        return self.store.occupancy(session_id, self.db)
-
-
 AdmitHook = Callable[[sqlite_utils.Database, "ScanOutcome"], None]
+
+
+class BadgeQueue(Protocol):
+    """Where an admitted check-in's badge goes (kiosk.printing.KioskPrinting)."""
+
+    def queue_badge(self, db: sqlite_utils.Database, scan: ScanRecord,
+                    decision: Decision) -> BadgeNote: ...
 
 
 class CheckinService:
@@ -118,17 +98,16 @@ class CheckinService:
         settings: KioskSettings,
         *,
         bus: EventBus | None = None,
-        badge_printing: bool = False,
         clock: Callable[[], datetime] = utc_now,
         monotonic_ns: Callable[[], int] = time.monotonic_ns,
     ) -> None:
         self.store = store
         self.settings = settings
         self.bus = bus or EventBus()
-        self.badge_printing = badge_printing
         self.clock = clock
         self.monotonic_ns = monotonic_ns
-        self.hooks: list[AdmitHook] = []  # inside the scan's transaction
+        self.badge_queue: BadgeQueue | None = None
+        self.hooks: list[AdmitHook] = []  # inside the scan's transaction, in a savepoint
         self.after_commit: list[Callable[[ScanOutcome], None]] = []
         self._event_cache: tuple[str, EventInfo, list[Ed25519PublicKey]] | None = None
 
@@ -145,6 +124,8 @@ class CheckinService:
         if self._event_cache is None or self._event_cache[0] != text:
             event = EventInfo.model_validate_json(text)
             keys = [tokens.parse_public_key(k) for k in event.public_keys]
+            if self._event_cache is not None:  # loaded by another process (CLI, sync)
+                self.bus.publish("roster", {"size": self.store.roster_size()}, sticky=True)
             self._event_cache = (text, event, keys)
         return self._event_cache[1], self._event_cache[2]
 
@@ -178,16 +159,18 @@ class CheckinService:
         return self._record(lambda view, ctx: decide_token(text, view, ctx), source, raw=text)
 
     def checkin_by_hand(self, attendee_id: int) -> ScanOutcome:
-        """A staff member checks someone in without a badge."""
-        return self._record(lambda view, ctx: decide_attendee(attendee_id, view, ctx), "manual")
+        """A staff member checks someone in without a badge: always an entry."""
+        return self._record(
+            lambda view, ctx: decide_attendee(attendee_id, view, replace(ctx, direction="in")),
+            "manual")
 
-    def _record(self, decide: Callable[[_View, ScanContext], Decision], source: ScanSource,
-                raw: str | None = None) -> ScanOutcome:
+    def _record(self, decide: Callable[[StoreView, ScanContext], Decision],
+                source: ScanSource, raw: str | None = None) -> ScanOutcome:
         now = self.clock()
         mono = self.monotonic_ns()
         with self.store.write() as db:
             ctx, event = self._context(db, now)
-            decision = decide(_View(self.store, db), ctx)
+            decision = decide(StoreView(self.store, db), ctx)
             scan = ScanRecord(
                 id=new_scan_id(), kiosk_id=self.settings.id, event_id=event.id,
                 attendee_id=decision.attendee_id, badge_revision=decision.badge_revision,
@@ -198,15 +181,29 @@ class CheckinService:
                 raw=None if raw is None else raw[:RAW_LIMIT],
             )
             self.store.insert_scan(db, scan, ctx.local_day)
+            badge: BadgeNote = "none"
+            if decision.print_badge and self.badge_queue is not None:
+                badge = self._guarded(db, "badge", lambda: self.badge_queue.queue_badge(
+                    db, scan, decision)) or "failed"
             message = describe(decision, tz=ZoneInfo(event.timezone), help_desk=event.help_desk,
-                               badge_printing=self.badge_printing)
+                               badge=badge, now=now)
             outcome = ScanOutcome(scan, decision, message)
             for hook in self.hooks:
-                hook(db, outcome)
+                self._guarded(db, "hook", lambda hook=hook: hook(db, outcome))
         for after in self.after_commit:
             after(outcome)
         self.bus.publish("scan", outcome.event_payload(self.settings.result_seconds))
         return outcome
+
+    @staticmethod
+    def _guarded(db: sqlite_utils.Database, what: str, step: Callable[[], T]) -> T | None:
+        """Run an extra step of a check-in in a savepoint: its failure never loses the scan."""
+        try:
+            with db.atomic():
+                return step()
+        except Exception:
+            log.exception("check-in %s step failed; the scan is kept", what)
+            return None
 
     def handle_code(self, text: str) -> ScanOutcome | None:
         """Entry point for the scanner thread: never raises, shows what went wrong."""

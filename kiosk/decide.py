@@ -8,6 +8,7 @@ never both see "not yet checked in".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
@@ -30,7 +31,10 @@ class RosterView(Protocol):
     def is_registered(self, session_id: int, attendee_id: int) -> bool: ...
     def last_movement(self, session_id: int, attendee_id: int
                       ) -> tuple[str, datetime] | None: ...
+    def last_movement_in_room(self, room: str, attendee_id: int
+                              ) -> tuple[int, str, datetime] | None: ...
     def occupancy(self, session_id: int) -> int: ...
+    def highest_admitted_revision(self, attendee_id: int) -> int | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,14 +70,29 @@ class Decision:
     reason: str = ""
 
 
-def current_session(sessions: list[Session], now: datetime, open_before: timedelta
-                    ) -> Session | None:
-    """The room's session open at ``now``: a running one wins over one about to start."""
+def current_session(sessions: list[Session], now: datetime, open_before: timedelta,
+                    registered: Callable[[Session], bool] | None = None) -> Session | None:
+    """The room's session an entry at ``now`` belongs to.
+
+    A session accepts entries from ``open_before`` its start until its end. When two
+    overlap (one ending, the next opening), a person registered for exactly one of the
+    registration-required ones goes there; otherwise the running one holds until its
+    last ``open_before / 2`` (15 minutes by default), then the next one takes over.
+    """
     open_now = [s for s in sessions if s.starts_at - open_before <= now < s.ends_at]
+    if len(open_now) <= 1:
+        return open_now[0] if open_now else None
+    if registered is not None:
+        mine = [s for s in open_now if s.registration_required and registered(s)]
+        if len(mine) == 1:
+            return mine[0]
     running = [s for s in open_now if s.starts_at <= now]
+    upcoming = [s for s in open_now if s.starts_at > now]
     if running:
-        return max(running, key=lambda s: s.starts_at)
-    return min(open_now, key=lambda s: s.starts_at) if open_now else None
+        latest = max(running, key=lambda s: s.starts_at)
+        if not upcoming or latest.ends_at - now > open_before / 2:
+            return latest
+    return min(upcoming, key=lambda s: s.starts_at)
 
 
 def _next_session(sessions: list[Session], now: datetime) -> Session | None:
@@ -96,11 +115,13 @@ def decide_token(text: str, view: RosterView, ctx: ScanContext) -> Decision:
             badge_revision=claim.revision,
             reason="valid badge, person not in this kiosk's roster",
         )
-    if claim.revision < attendee.badge_revision:
+    # A replacement badge seen here revokes the old one even before the roster says so.
+    current = max(attendee.badge_revision, view.highest_admitted_revision(attendee.id) or 0)
+    if claim.revision < current:
         return Decision(
             "revoked", False, attendee_id=attendee.id, badge_revision=claim.revision,
             attendee=attendee,
-            reason=f"badge revision {claim.revision}, current is {attendee.badge_revision}",
+            reason=f"badge revision {claim.revision}, current is {current}",
         )
     return _decide_person(attendee, claim.revision, view, ctx)
 
@@ -131,27 +152,40 @@ def _decide_person(attendee: Attendee, revision: int, view: RosterView, ctx: Sca
 def _decide_room(attendee: Attendee, view: RosterView, ctx: ScanContext, base: dict
                  ) -> Decision:
     sessions = view.sessions_in_room(ctx.room)
+    now = ctx.now
+    # Where is this person now? Inside the session of their last movement in this room
+    # if that movement was an entry (the session may have ended meanwhile).
+    stay: Session | None = None
+    entered_at: datetime | None = None
+    last = view.last_movement_in_room(ctx.room, attendee.id)
+    if last is not None and last[1] == "in":
+        stay = view.session(last[0])
+        entered_at = last[2]
+    if ctx.direction != "in" and stay is not None:
+        recent = entered_at is not None and now - entered_at < ctx.exit_guard
+        if ctx.direction == "toggle" and recent:
+            return Decision("already_checked_in", True, **base, session=stay,
+                            occupancy=view.occupancy(stay.id), first_seen_at=entered_at,
+                            reason="scanned again right after entering: not an exit")
+        occupancy = view.occupancy(stay.id) - 1
+        return Decision("ok", True, **base, session=stay, occupancy=occupancy, direction="out")
+
     if ctx.session_override is not None:
         session = view.session(ctx.session_override)
     else:
-        session = current_session(sessions, ctx.now, ctx.open_before)
+        session = current_session(
+            sessions, now, ctx.open_before,
+            registered=lambda s: view.is_registered(s.id, attendee.id))
     if session is None:
-        return Decision("not_open", False, **base, next_session=_next_session(sessions, ctx.now),
+        return Decision("not_open", False, **base, next_session=_next_session(sessions, now),
                         reason=f"no session open in {ctx.room or 'this room'} now")
-    last = view.last_movement(session.id, attendee.id)
-    inside = last is not None and last[0] == "in"
     occupancy = view.occupancy(session.id)
     with_session = {**base, "session": session, "occupancy": occupancy}
-    leaving = ctx.direction == "out" or (
-        ctx.direction == "toggle" and inside and last is not None
-        and ctx.now - last[1] >= ctx.exit_guard
-    )
-    if leaving:
-        after = occupancy - 1 if inside else occupancy
-        return Decision("ok", True, **{**with_session, "occupancy": after}, direction="out")
-    if inside:
-        return Decision("already_checked_in", True, **with_session,
-                        first_seen_at=last[1] if last else None,
+    if ctx.direction == "out":
+        return Decision("ok", True, **with_session, direction="out",
+                        reason="exit scanned without a recorded entry")
+    if stay is not None and stay.id == session.id:
+        return Decision("already_checked_in", True, **with_session, first_seen_at=entered_at,
                         reason="already inside this session")
     if session.registration_required and not view.is_registered(session.id, attendee.id):
         return Decision("not_registered", False, **with_session,

@@ -16,6 +16,23 @@ from sync.roster import LocalizedText
 from .decide import Decision
 
 Tone = Literal["ok", "warn", "error"]
+# What became of the badge an entrance check-in needs: queued (the printer works),
+# printer_down (queued, the printer has a fault), no_code (this kiosk has no badge code
+# for the person), failed (queuing failed), none (no printer here).
+BadgeNote = Literal["queued", "printer_down", "no_code", "failed", "none"]
+
+BADGE_TEXT: dict[str, tuple[str, str]] = {
+    "queued": ("Odbierz identyfikator z drukarki.", "Please take your badge from the printer."),
+    "printer_down": ("Drukarka chwilowo nie działa: identyfikator wydrukuje się po naprawie "
+                     "albo odbierzesz go w punkcie informacyjnym.",
+                     "The printer is down for a moment: your badge prints once it is fixed, "
+                     "or collect it at the help desk."),
+    "no_code": ("Identyfikator odbierzesz w punkcie informacyjnym.",
+                "Please collect your badge at the help desk."),
+    "failed": ("Identyfikator odbierzesz w punkcie informacyjnym.",
+               "Please collect your badge at the help desk."),
+    "none": ("Zapraszamy!", "Come in!"),
+}
 ICONS: dict[Tone, str] = {"ok": "✓", "warn": "!", "error": "✕"}
 
 
@@ -44,8 +61,16 @@ def _hm(ts: datetime | None, tz: ZoneInfo) -> str:
     return ts.astimezone(tz).strftime("%H:%M") if ts else "?"
 
 
+def _when(ts: datetime, now: datetime, tz: ZoneInfo) -> tuple[str, str]:
+    """A session's start as people say it: "o 13:00" today, "24.11 o 10:00" another day."""
+    local, today = ts.astimezone(tz), now.astimezone(tz).date()
+    if local.date() == today:
+        return f"o {local:%H:%M}", f"at {local:%H:%M}"
+    return f"{local:%d.%m} o {local:%H:%M}", f"on {local:%d.%m} at {local:%H:%M}"
+
+
 def describe(d: Decision, *, tz: ZoneInfo, help_desk: LocalizedText,
-             badge_printing: bool) -> ScreenMessage:
+             badge: BadgeNote = "none", now: datetime | None = None) -> ScreenMessage:
     """Turn a decision into the two-language screen text."""
     name = d.attendee.full_name if d.attendee else ""
     first = d.attendee.first_name if d.attendee else ""
@@ -65,8 +90,7 @@ def describe(d: Decision, *, tz: ZoneInfo, help_desk: LocalizedText,
             ScreenText(f"Welcome, {name}", f"Please come in: {title_s}."),
         )
     if d.result == "ok":
-        pl_next = "Odbierz identyfikator z drukarki." if badge_printing else "Zapraszamy!"
-        en_next = "Please take your badge from the printer." if badge_printing else "Come in!"
+        pl_next, en_next = BADGE_TEXT[badge]
         return ScreenMessage("ok", ScreenText(f"Witaj, {name}", pl_next),
                              ScreenText(f"Welcome, {name}", en_next))
     if d.result == "already_checked_in":
@@ -101,15 +125,17 @@ def describe(d: Decision, *, tz: ZoneInfo, help_desk: LocalizedText,
                        f"{title_s}: all {d.occupancy} seats are taken. {help_en}"),
         )
     if d.result == "not_open":
-        if d.next_session is not None:
-            at = _hm(d.next_session.starts_at, tz)
-            pl_d = f"Najbliższa sesja w tej sali o {at}: {d.next_session.title}."
-            en_d = f"The next session in this room starts at {at}: {d.next_session.title}."
-        else:
-            pl_d, en_d = f"W tej sali nie ma dziś więcej sesji. {help_pl}", \
-                f"There are no more sessions in this room today. {help_en}"
-        return ScreenMessage("warn", ScreenText("Wejście jeszcze nieczynne", pl_d),
-                             ScreenText("Not open yet", en_d))
+        nxt = d.next_session
+        if nxt is not None:
+            at_pl, at_en = _when(nxt.starts_at, now or nxt.starts_at, tz)
+            return ScreenMessage(
+                "warn", ScreenText("Wejście jeszcze nieczynne",
+                                   f"Najbliższa sesja w tej sali {at_pl}: {nxt.title}."),
+                ScreenText("Not open yet",
+                           f"The next session in this room starts {at_en}: {nxt.title}."))
+        return ScreenMessage(
+            "warn", ScreenText("Sala zamknięta", f"W tej sali nie ma już sesji. {help_pl}"),
+            ScreenText("This room is closed", f"There are no more sessions here. {help_en}"))
     if d.result == "unknown" and d.admitted:
         return ScreenMessage(
             "warn",

@@ -16,9 +16,12 @@ from bramka.config import Settings
 from printers.backends import make_printer
 from printers.layout import BadgeData, format_event_dates
 from sync.roster import Attendee
+from sync.scans import ScanRecord
 
 from .checkin import ScanOutcome
+from .decide import Decision
 from .events import EventBus
+from .messages import BadgeNote
 from .print_queue import PrintQueueState, PrintWorker, enqueue
 from .store import Store
 
@@ -64,19 +67,22 @@ class KioskPrinting:
             event_dates=format_event_dates(event.starts_on, event.ends_on) if event else "",
         )
 
-    def on_checkin(self, db: sqlite_utils.Database, outcome: ScanOutcome) -> None:
-        """Check-in hook, inside the scan's transaction: queue the badge it needs."""
-        d = outcome.decision
-        if not d.print_badge or d.attendee is None:
-            return
-        token = outcome.scan.raw if outcome.scan.source == "camera" else None
-        token = token or self.store.latest_token(d.attendee.id, d.attendee.badge_revision, db)
+    def queue_badge(self, db: sqlite_utils.Database, scan: ScanRecord,
+                    decision: Decision) -> BadgeNote:
+        """Inside the scan's transaction: queue the badge an admitted check-in needs."""
+        attendee = decision.attendee
+        if attendee is None:
+            return "no_code"
+        token = scan.raw if scan.source in ("camera", "handheld") else None
+        token = token or self.store.latest_token(attendee.id, attendee.badge_revision, db)
         if token is None:
             log.info("no badge code for attendee %s at this kiosk: badge not printed",
-                     d.attendee.id)
-            return
-        enqueue(db, self._badge(d.attendee, token, db), attendee_id=d.attendee.id,
-                reason="checkin", scan_id=outcome.scan.id)
+                     attendee.id)
+            return "no_code"
+        enqueue(db, self._badge(attendee, token, db), attendee_id=attendee.id,
+                reason="checkin", scan_id=scan.id)
+        working = self.worker.state.printer.state in ("ready", "unknown")
+        return "queued" if working else "printer_down"
 
     def after_commit(self, outcome: ScanOutcome) -> None:
         if outcome.decision.print_badge:
@@ -100,9 +106,12 @@ class KioskPrinting:
 
 
 def _state_dict(state: PrintQueueState) -> dict[str, Any]:
+    said = state.describe()
     return {
         "status": state.printer.state,
         "message": state.last_error or state.printer.detail,
+        "pl": said.pl,
+        "en": said.en,
         "queued": state.queued,
         "paper_low": state.printer.paper_low,
         "code": state.last_error_code,

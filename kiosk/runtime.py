@@ -35,8 +35,7 @@ class KioskRuntime:
         self.settings = settings
         self.store = store or open_store(settings.kiosk.data_dir)
         self.bus = EventBus()
-        self.checkin = CheckinService(self.store, settings.kiosk, bus=self.bus,
-                                      badge_printing=settings.printer.backend != "none")
+        self.checkin = CheckinService(self.store, settings.kiosk, bus=self.bus)
         self.scanner: Scanner | None = None
         self.printer: Any | None = None
         # A device that failed to start: shown in status, never fatal.
@@ -65,7 +64,7 @@ class KioskRuntime:
         from .printing import KioskPrinting
 
         printing = KioskPrinting(self.store, self.settings, self.bus)
-        self.checkin.hooks.append(printing.on_checkin)
+        self.checkin.badge_queue = printing
         self.checkin.after_commit.append(printing.after_commit)
         self.printer = printing
         printing.start()

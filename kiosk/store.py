@@ -110,9 +110,26 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
 
 
 def _m2_print_jobs(db: sqlite_utils.Database) -> None:
-    from .print_queue import create_tables
-
-    create_tables(db)
+    # Durable badge print jobs (kiosk.print_queue reads and writes them).
+    db.execute(
+        """
+CREATE TABLE IF NOT EXISTS print_jobs (
+    id TEXT PRIMARY KEY,
+    attendee_id INTEGER NOT NULL,
+    scan_id TEXT,
+    reason TEXT NOT NULL CHECK (reason IN ('checkin', 'reprint')),
+    badge TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'queued'
+        CHECK (state IN ('queued', 'printing', 'done', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    next_attempt_at TEXT NOT NULL
+)
+"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS print_jobs_state ON print_jobs (state)")
 
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_print_jobs]
@@ -405,6 +422,28 @@ class Store:
         ).fetchone()
         return (row[0], datetime.fromisoformat(row[1])) if row else None
 
+    def last_movement_in_room(self, room: str, attendee_id: int,
+                              db: sqlite_utils.Database | None = None
+                              ) -> tuple[int, str, datetime] | None:
+        """The person's last admitted entry or exit in any session of ``room``."""
+        row = (db or self.reader).execute(
+            "SELECT s.session_id, s.direction, s.wall_time FROM scans s "
+            "JOIN sessions se ON se.id = s.session_id "
+            "WHERE s.attendee_id=? AND se.room=? AND s.admitted=1 AND s.direction IS NOT NULL "
+            "ORDER BY s.seq DESC LIMIT 1",
+            [attendee_id, room],
+        ).fetchone()
+        return (row[0], row[1], datetime.fromisoformat(row[2])) if row else None
+
+    def highest_admitted_revision(self, attendee_id: int,
+                                  db: sqlite_utils.Database | None = None) -> int | None:
+        """The newest badge revision admitted here: older ones are revoked by it."""
+        row = (db or self.reader).execute(
+            "SELECT max(badge_revision) FROM scans WHERE attendee_id=? AND admitted=1",
+            [attendee_id],
+        ).fetchone()
+        return row[0] if row else None
+
     def occupancy(self, session_id: int, db: sqlite_utils.Database | None = None) -> int:
         """How many people are inside: those whose last movement in the session is 'in'."""
         return (db or self.reader).execute(
@@ -449,6 +488,42 @@ class Store:
     def meta_json(self, key: str) -> Any:
         text = self.get_meta(key)
         return json.loads(text) if text else None
+
+
+class StoreView:
+    """The store as a :class:`kiosk.decide.RosterView`, read through one connection
+    (inside a write transaction, so a decision sees exactly what it will write after)."""
+
+    def __init__(self, store: Store, db: sqlite_utils.Database) -> None:
+        self.store, self.db = store, db
+
+    def attendee(self, attendee_id: int) -> Attendee | None:
+        return self.store.attendee(attendee_id, self.db)
+
+    def first_admission_on(self, attendee_id: int, day: date) -> datetime | None:
+        return self.store.first_admission_on(attendee_id, day, self.db)
+
+    def sessions_in_room(self, room: str) -> list[Session]:
+        return self.store.sessions_in_room(room, self.db)
+
+    def session(self, session_id: int) -> Session | None:
+        return self.store.session(session_id, self.db)
+
+    def is_registered(self, session_id: int, attendee_id: int) -> bool:
+        return self.store.is_registered(session_id, attendee_id, self.db)
+
+    def last_movement(self, session_id: int, attendee_id: int) -> tuple[str, datetime] | None:
+        return self.store.last_movement(session_id, attendee_id, self.db)
+
+    def last_movement_in_room(self, room: str, attendee_id: int
+                              ) -> tuple[int, str, datetime] | None:
+        return self.store.last_movement_in_room(room, attendee_id, self.db)
+
+    def occupancy(self, session_id: int) -> int:
+        return self.store.occupancy(session_id, self.db)
+
+    def highest_admitted_revision(self, attendee_id: int) -> int | None:
+        return self.store.highest_admitted_revision(attendee_id, self.db)
 
 
 def open_store(data_dir: Path, filename: str = DB_FILENAME) -> Store:

@@ -11,8 +11,17 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 FORMAT = "bramka.roster/1"
 
@@ -38,6 +47,21 @@ class EventInfo(_Strict):
     timezone: str = "Europe/Warsaw"
     public_keys: list[str] = Field(min_length=1)
     help_desk: LocalizedText = LocalizedText(pl="punkt informacyjny", en="the help desk")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _dates(self) -> EventInfo:
+        if self.ends_on < self.starts_on:
+            raise ValueError("the event ends before it starts")
+        return self
 
 
 class Attendee(_Strict):

@@ -26,7 +26,7 @@ ResultCode = Literal[
 RESULT_CODES: tuple[str, ...] = ResultCode.__args__  # type: ignore[attr-defined]
 
 Direction = Literal["in", "out"]
-ScanSource = Literal["camera", "manual"]
+ScanSource = Literal["camera", "handheld", "manual"]
 
 
 def new_scan_id() -> str:

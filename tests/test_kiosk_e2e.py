@@ -25,30 +25,37 @@ def roster_file(tmp_path, roster):
 
 
 def test_badge_moving_into_view_is_checked_in_exactly_once(tmp_path, event_key, roster_file):
-    clip = make_badge_clip(tmp_path / "badge.avi", token_for(event_key, 1), seconds=4.0,
+    made = make_badge_clip(tmp_path / "made.avi", token_for(event_key, 1), seconds=4.0,
                            lead_seconds=1.0, enter_seconds=0.6, noise=4.0, blur=0.8)
+    clip = tmp_path / "camera.avi"  # absent at first: the camera is "unavailable"
     kiosk = KioskProcess(tmp_path / "kiosk", env={
         "BRAMKA_CAMERA__SOURCE": "video", "BRAMKA_CAMERA__PATH": str(clip),
-        "BRAMKA_CAMERA__RETRY_SECONDS": "600",  # play the clip once
+        "BRAMKA_CAMERA__RETRY_SECONDS": "0.5",
     })
     loaded = kiosk.cli("kiosk", "load-roster", str(roster_file))
     assert "Loaded 5 attendees" in loaded.stdout
     events: list[tuple[str, dict]] = []
-    connected = threading.Event()
 
     def listen() -> None:
+        played = False
         for kind, data in kiosk.events(timeout=30):
             events.append((kind, data))
-            connected.set()
-            if kind == "camera" and data.get("status") == "unavailable":
-                return  # the clip has ended
+            if kind != "camera":
+                continue
+            if data.get("status") == "unavailable" and not played and not clip.exists():
+                made.rename(clip)  # the page is listening: now the badge comes into view
+            elif data.get("status") == "running":
+                played = True
+            elif data.get("status") == "unavailable" and played:
+                clip.unlink()  # the clip has ended: play it only once
+                return
 
     kiosk.start()
     try:
         listener = threading.Thread(target=listen, daemon=True)
         listener.start()
-        listener.join(timeout=30)
-        assert not listener.is_alive(), f"clip did not end; events: {events}"
+        listener.join(timeout=40)
+        assert not listener.is_alive(), f"clip did not play and end; events: {events}"
     finally:
         assert kiosk.stop() == 0
     scans = [d for k, d in events if k == "scan"]
