@@ -41,6 +41,15 @@ class FrameSource(ABC):
     @abstractmethod
     def close(self) -> None: ...
 
+    @property
+    def frame_interval(self) -> float | None:
+        """Seconds between two frames when the source knows its pace, else None.
+
+        The scanning loop's stall watchdog never reports a stall shorter than a few
+        of these, so a deliberately slow source is not mistaken for a dead one.
+        """
+        return None
+
     def __enter__(self) -> FrameSource:
         self.open()
         return self

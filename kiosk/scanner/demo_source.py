@@ -158,6 +158,10 @@ class DemoSource(FrameSource):
     def close(self) -> None:
         self._pacer = None
 
+    @property
+    def frame_interval(self) -> float | None:
+        return 1.0 / self.fps if self.fps > 0 else None
+
     # -- rendering ---------------------------------------------------------------------------
 
     def _phase(self, index: int) -> tuple[int, float]:

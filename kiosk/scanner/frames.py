@@ -29,6 +29,11 @@ IMAGE_SUFFIXES = frozenset(
     {".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".pgm", ".ppm", ".pbm"}
 )
 STREAM_ENDED = "stream ended"
+# URL schemes of network streams: only these get the open/read timeouts below.
+STREAM_SCHEMES = frozenset({"http", "https", "rtsp", "rtsps", "rtmp", "rtmps", "rtp", "udp",
+                            "tcp", "srt", "mmsh", "mmst"})
+STREAM_OPEN_TIMEOUT = 10.0  # seconds to connect to a URL stream before giving up
+STREAM_READ_TIMEOUT = 5.0  # seconds a URL stream may go without delivering a frame
 
 
 class FramePacer:
@@ -82,10 +87,54 @@ def redact_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=netloc))
 
 
+def is_stream_url(device: int | str) -> bool:
+    """True for a network stream URL (``rtsp://...``, ``http://...``), not a path or index."""
+    if not isinstance(device, str):
+        return False
+    try:
+        scheme = urlsplit(device.strip()).scheme
+    except ValueError:
+        return False
+    return scheme.lower() in STREAM_SCHEMES
+
+
+def stream_timeout_params(open_timeout: float, read_timeout: float) -> list[int]:
+    """``VideoCapture`` open parameters bounding how long a stream may block; [] if unsupported.
+
+    OpenCV's FFmpeg backend honours both (an interrupt callback aborts a connect or
+    read that takes longer, and ``read`` then returns False). Without them it waits
+    30 s, and older builds wait for ever. A parameter this OpenCV does not know is
+    left out: an unknown one would make ``open`` refuse the stream.
+    """
+    params: list[int] = []
+    for name, seconds in (
+        ("CAP_PROP_OPEN_TIMEOUT_MSEC", open_timeout),
+        ("CAP_PROP_READ_TIMEOUT_MSEC", read_timeout),
+    ):
+        if seconds > 0 and hasattr(cv2, name):
+            params += [int(getattr(cv2, name)), max(1, round(seconds * 1000))]
+    return params
+
+
+def _ffmpeg_available() -> bool:
+    registry = getattr(cv2, "videoio_registry", None)
+    if registry is None or not hasattr(cv2, "CAP_FFMPEG"):
+        return False
+    try:
+        return bool(registry.hasBackend(cv2.CAP_FFMPEG))
+    except cv2.error:
+        return False
+
+
 class DeviceCamera(FrameSource):
     """A camera through ``cv2.VideoCapture``: a device index (``/dev/videoN``) or a stream URL.
 
-    The camera paces itself; ``read`` blocks until the driver has a frame.
+    The camera paces itself; ``read`` blocks until the driver has a frame. A network
+    stream URL is opened with OpenCV's FFmpeg backend and bounded by ``open_timeout``
+    and ``read_timeout`` (seconds; 0 leaves OpenCV's default), so a dead or hung
+    stream makes ``open`` or ``read`` fail instead of blocking for ever. When this
+    OpenCV has no FFmpeg backend or knows neither timeout, the URL is opened as
+    before, without them.
     """
 
     def __init__(
@@ -95,17 +144,32 @@ class DeviceCamera(FrameSource):
         width: int = 640,
         height: int = 480,
         fps: float = 30.0,
+        open_timeout: float = STREAM_OPEN_TIMEOUT,
+        read_timeout: float = STREAM_READ_TIMEOUT,
     ) -> None:
         self.device = device
         self.width = width
         self.height = height
         self.fps = fps
+        self.open_timeout = open_timeout
+        self.read_timeout = read_timeout
         self.name = f"camera {device}" if isinstance(device, int) else redact_url(device)
         self._cap: Any = None
 
+    @property
+    def frame_interval(self) -> float | None:
+        return 1.0 / self.fps if self.fps > 0 else None
+
+    def _capture(self) -> Any:
+        if is_stream_url(self.device) and _ffmpeg_available():
+            params = stream_timeout_params(self.open_timeout, self.read_timeout)
+            if params:
+                return cv2.VideoCapture(self.device, cv2.CAP_FFMPEG, params)
+        return cv2.VideoCapture(self.device)
+
     def open(self) -> None:
         self.close()
-        cap = cv2.VideoCapture(self.device)
+        cap = self._capture()
         if not cap.isOpened():
             cap.release()
             raise CameraUnavailable(f"cannot open {self.name}")
@@ -172,6 +236,10 @@ class VideoFileSource(FrameSource):
     def pace_fps(self) -> float | None:
         """The rate frames are delivered at, once open."""
         return None if self._pacer is None else 1.0 / self._pacer.interval
+
+    @property
+    def frame_interval(self) -> float | None:
+        return None if self._pacer is None else self._pacer.interval
 
     def read(self) -> np.ndarray:
         if self._cap is None or self._pacer is None:
@@ -294,6 +362,10 @@ class ImageFolderSource(FrameSource):
     def close(self) -> None:
         self._pacer = None
         self._current = None
+
+    @property
+    def frame_interval(self) -> float | None:
+        return 1.0 / self.fps if self.fps > 0 else None
 
 
 def read_token_file(path: str | Path) -> list[str]:

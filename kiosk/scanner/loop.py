@@ -3,6 +3,12 @@
 The loop never dies of a camera problem. When the source cannot be opened or
 read it is closed, the state turns "unavailable", and after ``retry_seconds`` a
 fresh source is built by the factory and opened again.
+
+A camera can also simply stop delivering frames: a network stream that hangs
+inside ``cv2.VideoCapture.read`` never raises. A watchdog thread notices when no
+frame has come for ``stall_seconds`` and turns the state "unavailable" ("no frames
+for N s") while the read is still blocked; the next frame turns it "running"
+again. If the blocked read fails in the end, the usual close-and-retry follows.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ CameraStatus = Literal["starting", "running", "unavailable", "stopped"]
 PREVIEW_MIN_INTERVAL = 0.1  # seconds between two JPEG encodings of the preview
 PREVIEW_QUALITY = 75
 DECODER_ERROR_LOG_INTERVAL = 10.0
+STALL_MIN_FRAMES = 3  # a stall is never shorter than this many of the source's frame intervals
 
 
 class Debouncer:
@@ -75,7 +82,12 @@ class ScannerLoop:
 
     ``on_code`` runs in the loop's thread: keep it quick (hand the code to a queue).
     Its exceptions are logged and never stop the loop. ``on_state`` is called on
-    every change of status or message.
+    every change of status or message, from the loop's thread or, for a stall, from
+    the watchdog's thread; calls never overlap.
+
+    ``stall_seconds`` is how long an open source may go without delivering a frame
+    before the state turns "unavailable"; it is raised to a few frame intervals for
+    a source that says it is slower (:attr:`FrameSource.frame_interval`).
     """
 
     def __init__(
@@ -87,17 +99,29 @@ class ScannerLoop:
         debounce_seconds: float = 3.0,
         retry_seconds: float = 2.0,
         on_state: Callable[[CameraState], None] | None = None,
+        stall_seconds: float = 3.0,
     ) -> None:
         if retry_seconds <= 0:
             raise ValueError(f"retry_seconds must be positive, got {retry_seconds}")
+        if stall_seconds <= 0:
+            raise ValueError(f"stall_seconds must be positive, got {stall_seconds}")
         self._factory = source_factory
         self._decoder = decoder
         self._on_code = on_code
         self._on_state = on_state
         self._debouncer = Debouncer(debounce_seconds)
         self.retry_seconds = retry_seconds
+        self.stall_seconds = stall_seconds
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._watchdog_thread: threading.Thread | None = None
+        # The watchdog's condition guards the fields below and serialises the
+        # stall/recovery transitions of the state between the two threads.
+        self._watch = threading.Condition(threading.RLock())
+        self._last_frame_at: float | None = None  # monotonic; None while no source is open
+        self._stall_limit = stall_seconds  # for the open source
+        self._stalled = False
+        self._running_message = ""
         self._state_lock = threading.Lock()
         self._status: CameraStatus = "stopped"
         self._message = "not started"
@@ -117,17 +141,39 @@ class ScannerLoop:
     def start(self) -> None:
         if self._thread is not None and self._thread.is_alive():
             raise RuntimeError("the scanner loop is already running")
-        self._stop = threading.Event()
+        stop = self._stop = threading.Event()
+        with self._watch:
+            self._last_frame_at = None
+            self._stalled = False
         self._thread = threading.Thread(target=self._run, name="scanner-loop", daemon=True)
+        self._watchdog_thread = threading.Thread(
+            target=self._watchdog, args=(stop,), name="scanner-watchdog", daemon=True
+        )
+        self._watchdog_thread.start()
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> bool:
-        """Ask the loop to end and wait up to ``timeout`` seconds; True when it has ended."""
+        """Ask the loop to end and wait up to ``timeout`` seconds; True when it has ended.
+
+        The loop checks for stop between two frames and while waiting to retry, so
+        it normally ends within one frame. A ``read`` blocked inside OpenCV (a hung
+        stream) cannot be interrupted: then this returns False after ``timeout``,
+        the watchdog has still ended, and the loop's thread (a daemon) ends as soon
+        as the read returns, for a URL stream at the latest after the camera's read
+        timeout.
+        """
         self._stop.set()
+        with self._watch:
+            self._watch.notify_all()
+        deadline = time.monotonic() + timeout
+        watchdog = self._watchdog_thread
+        if watchdog is not None and watchdog is not threading.current_thread():
+            watchdog.join(max(0.0, deadline - time.monotonic()))
         thread = self._thread
         if thread is None:
             return True
-        thread.join(timeout)
+        if thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
         if thread.is_alive():
             log.warning("scanner loop did not stop within %.1f s (source blocked?)", timeout)
             return False
@@ -205,6 +251,9 @@ class ScannerLoop:
                     break
                 self._stop.wait(self.retry_seconds)
         finally:
+            self._stop.set()  # ends the watchdog too, however the loop ended
+            with self._watch:
+                self._watch.notify_all()
             self._latest = None
             self._set_state("stopped", "stopped")
 
@@ -216,8 +265,13 @@ class ScannerLoop:
         try:
             source = self._factory()
             source.open()
-            self._set_state("running", f"scanning {source.name} with {self._decoder.name}")
-            self._scan(source)
+            self._running_message = f"scanning {source.name} with {self._decoder.name}"
+            self._set_state("running", self._running_message)
+            self._watch_source(source)
+            try:
+                self._scan(source)
+            finally:
+                self._unwatch_source()
         except CameraUnavailable as exc:
             self._unavailable(f"camera unavailable: {exc}")
         except Exception as exc:
@@ -255,10 +309,13 @@ class ScannerLoop:
         window_frames = 0
         while not stop.is_set():
             frame = source.read()
+            now = monotonic()
+            if self._frame_arrived(now):  # back from a stall: measure afresh
+                window_start = now
+                window_frames = 0
             self._latest = frame
             self._frames += 1
             window_frames += 1
-            now = monotonic()
             if now - window_start >= 1.0:
                 self._fps = window_frames / (now - window_start)
                 window_start = now
@@ -271,6 +328,67 @@ class ScannerLoop:
             for code in codes:
                 if should_report(code.text, now):
                     self._report(code.text)
+
+    # -- the stall watchdog ------------------------------------------------------------------
+
+    def _watch_source(self, source: FrameSource) -> None:
+        """Start timing frames of a freshly opened source."""
+        limit = self.stall_seconds
+        try:
+            interval = source.frame_interval
+        except Exception:
+            interval = None
+        if interval is not None and interval > 0:
+            limit = max(limit, STALL_MIN_FRAMES * interval)
+        with self._watch:
+            self._stall_limit = limit
+            self._stalled = False
+            self._last_frame_at = time.monotonic()
+            self._watch.notify_all()
+
+    def _unwatch_source(self) -> None:
+        with self._watch:
+            self._last_frame_at = None
+            self._stalled = False
+
+    def _frame_arrived(self, now: float) -> bool:
+        """Note a frame; True when it ends a stall (the state is "running" again)."""
+        with self._watch:
+            self._last_frame_at = now
+            if not self._stalled:
+                return False
+            self._stalled = False
+            if self._stop.is_set():
+                return True
+            log.info("frames are coming again from the camera")
+            self._set_state("running", self._running_message)
+            self._watch.notify_all()
+            return True
+
+    def _watchdog(self, stop: threading.Event) -> None:
+        """Turn the state "unavailable" when an open source delivers no frame in time.
+
+        Sleeps on the condition until the next frame is due at the latest; no polling
+        while no source is open or a stall has been reported (a frame or stop wakes it).
+        """
+        watch = self._watch
+        with watch:
+            while not stop.is_set():
+                last = self._last_frame_at
+                if last is None or self._stalled:
+                    watch.wait()
+                    continue
+                limit = self._stall_limit
+                idle = time.monotonic() - last
+                if idle < limit:
+                    watch.wait(limit - idle)
+                    continue
+                self._stalled = True
+                self._latest = None
+                self._fps = 0.0
+                message = f"no frames for {round(limit, 2):g} s"
+                log.warning("%s from the camera; still waiting for the next frame", message)
+                self._set_state("unavailable", message, error=True)
 
     def _decoder_failed(self, now: float) -> None:
         if now - self._decoder_error_logged_at >= DECODER_ERROR_LOG_INTERVAL:
