@@ -22,7 +22,8 @@ import sqlite_utils  # noqa: E402
 from bench.common import summary_ms, write_result  # noqa: E402
 from bramka.config import BadgeSettings, PrinterSettings  # noqa: E402
 from bramka.demodata import generate_congress  # noqa: E402
-from kiosk.print_queue import PrintWorker, create_tables, enqueue  # noqa: E402
+from kiosk.print_queue import PrintWorker, enqueue  # noqa: E402
+from kiosk.store import migrate  # noqa: E402
 from printers.backends import make_printer  # noqa: E402
 from printers.escpos_encode import encode_image  # noqa: E402
 from printers.layout import BadgeData, BadgeRenderer, format_event_dates  # noqa: E402
@@ -68,7 +69,7 @@ def measure_enqueue_to_last_byte(badges: list[BadgeData], paper_width: int = 576
         db = sqlite_utils.Database(base / "kiosk.db")
         db.enable_wal()
         db.execute("PRAGMA synchronous=FULL")
-        create_tables(db)
+        migrate(db)
         with VirtualPrinter(base / "pages", paper_width=paper_width) as virtual:
             settings = PrinterSettings(
                 backend="virtual", port=virtual.port, paper_width=paper_width

@@ -13,6 +13,12 @@ badge cannot be rendered at all (unknown role, say) is ``failed`` at once.
 
 Retry times are kept on the monotonic clock (a Raspberry Pi has no RTC and its
 wall clock may jump); ``next_attempt_at`` is written for people to read.
+
+The worker never dies of a database error (a locked or briefly unreadable file):
+it publishes ``queue_error``, backs off, reopens its connection and carries on.
+A job that was ``printing`` when that happened is queued again, so a badge may
+print twice but is never lost. The ``print_jobs`` table is created by the kiosk
+store's migrations (:mod:`kiosk.store`).
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ from bramka.config import BadgeSettings, PrinterSettings
 from printers.backends import Printer, PrinterError, PrinterStatus
 from printers.escpos_encode import encode_image
 from printers.layout import BadgeData, BadgeRenderer
+from printers.messages import PrinterMessage, printer_message
 
 log = logging.getLogger(__name__)
 
@@ -43,23 +50,19 @@ Reason = Literal["checkin", "reprint"]
 JobState = Literal["queued", "printing", "done", "failed"]
 BACKOFF_BASE_SECONDS = 0.5
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS print_jobs (
-    id TEXT PRIMARY KEY,
-    attendee_id INTEGER NOT NULL,
-    scan_id TEXT,
-    reason TEXT NOT NULL CHECK (reason IN ('checkin', 'reprint')),
-    badge TEXT NOT NULL,
-    state TEXT NOT NULL DEFAULT 'queued'
-        CHECK (state IN ('queued', 'printing', 'done', 'failed')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    last_error TEXT,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    next_attempt_at TEXT NOT NULL
-)
-"""
-_INDEX = "CREATE INDEX IF NOT EXISTS print_jobs_state ON print_jobs (state)"
+#: error codes of the queue itself (the printer's own are PrinterError codes)
+QUEUE_ERROR = "queue_error"
+BADGE_INVALID = "badge_invalid"
+QUEUE_MESSAGES: dict[str, PrinterMessage] = {
+    QUEUE_ERROR: PrinterMessage(
+        "Kolejka wydruku chwilowo nie działa; ponawiam próbę.",
+        "The print queue has a problem; retrying.",
+    ),
+    BADGE_INVALID: PrinterMessage(
+        "Tego identyfikatora nie da się wydrukować; wydrukuj go w punkcie informacyjnym.",
+        "This badge cannot be printed; print it at the help desk.",
+    ),
+}
 _INSERT = (
     "INSERT INTO print_jobs (id, attendee_id, scan_id, reason, badge, state, attempts,"
     " created_at, updated_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)"
@@ -70,12 +73,6 @@ _KEEP: Any = object()  # sentinel: leave the last error as it is
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
-
-
-def create_tables(db: sqlite_utils.Database) -> None:
-    """Create ``print_jobs`` if missing (idempotent)."""
-    db.execute(_SCHEMA)
-    db.execute(_INDEX)
 
 
 def enqueue(
@@ -96,7 +93,7 @@ def enqueue(
     return job_id
 
 
-def pending_jobs(db: sqlite_utils.Database) -> int:
+def pending_jobs(db: sqlite_utils.Database | sqlite3.Connection) -> int:
     """Jobs not yet printed (queued or being printed)."""
     return int(db.execute(f"SELECT count(*) FROM print_jobs WHERE {_PENDING}").fetchone()[0])
 
@@ -109,6 +106,24 @@ class PrintQueueState:
     queued: int
     last_error: str | None = None
     last_error_code: str | None = None
+
+    def describe(self) -> PrinterMessage:
+        """One sentence, Polish and English, for people at the kiosk."""
+        if self.last_error_code in QUEUE_MESSAGES:
+            return QUEUE_MESSAGES[self.last_error_code]
+        return printer_message(self.printer, self.last_error_code)
+
+
+def open_connection(path: Path) -> sqlite3.Connection:
+    """The worker's own connection: autocommit, durable, waits for the check-in's writes."""
+    conn = sqlite3.connect(str(path), timeout=10, isolation_level=None)
+    try:
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA busy_timeout=10000")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def backoff_delay(failures: int, cap: float, base: float = BACKOFF_BASE_SECONDS) -> float:
@@ -131,6 +146,7 @@ class PrintWorker(threading.Thread):
         poll_seconds: float = 0.5,
         status_seconds: float = 10.0,
         backoff_base: float = BACKOFF_BASE_SECONDS,
+        connect: Callable[[Path], sqlite3.Connection] = open_connection,
     ) -> None:
         super().__init__(name="print-worker", daemon=True)
         self.db_path = Path(db_path)
@@ -141,6 +157,7 @@ class PrintWorker(threading.Thread):
         self.poll_seconds = poll_seconds
         self.status_seconds = status_seconds
         self.backoff_base = backoff_base
+        self._connect = connect
         self._wake = threading.Event()
         self._stop_event = threading.Event()
         self._state_lock = threading.Lock()
@@ -148,6 +165,7 @@ class PrintWorker(threading.Thread):
         self._failures = 0
         self._retry_at = 0.0
         self._encoded: tuple[str, bytes] | None = None
+        self._last_status = 0.0
         self.jobs_printed = 0
 
     # -- control (any thread) -------------------------------------------------------------------
@@ -161,11 +179,6 @@ class PrintWorker(threading.Thread):
         """A job was queued: look now instead of at the next poll."""
         self._wake.set()
 
-    def retry_now(self) -> None:
-        """The help desk fixed the printer: skip the rest of the backoff."""
-        self._retry_at = 0.0
-        self._wake.set()
-
     def stop(self, timeout: float = 10.0) -> None:
         self._stop_event.set()
         self._wake.set()
@@ -175,37 +188,69 @@ class PrintWorker(threading.Thread):
     # -- the thread -----------------------------------------------------------------------------
 
     def run(self) -> None:
-        conn = sqlite3.connect(str(self.db_path), timeout=10, isolation_level=None)
+        conn: sqlite3.Connection | None = None
+        queue_failures = 0
         try:
-            conn.execute("PRAGMA synchronous=FULL")
-            conn.execute("PRAGMA busy_timeout=10000")
-            conn.row_factory = sqlite3.Row
-            self._recover(conn)
-            last_status = 0.0
             while not self._stop_event.is_set():
-                job = self._next_job(conn)
-                if job is None:
-                    if self.printer.is_open:
-                        self.printer.close()  # let others (a test print, the admin) reach it
-                    if time.monotonic() - last_status >= self.status_seconds:
-                        last_status = time.monotonic()
-                        self._publish(conn, printer=self.printer.status())
-                    else:
-                        self._publish(conn)
-                    self._sleep(self.poll_seconds)
+                try:
+                    if conn is None:
+                        conn = self._open()
+                    self._step(conn)
+                except Exception as exc:  # the queue's database: never let it end the thread
+                    queue_failures += 1
+                    if conn is not None:
+                        _close_quietly(conn)
+                        conn = None
+                    self._queue_failed(exc, queue_failures)
                     continue
-                wait = self._retry_at - time.monotonic()
-                if wait > 0:
-                    self._sleep(wait)
-                    continue
-                self._print(conn, job)
-                last_status = time.monotonic()
-        except Exception:
-            log.exception("print worker stopped by an unexpected error")
-            raise
+                if queue_failures:
+                    queue_failures = 0
+                    log.info("print queue database reachable again")
+                    if self.state.last_error_code == QUEUE_ERROR:
+                        self._publish(conn, error=None, code=None)
         finally:
             self.printer.close()
-            conn.close()
+            if conn is not None:
+                conn.close()
+
+    def _open(self) -> sqlite3.Connection:
+        conn = self._connect(self.db_path)
+        try:
+            conn.row_factory = sqlite3.Row
+            self._recover(conn)
+        except BaseException:
+            _close_quietly(conn)
+            raise
+        return conn
+
+    def _step(self, conn: sqlite3.Connection) -> None:
+        """One turn of the loop: print the next job, or wait for one."""
+        job = self._next_job(conn)
+        if job is None:
+            if self.printer.is_open:
+                self.printer.close()  # let others (a test print, the admin) reach it
+            if time.monotonic() - self._last_status >= self.status_seconds:
+                self._last_status = time.monotonic()
+                self._publish(conn, printer=self.printer.status())
+            else:
+                self._publish(conn)
+            self._sleep(self.poll_seconds)
+            return
+        wait = self._retry_at - time.monotonic()
+        if wait > 0:
+            self._sleep(wait)
+            return
+        self._print(conn, job)
+        self._last_status = time.monotonic()
+
+    def _queue_failed(self, exc: Exception, failures: int) -> None:
+        delay = backoff_delay(failures, self.printer_settings.retry_max_seconds, self.backoff_base)
+        if failures == 1:
+            log.exception("print queue error; retrying in %.1f s", delay)
+        else:
+            log.warning("print queue error again (%s); retrying in %.1f s", exc, delay)
+        self._set_state(error=f"{QUEUE_ERROR}: {exc}", code=QUEUE_ERROR)
+        self._sleep(delay)
 
     def _sleep(self, seconds: float) -> None:
         self._wake.wait(seconds)
@@ -245,7 +290,7 @@ class PrintWorker(threading.Thread):
         except Exception as exc:  # this badge can never print: do not block the queue with it
             log.exception("print job %s cannot be rendered", job_id)
             self._update(conn, job_id, "state = 'failed', last_error = ?", f"render: {exc}")
-            self._publish(conn, error=f"render: {exc}", code="badge_invalid")
+            self._publish(conn, error=f"render: {exc}", code=BADGE_INVALID)
             return
         self._update(conn, job_id, "state = 'printing', attempts = attempts + 1")
         try:
@@ -297,12 +342,21 @@ class PrintWorker(threading.Thread):
         error: str | None | Any = _KEEP,
         code: str | None | Any = _KEEP,
     ) -> None:
-        queued = int(
-            conn.execute(f"SELECT count(*) FROM print_jobs WHERE {_PENDING}").fetchone()[0]
-        )
+        self._set_state(queued=pending_jobs(conn), printer=printer, error=error, code=code)
+
+    def _set_state(
+        self,
+        *,
+        queued: int | None = None,
+        printer: PrinterStatus | None = None,
+        error: str | None | Any = _KEEP,
+        code: str | None | Any = _KEEP,
+    ) -> None:
         with self._state_lock:
             old = self._state
-            new = replace(old, queued=queued)
+            new = old
+            if queued is not None:
+                new = replace(new, queued=queued)
             if printer is not None:
                 new = replace(new, printer=printer)
             if error is not _KEEP:
@@ -314,3 +368,10 @@ class PrintWorker(threading.Thread):
                 self.on_state(new)
             except Exception:
                 log.exception("on_state callback failed")
+
+
+def _close_quietly(conn: sqlite3.Connection) -> None:
+    try:
+        conn.close()
+    except sqlite3.Error:  # closing a broken connection must never mask the real error
+        log.debug("error while closing the print queue connection", exc_info=True)

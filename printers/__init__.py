@@ -19,6 +19,7 @@ from printers.backends import (
 )
 from printers.escpos_encode import encode_image
 from printers.layout import BadgeData, BadgeRenderer, format_event_dates, render_badge
+from printers.messages import PrinterMessage, printer_message
 
 __all__ = [
     "BadgeData",
@@ -30,11 +31,13 @@ __all__ = [
     "PrinterDriverMissing",
     "PrinterError",
     "PrinterFault",
+    "PrinterMessage",
     "PrinterOffline",
     "PrinterStatus",
     "PrinterTimeout",
     "encode_image",
     "format_event_dates",
     "make_printer",
+    "printer_message",
     "render_badge",
 ]

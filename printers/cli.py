@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import logging
 import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +18,7 @@ import click
 from bramka.config import BadgeSettings, ConfigError, Settings, default_config_path, load_settings
 from printers.escpos_decode import decode_stream
 from printers.escpos_encode import encode_image
+from printers.fonts import FontNotFound
 from printers.layout import BadgeData, BadgeRenderer
 from printers.roles import ROLES
 from printers.virtual import Fault, VirtualPrinter
@@ -155,7 +159,8 @@ def badge_group() -> None:
     """Badges and invitations / Identyfikatory i zaproszenia."""
 
 
-def _badge_options(func: Any) -> Any:
+def _badge_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The badge's fields as options, passed to the command as one ``badge: BadgeData``."""
     options = [
         click.option("--name", required=True, help="Imię i nazwisko / full name."),
         click.option("--institution", default="", help="Instytucja / institution."),
@@ -164,9 +169,31 @@ def _badge_options(func: Any) -> Any:
         click.option("--event-name", default="", help="Nazwa wydarzenia / event name."),
         click.option("--event-dates", default="", help="e.g. 12–14.05.2025"),
     ]
+
+    @functools.wraps(func)
+    def command(*args: Any, **kwargs: Any) -> Any:
+        fields = {name: kwargs.pop(name) for name in BadgeData.__dataclass_fields__}
+        return func(*args, badge=BadgeData(**fields), **kwargs)
+
     for option in reversed(options):
-        func = option(func)
-    return func
+        command = option(command)
+    return command
+
+
+@contextmanager
+def _user_errors(out: Path) -> Iterator[None]:
+    """What goes wrong writing a badge file becomes a one-line error, not a traceback."""
+    try:
+        yield
+    except FontNotFound as exc:
+        raise click.ClickException(str(exc)) from None
+    except (ValueError, csv.Error) as exc:  # an unknown role, a badge too big, a bad file
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        if exc.filename is not None and Path(exc.filename) != Path(out):
+            raise click.ClickException(f"{exc.filename}: {reason}") from None
+        raise click.ClickException(f"cannot write {out}: {reason}") from None
 
 
 @badge_group.command("render")
@@ -179,15 +206,7 @@ def _badge_options(func: Any) -> Any:
 )
 @click.pass_context
 def render_command(
-    ctx: click.Context,
-    name: str,
-    institution: str,
-    role: str,
-    token: str,
-    event_name: str,
-    event_dates: str,
-    out: Path,
-    paper_width: str | None,
+    ctx: click.Context, badge: BadgeData, out: Path, paper_width: str | None
 ) -> None:
     """Render one badge as the printer prints it (PNG): layout -> ESC/POS -> decoded back.
 
@@ -195,10 +214,10 @@ def render_command(
     """
     settings = _settings(ctx)
     width = int(paper_width) if paper_width else settings.printer.paper_width
-    badge = BadgeData(name, institution, role, token, event_name, event_dates)
-    image = BadgeRenderer(settings.badge, width).render(badge)
-    pages = decode_stream(encode_image(image, width), width)
-    pages[0].save(out, format="PNG")
+    with _user_errors(out):
+        image = BadgeRenderer(settings.badge, width).render(badge)
+        pages = decode_stream(encode_image(image, width), width)
+        pages[0].save(out, format="PNG")
     click.echo(f"{out}: {pages[0].width} x {pages[0].height} dots")
 
 
@@ -213,6 +232,8 @@ def read_roster(path: Path, event_name: str = "", event_dates: str = "") -> list
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
             text = raw.decode("cp1250")
+        if not text.strip():
+            raise click.ClickException(f"{path}: the roster is empty")
         dialect = csv.Sniffer().sniff(text.splitlines()[0], delimiters=",;\t")
         rows = list(csv.DictReader(io.StringIO(text), dialect=dialect))
     badges = []
@@ -247,11 +268,10 @@ def sheets_command(
     """
     from printers.sheets import write_sheets
 
-    badges = read_roster(roster, event_name, event_dates)
-    try:
-        pages = write_sheets(badges, _settings(ctx).badge, out)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
+    settings = _settings(ctx).badge
+    with _user_errors(out):
+        badges = read_roster(roster, event_name, event_dates)
+        pages = write_sheets(badges, settings, out)
     click.echo(f"{out}: {len(badges)} badges on {pages} pages")
 
 
@@ -264,28 +284,16 @@ def sheets_command(
     help="FILE.png (the code) or FILE.pdf (one A4 page).",
 )
 @click.pass_context
-def invitation_command(
-    ctx: click.Context,
-    name: str,
-    institution: str,
-    role: str,
-    token: str,
-    event_name: str,
-    event_dates: str,
-    out: Path,
-) -> None:
+def invitation_command(ctx: click.Context, badge: BadgeData, out: Path) -> None:
     """The invitation QR to e-mail: PNG, or a one-page PDF with the name and the code.
 
     Zaproszenie z kodem QR: PNG albo jednostronicowy PDF.
     """
     from printers.invitation import write_invitation
 
-    badge = BadgeData(name, institution, role, token, event_name, event_dates)
     settings: BadgeSettings = _settings(ctx).badge
-    try:
+    with _user_errors(out):
         write_invitation(badge, out, settings)
-    except ValueError as exc:
-        raise click.ClickException(str(exc)) from None
     click.echo(str(out))
 
 

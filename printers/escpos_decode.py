@@ -6,7 +6,8 @@ commands and calls a :class:`PrintMechanism`: raster images (``GS v 0``,
 initialisation, and ``DLE EOT`` status requests whose answers go back to the
 sender. Other commands are skipped by their length; text bytes are counted, not
 drawn (badges are images). :class:`Paper` turns what was printed between two
-cuts into one 1-bit image.
+cuts into one 1-bit image; :class:`PageCollector` is the simplest mechanism (a
+healthy printer that hands each cut page to a callback).
 
 Simplifications, stated: a line feed after an ``ESC *`` band advances by the
 band's height; 8-dot column images are stretched three times vertically (their
@@ -362,8 +363,9 @@ class Paper:
         return page
 
 
-class _Collector:
-    """A mechanism that keeps every cut page and answers status as a healthy printer."""
+class PageCollector:
+    """A mechanism that hands every cut page to ``on_page`` and answers status as a
+    healthy printer (override :meth:`status` for other answers)."""
 
     def __init__(self, width: int, on_page: Callable[[Image.Image], None]) -> None:
         self.paper = Paper(width)
@@ -390,7 +392,7 @@ class _Collector:
 def decode_stream(data: bytes, paper_width: int) -> list[Image.Image]:
     """Every page (between cuts) a printer would produce from ``data``; an uncut tail too."""
     pages: list[Image.Image] = []
-    collector = _Collector(paper_width, pages.append)
+    collector = PageCollector(paper_width, pages.append)
     parser = StreamParser(collector)
     parser.feed(data)
     tail = collector.paper.cut()

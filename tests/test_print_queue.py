@@ -1,14 +1,17 @@
 """The kiosk's print queue: durable jobs, one worker, every badge printed once.
 
 Faults are the virtual printer's: paper out mid-queue, printer unreachable at
-start, slow printer. Pages are decoded back to tokens, so "once" is counted on
-paper, not in the database.
+start, slow printer; and the queue's own database failing under the worker.
+Pages are decoded back to tokens, so "once" is counted on paper, not in the
+database.
 """
 
 from __future__ import annotations
 
 import socket
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,19 +21,23 @@ import sqlite_utils
 import zxingcpp
 from PIL import Image
 
-from bramka.config import BadgeSettings, PrinterSettings
+from bramka.config import BadgeSettings, PrinterSettings, load_settings
+from kiosk.events import EventBus
 from kiosk.print_queue import (
     PrintQueueState,
     PrintWorker,
     backoff_delay,
-    create_tables,
     enqueue,
+    open_connection,
     pending_jobs,
 )
+from kiosk.printing import KioskPrinting
+from kiosk.store import migrate, open_store
 from printers.backends import Printer, make_printer
 from printers.layout import BadgeData
 from printers.virtual import VirtualPrinter
 
+FIXTURES = Path(__file__).parent / "fixtures"
 BADGE_SETTINGS = BadgeSettings(fields=["name", "qr"])  # small badges keep the tests quick
 
 
@@ -48,7 +55,7 @@ def db_path(tmp_path: Path) -> Iterator[Path]:
     db = sqlite_utils.Database(path)
     db.enable_wal()
     db.execute("PRAGMA synchronous=FULL")
-    create_tables(db)
+    migrate(db)
     db.close()
     yield path
 
@@ -77,6 +84,7 @@ def start_worker(
     printer: Printer,
     settings: PrinterSettings,
     on_state: Callable[[PrintQueueState], None] | None = None,
+    connect: Callable[[Path], sqlite3.Connection] = open_connection,
 ) -> PrintWorker:
     worker = PrintWorker(
         db_path,
@@ -87,6 +95,7 @@ def start_worker(
         poll_seconds=0.05,
         status_seconds=0.2,
         backoff_base=0.05,
+        connect=connect,
     )
     worker.start()
     return worker
@@ -113,11 +122,47 @@ def states(db: sqlite_utils.Database) -> list[str]:
 # -- the table and enqueue ---------------------------------------------------------------------
 
 
-def test_create_tables_is_idempotent_and_enqueue_stores_the_badge(
+def test_opening_the_kiosk_store_creates_print_jobs_without_loading_the_printers(
+    tmp_path: Path,
+) -> None:
+    """The store's own migration makes the table: opening the database imports no
+    printing code (Pillow, python-escpos, this queue)."""
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from kiosk.store import open_store\n"
+        "store = open_store(Path(sys.argv[1]))\n"
+        "print(store.reader.execute('SELECT count(*) FROM print_jobs').fetchone()[0])\n"
+        "store.close()\n"
+        "roots = ('PIL', 'escpos', 'printers', 'kiosk.print_queue')\n"
+        "print(sorted(m for m in sys.modules if m.startswith(roots)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["0", "[]"]
+
+
+def test_the_print_jobs_schema_is_the_one_existing_kiosks_have(
     db: sqlite_utils.Database,
 ) -> None:
-    create_tables(db)
-    create_tables(db)
+    rows = db.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'print_jobs' AND sql IS NOT NULL"
+        " ORDER BY name"
+    ).fetchall()
+    schema = ";\n".join(sql for (sql,) in rows) + ";\n"
+    assert schema == (FIXTURES / "print_jobs_schema.sql").read_text(encoding="utf-8")
+
+
+def test_migrations_are_idempotent_and_enqueue_stores_the_badge(
+    db: sqlite_utils.Database,
+) -> None:
+    migrate(db)
+    migrate(db)
     job_id = enqueue(db, badge(1), attendee_id=1, reason="checkin", scan_id="s-1")
     row = db["print_jobs"].get(job_id)
     assert len(job_id) == 32 and row["state"] == "queued" and row["attempts"] == 0
@@ -285,6 +330,90 @@ def test_a_badge_that_cannot_render_fails_without_blocking_the_queue(
     assert printed_tokens(virtual) == [token(2)]
     error = db.execute("SELECT last_error FROM print_jobs ORDER BY rowid").fetchone()[0]
     assert error.startswith("render:") and "does not fit" in error
+
+
+def test_a_database_error_does_not_stop_the_worker(
+    db: sqlite_utils.Database, db_path: Path, virtual: VirtualPrinter
+) -> None:
+    """The table vanishes for a moment under the idle worker: it shows queue_error,
+    reconnects, and prints the job queued once the table is back."""
+    settings = settings_for(virtual.port)
+    connections: list[Path] = []
+
+    def counting_connect(path: Path) -> sqlite3.Connection:
+        connections.append(path)
+        return open_connection(path)
+
+    worker = start_worker(db_path, make_printer(settings), settings, connect=counting_connect)
+    try:
+        wait_until(lambda: worker.state.printer.state == "ready")
+        db.execute("ALTER TABLE print_jobs RENAME TO print_jobs_away")
+        wait_until(lambda: worker.state.last_error_code == "queue_error")
+        assert "print_jobs" in (worker.state.last_error or "")
+        assert worker.state.describe().en == "The print queue has a problem; retrying."
+        db.execute("ALTER TABLE print_jobs_away RENAME TO print_jobs")
+        enqueue(db, badge(5), attendee_id=5, reason="checkin")
+        worker.notify()
+        assert virtual.wait_for_pages(1)
+        wait_until(lambda: states(db) == ["done"] and worker.state.last_error is None)
+        assert worker.is_alive() and worker.state.queued == 0
+    finally:
+        worker.stop()
+    assert printed_tokens(virtual) == [token(5)]
+    assert len(connections) >= 2  # the failed connection was replaced
+
+
+def test_the_worker_retries_when_the_database_cannot_be_opened(
+    db: sqlite_utils.Database, db_path: Path, virtual: VirtualPrinter
+) -> None:
+    seen: list[PrintQueueState] = []
+    attempts: list[Path] = []
+
+    def flaky_connect(path: Path) -> sqlite3.Connection:
+        attempts.append(path)
+        if len(attempts) == 1:
+            raise sqlite3.OperationalError("unable to open database file")
+        return open_connection(path)
+
+    enqueue(db, badge(6), attendee_id=6, reason="checkin")
+    settings = settings_for(virtual.port)
+    worker = start_worker(
+        db_path, make_printer(settings), settings, on_state=seen.append, connect=flaky_connect
+    )
+    try:
+        assert virtual.wait_for_pages(1)
+        wait_until(lambda: states(db) == ["done"])
+    finally:
+        worker.stop()
+    assert printed_tokens(virtual) == [token(6)]
+    assert [s.last_error_code for s in seen[:1]] == ["queue_error"]
+    assert seen[-1].last_error is None and seen[-1].queued == 0
+
+
+def test_the_kiosk_says_what_the_printer_needs_in_polish_and_english(
+    tmp_path: Path, virtual: VirtualPrinter
+) -> None:
+    virtual.set_fault("paper_out")
+    settings = load_settings(
+        None,
+        {
+            "BRAMKA_KIOSK__DATA_DIR": str(tmp_path / "kiosk"),
+            "BRAMKA_PRINTER__BACKEND": "virtual",
+            "BRAMKA_PRINTER__PORT": str(virtual.port),
+            "BRAMKA_PRINTER__TIMEOUT_SECONDS": "2",
+        },
+    )
+    store = open_store(settings.kiosk.data_dir)
+    printing = KioskPrinting(store, settings, EventBus())
+    printing.start()
+    try:
+        wait_until(lambda: printing.state["status"] == "paper_out")
+        state = printing.state
+    finally:
+        printing.stop()
+        store.close()
+    assert state["pl"] == "Brak papieru w drukarce."
+    assert state["en"] == "The printer is out of paper."
 
 
 def test_stop_while_the_printer_is_down_keeps_the_jobs(

@@ -4,7 +4,8 @@ The expected stream lives in tests/fixtures/badge_576.escpos. A deliberate layou
 change regenerates it with ``BRAMKA_REGEN_FIXTURES=1 pytest tests/test_printers_escpos.py``;
 the new binary then shows up in review. The stream depends on the DejaVu font file
 and FreeType, so the fixture records the font's hash: on a machine with another
-font build the comparison is skipped with that reason.
+font build the comparison is skipped with that reason, except under CI (``CI=true``),
+where a skipped comparison would go unnoticed: there it fails.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageChops
 
 from bramka.config import BadgeSettings
-from printers.escpos_decode import Paper, StreamParser, decode_stream
+from printers.escpos_decode import PageCollector, StreamParser, decode_stream
 from printers.escpos_encode import (
     HW_INIT,
     PAPER_FULL_CUT,
@@ -33,6 +34,7 @@ from printers.fonts import find_fonts
 from printers.layout import BadgeData, render_badge
 
 FIXTURES = Path(__file__).parent / "fixtures"
+REGENERATE = "BRAMKA_REGEN_FIXTURES=1 .venv/bin/pytest tests/test_printers_escpos.py"
 STREAM = FIXTURES / "badge_576.escpos"
 META = FIXTURES / "badge_576.json"
 TOKEN = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567" * 3 + "ABCDEFGHIJKLMNOPQRSTUVWX"
@@ -52,6 +54,10 @@ def font_fingerprint() -> str:
     return digest[:16]
 
 
+def under_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
 def fixed_stream() -> bytes:
     return encode_image(render_badge(FIXED, BadgeSettings(), 576), 576)
 
@@ -65,7 +71,14 @@ def test_fixed_badge_matches_the_stored_stream() -> None:
         pytest.skip(f"regenerated {STREAM.name} ({len(stream)} bytes): review the diff")
     meta = json.loads(META.read_text())
     if meta["font"] != font_fingerprint():
-        pytest.skip(f"fixture made with font {meta['font']}, this machine has {font_fingerprint()}")
+        reason = f"fixture made with font {meta['font']}, this machine has {font_fingerprint()}"
+        if under_ci():
+            pytest.fail(
+                f"{reason}: CI must compare the exact bytes. Install the DejaVu build the "
+                f"fixture was made with, or regenerate the fixture on CI's font with "
+                f"`{REGENERATE}` and commit tests/fixtures/{STREAM.name} and {META.name}"
+            )
+        pytest.skip(reason)
     expected = STREAM.read_bytes()
     if stream != expected:
         first = next(
@@ -74,8 +87,27 @@ def test_fixed_badge_matches_the_stored_stream() -> None:
         )
         pytest.fail(
             f"ESC/POS stream changed ({len(expected)} -> {len(stream)} bytes, first difference at "
-            f"byte {first}). If the layout change is deliberate: BRAMKA_REGEN_FIXTURES=1"
+            f"byte {first}). If the layout change is deliberate, regenerate: `{REGENERATE}`"
         )
+
+
+@pytest.mark.parametrize("ci", ["true", ""])
+def test_another_font_build_fails_under_ci_and_skips_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ci: str
+) -> None:
+    other_font = tmp_path / "badge_576.json"
+    other_font.write_text(json.dumps({"font": "0" * 16, "bytes": 1}))
+    monkeypatch.setitem(globals(), "META", other_font)
+    monkeypatch.setenv("CI", ci)
+    monkeypatch.delenv("BRAMKA_REGEN_FIXTURES", raising=False)
+    with pytest.raises((pytest.fail.Exception, pytest.skip.Exception)) as outcome:
+        test_fixed_badge_matches_the_stored_stream()
+    assert "fixture made with font 0000000000000000" in str(outcome.value)
+    if ci:
+        assert outcome.type is pytest.fail.Exception, "under CI a font mismatch must fail"
+        assert "BRAMKA_REGEN_FIXTURES=1" in str(outcome.value)
+    else:
+        assert outcome.type is pytest.skip.Exception
 
 
 def test_stream_shape_is_init_raster_bands_feed_cut() -> None:
@@ -117,27 +149,13 @@ def test_chunk_boundaries_do_not_matter(cuts: list[int]) -> None:
     points = sorted({c % len(stream) for c in cuts} | {0, len(stream)})
     pages: list[Image.Image] = []
 
-    class Mechanism:
-        def __init__(self) -> None:
-            self.paper = Paper(384)
-
-        def initialise(self) -> None: ...
-
-        def raster(self, image: Image.Image, justify: int) -> None:
-            self.paper.raster(image, justify)
-
-        def feed(self, dots: int) -> None:
-            self.paper.feed(dots)
-
-        def cut(self) -> None:
-            page = self.paper.cut()
-            if page is not None:
-                pages.append(page)
+    class Echo(PageCollector):
+        """Answers each status request with its number, so the order shows."""
 
         def status(self, n: int) -> bytes:
             return bytes([n])
 
-    parser = StreamParser(Mechanism())
+    parser = StreamParser(Echo(384, pages.append))
     replies = b"".join(parser.feed(stream[a:b]) for a, b in zip(points, points[1:], strict=False))
     assert parser.pending == 0
     assert replies == b"\x01\x02\x03\x04" * 2

@@ -1,7 +1,8 @@
 """End to end: a badge printed through python-escpos to the virtual printer scans back.
 
 The page PNG is degraded the way a kiosk camera sees it (smaller, blurred, noisy,
-slightly turned, JPEG) and decoded with zxing-cpp: the token must come back
+slightly turned, JPEG) and decoded by the kiosk's own decoders (zxing-cpp and
+zbar, as ``[scanner] decoder`` configures them): the token must come back
 exactly, for names with every Polish letter.
 """
 
@@ -13,11 +14,12 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
-import zxingcpp
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 
 from bramka.config import BadgeSettings, PrinterSettings
+from kiosk.scanner.base import Decoder
+from kiosk.scanner.decoders import DECODER_NAMES, make_decoder
 from printers.backends import make_printer
 from printers.escpos_encode import encode_image
 from printers.layout import BadgeData, BadgeRenderer
@@ -51,6 +53,16 @@ def camera_view(
     return cv2.imdecode(jpeg, cv2.IMREAD_GRAYSCALE)
 
 
+@pytest.fixture(scope="module", params=DECODER_NAMES)
+def decoder(request: pytest.FixtureRequest) -> Decoder:
+    """The kiosk's decoder, built as the scanner builds it from config."""
+    return make_decoder(request.param)
+
+
+def scan(decoder: Decoder, view: np.ndarray) -> list[str]:
+    return [code.text for code in decoder.decode(view)]
+
+
 @pytest.fixture(scope="module")
 def printed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple[str, Path]]]:
     """Each (token, page PNG) printed over TCP through python-escpos, on 80 and 58 mm."""
@@ -76,20 +88,36 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple[str
 
 @pytest.mark.parametrize("index", range(len(NAMES) * 2))
 def test_degraded_print_decodes_to_the_exact_token(
-    printed: list[tuple[str, Path]], index: int
+    printed: list[tuple[str, Path]], decoder: Decoder, index: int
 ) -> None:
+    """Three frames, as the camera sees a held-up badge in a tenth of a second: the
+    token is read from most of them and nothing else is ever read. (zbar misses
+    about one frame in 25 at this degradation, zxing-cpp none.)"""
     token, page_path = printed[index]
     page = Image.open(page_path)
     # 6 dots per module (0.75 mm at 203 dpi) seen at 3.3 px per module, blur sigma 0.9 px
-    view = camera_view(page, scale=0.55, blur=0.9, noise=10, angle=4, seed=index)
-    found = [r.text for r in zxingcpp.read_barcodes(view)]
-    assert found == [token]
-    claim = tokens.verify(found[0], KEY.public_key())
+    frames = [
+        scan(decoder, camera_view(page, scale=0.55, blur=0.9, noise=10, angle=4, seed=seed))
+        for seed in range(3 * index, 3 * index + 3)
+    ]
+    assert all(found in ([], [token]) for found in frames), frames
+    assert frames.count([token]) >= 2, frames
+    claim = tokens.verify(token, KEY.public_key())
     assert claim.attendee_id == 1000 + index % len(NAMES) + 1
 
 
-def test_four_dot_modules_scan_from_a_sharper_view(tmp_path: Path) -> None:
-    """The minimum module size (4 dots) still scans, with less blur to spare."""
+def test_four_dot_modules_scan_from_a_sharper_view(
+    tmp_path: Path, decoder: Decoder, request: pytest.FixtureRequest
+) -> None:
+    """The minimum module size (4 dots) still scans, with less blur to spare.
+
+    Not with zbar: at 2 px per module it reads nothing (zxing-cpp reads every
+    frame), so a kiosk on ``decoder = "zbar"`` needs ``qr_module_dots`` of 6 or
+    a camera closer to the badge."""
+    if decoder.name == "zbar":
+        request.applymarker(
+            pytest.mark.xfail(strict=True, reason="zbar reads no QR code at 2 px per module")
+        )
     token = tokens.issue(KEY, 7, 42)
     badge = BadgeData(*NAMES[0], "guest", token, "Kongres", "12.05.2025")
     with VirtualPrinter(tmp_path) as virtual:
@@ -101,11 +129,13 @@ def test_four_dot_modules_scan_from_a_sharper_view(tmp_path: Path) -> None:
         page = Image.open(virtual.pages[0])
     for seed in range(3):
         view = camera_view(page, scale=0.5, blur=0.6, noise=8, angle=4, seed=seed)
-        assert [r.text for r in zxingcpp.read_barcodes(view)] == [token]
+        assert scan(decoder, view) == [token]
 
 
-def test_too_degraded_a_view_does_not_decode(printed: list[tuple[str, Path]]) -> None:
+def test_too_degraded_a_view_does_not_decode(
+    printed: list[tuple[str, Path]], decoder: Decoder
+) -> None:
     """The degradation is real: pushed further, the same code is lost."""
     _, page_path = printed[0]
     view = camera_view(Image.open(page_path), scale=0.2, blur=2.5, noise=25, angle=4, seed=1)
-    assert zxingcpp.read_barcodes(view) == []
+    assert scan(decoder, view) == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ import zxingcpp
 from click.testing import CliRunner
 from PIL import Image
 
-from bramka.config import BadgeSettings
+from bramka.config import BadgeSettings, load_settings
 from printers.cli import badge_group, read_roster
 from printers.invitation import invitation_pdf, invitation_png, write_invitation
 from printers.layout import BadgeData
@@ -183,3 +184,53 @@ def test_cli_invitation_png_and_pdf(tmp_path: Path) -> None:
     assert (tmp_path / "inv.pdf").read_bytes().startswith(b"%PDF")
     png = Image.open(tmp_path / "inv.png")
     assert [r.text for r in zxingcpp.read_barcodes(png.convert("L"))] == [TOKEN]
+
+
+BADGE_ARGS = ["--name", "Ewa Żak", "--token", TOKEN]
+
+
+def roster_file(folder: Path, role: str = "speaker") -> Path:
+    roster = folder / "roster.json"
+    roster.write_text(f'[{{"name": "Ewa", "token": "{TOKEN}", "role": "{role}"}}]')
+    return roster
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda tmp, out: ["render", *BADGE_ARGS, "--out", str(out.with_suffix(".png"))],
+        lambda tmp, out: ["invitation", *BADGE_ARGS, "--out", str(out.with_suffix(".png"))],
+        lambda tmp, out: ["invitation", *BADGE_ARGS, "--out", str(out.with_suffix(".pdf"))],
+        lambda tmp, out: ["sheets", "--roster", str(roster_file(tmp)), "--out", str(out)],
+    ],
+    ids=["render", "invitation-png", "invitation-pdf", "sheets"],
+)
+def test_cli_says_when_it_cannot_write_the_file(
+    tmp_path: Path, command: Callable[[Path, Path], list[str]]
+) -> None:
+    out = tmp_path / "no-such-folder" / "badge.pdf"
+    args = command(tmp_path, out)
+    result = CliRunner().invoke(badge_group, args)
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit)  # a message, not a traceback
+    assert f"Error: cannot write {args[-1]}: No such file or directory" in result.output
+
+
+def test_cli_names_a_missing_font(tmp_path: Path) -> None:
+    settings = load_settings(None, {"BRAMKA_BADGE__FONT_PATH": str(tmp_path / "none.ttf")})
+    for args in (
+        ["render", *BADGE_ARGS, "--out", str(tmp_path / "b.png")],
+        ["invitation", *BADGE_ARGS, "--out", str(tmp_path / "i.pdf")],
+    ):
+        result = CliRunner().invoke(badge_group, args, obj=settings)
+        assert result.exit_code == 1 and isinstance(result.exception, SystemExit), args
+        assert "no such font file" in result.output
+
+
+def test_cli_names_an_unknown_role_in_the_roster(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        badge_group,
+        ["sheets", "--roster", str(roster_file(tmp_path, "bogus")), "--out", str(tmp_path / "s")],
+    )
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "unknown role 'bogus'" in result.output
