@@ -51,14 +51,17 @@ def kiosk_warnings(settings: KioskSettings, event: EventInfo | None, local_today
             "camera_unavailable", "Kamera niedostępna: skanowanie nie działa.",
             "Camera unavailable: scanning does not work."))
     state = printer.get("status") if printer else None
-    if state not in (None, "off", "ready", "unknown"):
+    code = printer.get("code") if printer else None
+    if state not in (None, "off", "ready", "unknown") or code:
         failed = state == "failed"
+        what_pl = printer.get("pl") or PRINTER_STATES_PL.get(state or "", state or "")
+        what_en = printer.get("en") or PRINTER_STATES_EN.get(state or "", state or "")
         out.append(KioskWarning(
-            f"printer_{state}",
-            f"Drukarka: {PRINTER_STATES_PL.get(state, state)}. "
+            f"printer_{code or state}",
+            f"Drukarka: {what_pl.rstrip('.')}. "
             + ("Identyfikatory nie są drukowane." if failed
                else "Identyfikatory czekają w kolejce."),
-            f"Printer: {PRINTER_STATES_EN.get(state, state)}. "
+            f"Printer: {what_en.rstrip('.')}. "
             + ("Badges are not printed." if failed else "Badges wait in the queue.")))
     return out
 

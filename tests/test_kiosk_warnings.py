@@ -1,0 +1,45 @@
+"""What staff are warned about, in both languages."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from support import make_roster
+
+from bramka.config import KioskSettings
+from kiosk.warnings import kiosk_warnings
+from sync import token as tokens
+
+EVENT = make_roster(tokens.generate_key()).event  # 16-18.06.2026
+SAFE = KioskSettings(staff_pin="975310")
+
+
+def codes(**kw):
+    args = {"settings": SAFE, "event": EVENT, "local_today": date(2026, 6, 16),
+            "printer": None, "camera": None, **kw}
+    return [w.code for w in kiosk_warnings(**args)]
+
+
+def test_a_healthy_kiosk_has_no_warnings():
+    assert codes(printer={"status": "ready"}, camera={"status": "running"}) == []
+
+
+def test_default_pin_and_missing_roster():
+    assert codes(settings=KioskSettings(), event=None) == ["default_pin", "no_roster"]
+
+
+def test_clock_outside_the_event_dates():
+    assert codes(local_today=date(2026, 6, 19)) == ["clock_outside_event"]
+    (w,) = kiosk_warnings(SAFE, EVENT, date(2025, 6, 16), None, None)
+    assert "16.06.2025" in w.pl and "Check the clock" in w.en
+
+
+def test_camera_and_printer_problems():
+    assert codes(camera={"status": "unavailable"}) == ["camera_unavailable"]
+    assert codes(printer={"status": "paper_out"}) == ["printer_paper_out"]
+    (w,) = kiosk_warnings(SAFE, EVENT, date(2026, 6, 16),
+                          {"status": "ready", "code": "queue_error",
+                           "pl": "Błąd kolejki wydruku.", "en": "Print queue error."}, None)
+    assert w.code == "printer_queue_error" and "Błąd kolejki wydruku" in w.pl
+    (failed,) = kiosk_warnings(SAFE, EVENT, date(2026, 6, 16), {"status": "failed"}, None)
+    assert "nie są drukowane" in failed.pl and "not printed" in failed.en
