@@ -124,6 +124,16 @@ class AdminSettings(_Section):
     smtp_timeout_seconds: float = Field(10.0, gt=0, le=300)
 
 
+class SyncSettings(_Section):
+    """How a kiosk talks to the admin (sync/)."""
+
+    admin_url: str = ""
+    interval_seconds: float = Field(5.0, gt=0, le=3600)
+    batch_size: int = Field(500, ge=1, le=500)
+    timeout_seconds: float = Field(10.0, gt=0, le=300)
+    max_backoff_seconds: float = Field(60.0, gt=0, le=3600)
+
+
 class Settings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -133,6 +143,7 @@ class Settings(BaseModel):
     printer: PrinterSettings = PrinterSettings()
     badge: BadgeSettings = BadgeSettings()
     admin: AdminSettings = AdminSettings()
+    sync: SyncSettings = SyncSettings()
 
 
 SECTIONS: dict[str, type[BaseModel]] = {

@@ -482,6 +482,42 @@ class Store:
         return self.reader.execute(
             "SELECT count(*) FROM scans WHERE local_day=?", [day.isoformat()]).fetchone()[0]
 
+    def outbox_batch(self, limit: int) -> list[ScanRecord]:
+        """The oldest scans not yet confirmed by the admin."""
+        rows = self.reader.query(
+            "SELECT s.* FROM outbox o JOIN scans s ON s.id = o.scan_id ORDER BY s.seq LIMIT ?",
+            [limit])
+        out = []
+        for row in rows:
+            row.pop("seq"), row.pop("local_day")
+            row["admitted"] = bool(row["admitted"])
+            out.append(ScanRecord.model_validate(row))
+        return out
+
+    def mark_sent(self, scan_ids: list[str]) -> int:
+        """The admin holds these scans: take them off the outbox (scans stay, as facts)."""
+        with self.write() as db:
+            before = db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+            for start in range(0, len(scan_ids), 500):
+                chunk = scan_ids[start:start + 500]
+                db.execute(f"DELETE FROM outbox WHERE scan_id IN ({','.join('?' * len(chunk))})",
+                           chunk)
+            return before - db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+
+    def wipe_roster(self) -> None:
+        """A revoked kiosk forgets the people it knew (its own scans stay, as facts)."""
+        with self.write() as db:
+            for table in ("registrations", "sessions", "attendees"):
+                db.execute(f"DELETE FROM {table}")
+            db.execute("DELETE FROM meta WHERE key IN ('event', 'cursor', 'sync_token', "
+                       "'session_override')")
+            db.execute("DELETE FROM print_jobs WHERE state IN ('queued', 'printing')")
+
+    def last_scan_at(self) -> datetime | None:
+        row = self.reader.execute("SELECT wall_time FROM scans ORDER BY seq DESC LIMIT 1"
+                                  ).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
     def outbox_size(self) -> int:
         return self.reader.execute("SELECT count(*) FROM outbox").fetchone()[0]
 

@@ -1,0 +1,269 @@
+"""The kiosk's side of sync: upload scans, download roster changes, report health.
+
+Runs in its own thread and never holds the store's writer lock for long, so check-ins
+go on whatever the network does. Each contact: scans up first (in batches, marked sent
+only once the admin confirmed them, so any upload can be retried blindly), then the
+roster since the admin's cursor (applied all or nothing), then a heartbeat that reports
+health and fetches commands (badge reprints). Failures back off exponentially with
+jitter; a revoked kiosk wipes its roster.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from bramka import __version__
+from bramka.config import Settings
+from sync import transport
+from sync.roster import RosterError, parse_snapshot
+from sync.transport import SyncRejected, TransportError
+from sync.wire import (
+    ENROLL_PREFIX,
+    ClockSample,
+    CommandResult,
+    EnrollRequest,
+    EnrollResponse,
+    Health,
+    Heartbeat,
+    HeartbeatReply,
+    ScanBatch,
+    ScanReceipt,
+)
+
+from .checkin import CheckinService, boot_id
+from .events import EventBus
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+TOKEN_KEY, URL_KEY, KIOSK_KEY = "sync_token", "sync_url", "sync_kiosk_id"
+SyncStatus = Literal["off", "not_enrolled", "ok", "offline", "revoked", "rejected"]
+
+
+class EnrollmentError(Exception):
+    code = "enrollment_invalid"
+
+
+@dataclass(frozen=True)
+class SyncState:
+    status: SyncStatus = "off"
+    message: str = ""
+    last_contact_at: str | None = None
+    last_error_at: str | None = None
+    pushed_total: int = 0
+
+
+@dataclass
+class ContactReport:
+    pushed: int = 0
+    roster_applied: bool = False
+    commands: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def parse_enrollment_qr(text: str) -> tuple[str, str]:
+    """``BRAMKA-ENROLL:<admin url>#<code>`` -> (url, code)."""
+    if not text.startswith(ENROLL_PREFIX) or "#" not in text:
+        raise EnrollmentError("not an enrollment code")
+    url, _, code = text[len(ENROLL_PREFIX):].rpartition("#")
+    if not url.startswith(("http://", "https://")) or not code:
+        raise EnrollmentError("enrollment code without an admin address")
+    return url, code
+
+
+def clock_sample() -> ClockSample:
+    return ClockSample(boot_id=boot_id(), monotonic_ns=time.monotonic_ns(),
+                       wall_time=datetime.now(UTC))
+
+
+class SyncClient:
+    def __init__(self, store: Store, settings: Settings, *, checkin: CheckinService,
+                 bus: EventBus | None = None,
+                 health: Callable[[], dict[str, Any]] | None = None,
+                 on_command: Callable[[Any], None] | None = None) -> None:
+        self.store = store
+        self.settings = settings.sync
+        self.checkin = checkin
+        self.bus = bus or checkin.bus
+        self._health = health or (lambda: {})
+        self._on_command = on_command
+        self._results: list[CommandResult] = []
+        self._state = SyncState()
+        self._state_lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failures = 0
+
+    # -- configuration ---------------------------------------------------------------------------
+
+    @property
+    def admin_url(self) -> str:
+        return self.store.get_meta(URL_KEY) or self.settings.admin_url
+
+    @property
+    def token(self) -> str | None:
+        return self.store.get_meta(TOKEN_KEY)
+
+    def enroll(self, url: str, code: str) -> EnrollResponse:
+        """Trade a single-use enrollment code for this kiosk's own token."""
+        try:
+            reply = transport.call(url, "POST", "/enroll", EnrollResponse,
+                                   body=EnrollRequest(code=code, software=__version__),
+                                   timeout=self.settings.timeout_seconds)
+        except SyncRejected as exc:
+            raise EnrollmentError(exc.error.message.en) from None
+        except TransportError as exc:
+            raise EnrollmentError(f"the admin at {url} cannot be reached: {exc}") from None
+        self.store.set_meta(URL_KEY, url)
+        self.store.set_meta(TOKEN_KEY, reply.token)
+        self.store.set_meta(KIOSK_KEY, reply.kiosk_id)
+        self._set_state(status="ok", message=f"enrolled as {reply.kiosk_id}")
+        self._wake.set()
+        return reply
+
+    # -- state -----------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> SyncState:
+        with self._state_lock:
+            return self._state
+
+    def _set_state(self, **changes: Any) -> None:
+        with self._state_lock:
+            new = replace(self._state, **changes)
+            changed, self._state = new != self._state, new
+        if changed:
+            self.bus.publish("sync", {k: v for k, v in new.__dict__.items()}, sticky=True)
+
+    # -- one contact -----------------------------------------------------------------------------
+
+    def contact(self) -> ContactReport:
+        """Push, pull, heartbeat. Raises TransportError / SyncRejected."""
+        url, token = self.admin_url, self.token
+        if not url or not token:
+            self._set_state(status="not_enrolled", message="run 'bramka kiosk enroll'")
+            return ContactReport()
+        report = ContactReport(pushed=self._push(url, token))
+        report.roster_applied = self._pull(url, token)
+        report.commands = self._heartbeat(url, token)
+        now = datetime.now(UTC).isoformat()
+        self._set_state(status="ok", message="", last_contact_at=now,
+                        pushed_total=self.state.pushed_total + report.pushed)
+        return report
+
+    def _push(self, url: str, token: str) -> int:
+        pushed = 0
+        while not self._stop.is_set():
+            batch = self.store.outbox_batch(self.settings.batch_size)
+            if not batch:
+                return pushed
+            receipt = transport.call(url, "POST", "/scans", ScanReceipt, token=token,
+                                     body=ScanBatch(clock=clock_sample(), scans=batch),
+                                     timeout=self.settings.timeout_seconds)
+            sent = {s.id for s in batch}
+            confirmed = [i for i in receipt.stored if i in sent]
+            pushed += self.store.mark_sent(confirmed)
+            if len(confirmed) < len(batch):
+                log.warning("admin confirmed %d of %d scans; the rest stay queued",
+                            len(confirmed), len(batch))
+                return pushed
+        return pushed
+
+    def _pull(self, url: str, token: str) -> bool:
+        cursor = self.store.get_meta("cursor") or ""
+        raw = transport.request(url, "GET", "/roster", token=token, query={"cursor": cursor},
+                                timeout=max(self.settings.timeout_seconds, 30))
+        try:
+            snapshot = parse_snapshot(raw)
+        except RosterError as exc:
+            raise TransportError(f"roster from the admin not usable: {exc}") from None
+        if not snapshot.full and snapshot.cursor == cursor:
+            return False  # the admin's cursor did not move: nothing changed
+        self.checkin.apply_roster(snapshot)
+        return True
+
+    def _heartbeat(self, url: str, token: str) -> int:
+        health = Health(software=__version__, unsent_scans=self.store.outbox_size(),
+                        last_scan_at=self.store.last_scan_at(),
+                        roster_cursor=self.store.get_meta("cursor") or "", **self._health())
+        results, self._results = self._results, []
+        try:
+            reply = transport.call(url, "POST", "/heartbeat", HeartbeatReply, token=token,
+                                   body=Heartbeat(clock=clock_sample(), health=health,
+                                                  results=results),
+                                   timeout=self.settings.timeout_seconds)
+        except (TransportError, SyncRejected):
+            self._results = results + self._results  # report them next time
+            raise
+        for command in reply.commands:
+            try:
+                if self._on_command is None:
+                    raise RuntimeError("this kiosk has no printer")
+                self._on_command(command)
+                self._results.append(CommandResult(id=command.id, ok=True))
+            except Exception as exc:  # a command that fails is reported, never fatal
+                log.warning("command %s failed: %s", command.id, exc)
+                self._results.append(CommandResult(id=command.id, ok=False, error=str(exc)))
+        return len(reply.commands)
+
+    # -- the thread ------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="sync", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def wake(self) -> None:
+        """Contact the admin now (a scan was made, or staff asked)."""
+        self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            delay = self.settings.interval_seconds
+            try:
+                self.contact()
+                self._failures = 0
+            except SyncRejected as exc:
+                delay = self._rejected(exc)
+            except TransportError as exc:
+                delay = self._backoff(f"admin unreachable: {exc}", "offline")
+            except Exception as exc:  # the sync thread must survive anything
+                log.exception("sync failed")
+                delay = self._backoff(f"sync error: {exc}", "offline")
+            self._wake.wait(delay)
+            self._wake.clear()
+
+    def _backoff(self, message: str, status: SyncStatus) -> float:
+        self._failures += 1
+        cap = self.settings.max_backoff_seconds
+        delay = min(cap, self.settings.interval_seconds * 2 ** min(self._failures - 1, 10))
+        delay = random.uniform(delay / 2, delay)  # jitter: kiosks do not return in lockstep
+        self._set_state(status=status, message=message,
+                        last_error_at=datetime.now(UTC).isoformat())
+        log.info("%s; next attempt in %.1f s", message, delay)
+        return delay
+
+    def _rejected(self, exc: SyncRejected) -> float:
+        if exc.code == "kiosk_revoked":
+            log.warning("this kiosk was revoked by the admin: wiping the roster")
+            self.store.wipe_roster()
+            self.bus.publish("roster", {"size": 0}, sticky=True)
+            self._set_state(status="revoked", message=exc.error.message.en)
+            return self.settings.max_backoff_seconds
+        if exc.retryable:
+            return self._backoff(f"admin error: {exc}", "offline")
+        return self._backoff(exc.error.message.en, "rejected")

@@ -1,0 +1,144 @@
+"""The sync protocol between kiosks and the admin (HTTP + JSON, gzip both ways).
+
+Version 1, under ``/api/sync/v1``. Every request but enrollment carries the kiosk's own
+token (``Authorization: Bearer ...``). Order of a contact: upload scans first (batches of
+at most :data:`MAX_BATCH`), then pull the roster since the server-issued cursor, then a
+heartbeat that reports health and fetches commands.
+
+=====================  ===========================  ===================================
+endpoint               request body                 response body
+=====================  ===========================  ===================================
+POST /enroll           :class:`EnrollRequest`       :class:`EnrollResponse`
+POST /scans            :class:`ScanBatch`           :class:`ScanReceipt`
+GET  /roster?cursor=   (none)                       ``sync.roster.RosterSnapshot``
+POST /heartbeat        :class:`Heartbeat`           :class:`HeartbeatReply`
+=====================  ===========================  ===================================
+
+Errors are :class:`WireError` bodies with a 4xx/5xx status; ``code`` is one of
+:data:`ERROR_CODES`. A kiosk whose protocol is not served gets ``protocol_unsupported``
+(HTTP 426) and says so on its status; a revoked kiosk gets ``kiosk_revoked`` (403) and
+wipes its roster.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from .scans import ScanRecord
+
+PROTOCOL = 1
+BASE_PATH = f"/api/sync/v{PROTOCOL}"
+MAX_BATCH = 500
+MAX_BODY_BYTES = 8 * 1024 * 1024  # after gunzip
+ENROLL_PREFIX = "BRAMKA-ENROLL:"
+
+ErrorCode = Literal[
+    "bad_request",          # malformed JSON, schema violation, bad gzip
+    "unauthenticated",      # no or unknown token
+    "kiosk_revoked",        # token was revoked: wipe the roster
+    "enrollment_invalid",   # unknown, used or expired enrollment code
+    "protocol_unsupported",  # this admin does not speak the kiosk's protocol
+    "too_large",            # body or batch over the limits
+    "server_error",
+]
+ERROR_CODES: tuple[str, ...] = ErrorCode.__args__  # type: ignore[attr-defined]
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class LocalizedMessage(_Wire):
+    pl: str
+    en: str
+
+
+class WireError(_Wire):
+    error: ErrorCode
+    message: LocalizedMessage
+    detail: Any = None
+
+
+class ClockSample(_Wire):
+    """The kiosk's clocks at the moment it sent the request.
+
+    The admin pairs ``monotonic_ns`` with its own receive time to anchor every scan of the
+    same boot on the server's clock, however wrong the kiosk's wall clock is.
+    """
+
+    boot_id: str = Field(max_length=64)
+    monotonic_ns: int = Field(ge=0)
+    wall_time: AwareDatetime
+
+
+class EnrollRequest(_Wire):
+    protocol: int = PROTOCOL
+    code: str = Field(min_length=6, max_length=64)
+    software: str = Field(default="", max_length=64)
+
+
+class EnrollResponse(_Wire):
+    kiosk_id: str
+    token: str
+    event_id: int
+    mode: Literal["entrance", "room"]
+    room: str = ""
+    name: str = ""
+    server_time: AwareDatetime
+
+
+class ScanBatch(_Wire):
+    protocol: int = PROTOCOL
+    clock: ClockSample
+    scans: list[ScanRecord] = Field(max_length=MAX_BATCH)
+
+
+class ScanReceipt(_Wire):
+    """Ids the server holds now (new or stored before): the kiosk marks these sent."""
+
+    stored: list[str]
+    server_time: AwareDatetime
+
+
+class Health(_Wire):
+    camera: str = "off"
+    printer: str = "off"
+    unsent_scans: int = Field(default=0, ge=0)
+    print_queue: int = Field(default=0, ge=0)
+    last_scan_at: AwareDatetime | None = None
+    software: str = Field(default="", max_length=64)
+    roster_cursor: str = ""
+
+
+class CommandResult(_Wire):
+    id: str
+    ok: bool
+    error: str = Field(default="", max_length=500)
+
+
+class Heartbeat(_Wire):
+    protocol: int = PROTOCOL
+    clock: ClockSample
+    health: Health
+    results: list[CommandResult] = Field(default=[], max_length=100)
+
+
+class BadgePayload(_Wire):
+    name: str
+    institution: str = ""
+    role: str = "participant"
+    token: str
+
+
+class Command(_Wire):
+    id: str
+    kind: Literal["reprint"]
+    attendee_id: int
+    badge: BadgePayload
+
+
+class HeartbeatReply(_Wire):
+    server_time: AwareDatetime
+    commands: list[Command] = []
