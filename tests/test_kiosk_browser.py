@@ -7,6 +7,7 @@ by the real check-in path and reach the page by server-sent events. Screenshots 
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -257,10 +258,18 @@ def test_handheld_scanner_types_a_code(kiosk: Kiosk, open_page: Callable[..., An
     page = open_page(SMALL)
     page.goto(kiosk.url + "/")
     kiosk.wait_for_page()
-    page.keyboard.type(token_for(kiosk.key, 4), delay=2)  # as fast as a keyboard wedge
-    page.keyboard.press("Enter")
+    # A keyboard wedge sends the whole code within milliseconds. Typed from here, the keys
+    # arrive as fast as that even on a loaded test machine (page.keyboard.type can leave
+    # gaps over the page's 120 ms limit there, and the code would arrive cut).
+    page.evaluate("""code => {
+        for (const key of code + "\\n") {
+            document.body.dispatchEvent(new KeyboardEvent("keydown", {
+                key: key === "\\n" ? "Enter" : key, bubbles: true, cancelable: true}));
+        }
+    }""", token_for(kiosk.key, 4))
     sync_api.expect(page.locator("#result-title")).to_have_text("Witaj, Paweł Dąbrowski")
-    assert kiosk.runtime.store.recent_scans()[0]["attendee_id"] == 4
+    scan = kiosk.runtime.store.recent_scans()[0]
+    assert (scan["attendee_id"], scan["source"]) == (4, "handheld")
     # Slow typing is a person at the keyboard, not a scanner: nothing is sent.
     page.keyboard.type("ABCDEFGHI", delay=160)
     page.keyboard.press("Enter")
@@ -380,6 +389,12 @@ def test_staff_search_while_typing(kiosk: Kiosk, open_page: Callable[..., Any]) 
     page.locator("#results button[type=submit]").click()
     sync_api.expect(page.locator("#outcome")).to_contain_text("Rejestracja anulowana")
     shot(page, "staff-1920x1080-refused")
+    # Typed results say who is in, as the server-made page does.
+    kiosk.runtime.checkin.scan(token_for(kiosk.key, 1))
+    page.locator("#q").fill("kowalska")
+    state = page.locator("#results .state")
+    sync_api.expect(state).to_have_text([re.compile(r"^Wejście o \d\d:\d\d$")])
+    sync_api.expect(state).to_have_class("state inside")
 
 
 @pytest.mark.parametrize("app_config", [{"STAFF_IDLE_SECONDS": 1}], indirect=True)
@@ -397,3 +412,134 @@ def test_idle_staff_page_returns_to_the_attendee_screen(
     sync_api.expect(page.locator(".prompt h1")).to_contain_text("Pokaż kod QR")
     page.goto(kiosk.url + "/staff/")
     page.wait_for_url("**/staff/login**")
+
+
+# -- the printer and kiosk problems ---------------------------------------------------------------
+
+
+class StatePrinter:
+    """A started printer whose state a test sets."""
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        self.state = state
+
+    def reprint(self, attendee_id: int) -> str:
+        return "job-1"
+
+    def stop(self) -> None: ...
+
+
+PAPER_OUT = {"status": "paper_out", "queued": 2, "message": "paper_out: paper end sensor",
+             "code": "paper_out"}
+
+
+@pytest.mark.parametrize("viewport", [SMALL, LARGE], ids=["800x480", "1920x1080"])
+def test_printer_fault_is_a_small_footer_line(
+    kiosk: Kiosk, open_page: Callable[..., Any], viewport: dict[str, int]
+) -> None:
+    size = f"{viewport['width']}x{viewport['height']}"
+    page = open_page(viewport)
+    page.goto(kiosk.url + "/")
+    kiosk.wait_for_page()
+    note = page.locator("#printer-note")
+    sync_api.expect(note).to_be_hidden()
+
+    kiosk.runtime.bus.publish("printer", PAPER_OUT, sticky=True)
+    sync_api.expect(note).to_be_visible()
+    sync_api.expect(page.locator("#printer-text")).to_have_text(
+        "Drukarka: brak papieru — identyfikator odbierzesz w\u00a0punkcie informacyjnym")
+    assert "paper end sensor" not in page.locator("body").inner_text()
+    for selector in ("#printer-note", ".foot", ".staff-link", ".prompt h1", "#camera"):
+        inside_viewport(page, selector)
+    # Discreet: footer-sized, not a banner.
+    sizes = page.evaluate("""() => [getComputedStyle(document.getElementById('printer-note'))
+        .fontSize, getComputedStyle(document.querySelector('.foot p')).fontSize]""")
+    assert sizes[0] == sizes[1]
+    shot(page, f"screen-{size}-printer-out")
+
+    # A result covers the stage only: the line stays, and so does everything in it.
+    kiosk.runtime.checkin.scan(token_for(kiosk.key, 1))
+    sync_api.expect(page.locator("#result-title")).to_have_text("Witaj, Anna Kowalska")
+    sync_api.expect(note).to_be_visible()
+    inside_viewport(page, "#result-detail")
+    inside_viewport(page, "#printer-note")
+    shot(page, f"screen-{size}-printer-out-ok")
+
+    page.locator("#lang-toggle").click()
+    sync_api.expect(note).to_contain_text(
+        "Printer: out of paper — collect your badge at the help desk")
+    kiosk.runtime.bus.publish("printer", {"status": "ready", "queued": 0}, sticky=True)
+    sync_api.expect(note).to_be_hidden()
+
+
+def test_a_new_screen_learns_the_printer_state(
+    kiosk: Kiosk, open_page: Callable[..., Any]
+) -> None:
+    kiosk.runtime.bus.publish("printer", {"status": "offline", "queued": 0}, sticky=True)
+    page = open_page(SMALL)
+    page.goto(kiosk.url + "/")
+    sync_api.expect(page.locator("#printer-note")).to_contain_text("Drukarka: niedostępna")
+    kiosk.runtime.bus.publish("printer", {"status": "cover_open", "queued": 0}, sticky=True)
+    sync_api.expect(page.locator("#printer-note")).to_contain_text("Drukarka: otwarta pokrywa")
+
+
+@pytest.mark.parametrize("viewport", [SMALL, LARGE], ids=["800x480", "1920x1080"])
+def test_kiosk_error_result_renders(
+    kiosk: Kiosk, open_page: Callable[..., Any], viewport: dict[str, int]
+) -> None:
+    size = f"{viewport['width']}x{viewport['height']}"
+    page = open_page(viewport)
+    page.goto(kiosk.url + "/")
+    kiosk.wait_for_page()
+    sub = kiosk.runtime.bus.subscribe()
+    try:
+        kiosk.runtime.store.set_meta("event", None)  # the roster is gone: not ready
+        assert kiosk.runtime.checkin.handle_code(token_for(kiosk.key, 1)) is None
+        payload: dict[str, Any] = {}
+        while payload.get("result") != "kiosk_error":
+            kind, payload = sub.queue.get(timeout=5)
+    finally:
+        kiosk.runtime.bus.unsubscribe(sub)
+    assert payload["scan_id"] is None and payload["name"] is None
+    sync_api.expect(page.locator("#result-title")).to_have_text(payload["title"]["pl"])
+    sync_api.expect(page.locator("#result-detail")).to_have_text(payload["detail"]["pl"])
+    sync_api.expect(page.locator("#result")).to_have_class("result tone-error")
+    sync_api.expect(page.locator("#result-icon")).to_have_text("✕")
+    sync_api.expect(page.locator("#announce")).to_contain_text(payload["title"]["pl"])
+    inside_viewport(page, "#result-title")
+    inside_viewport(page, "#result-detail")
+    shot(page, f"screen-{size}-kiosk-error")
+    page.locator("#lang-toggle").click()
+    sync_api.expect(page.locator("#result-title")).to_have_text(payload["title"]["en"])
+
+
+def log_in(page: Any, kiosk: Kiosk, path: str = "/staff/") -> None:
+    page.goto(kiosk.url + path)
+    page.locator("#pin").fill(PIN)
+    page.locator("#pin").press("Enter")
+    page.wait_for_url("**" + path)
+
+
+@pytest.mark.parametrize("viewport", [SMALL, LARGE], ids=["800x480", "1920x1080"])
+def test_staff_see_warnings_and_the_printer_on_top(
+    kiosk: Kiosk, open_page: Callable[..., Any], viewport: dict[str, int]
+) -> None:
+    size = f"{viewport['width']}x{viewport['height']}"
+    kiosk.runtime.printer = StatePrinter(PAPER_OUT)
+    page = open_page(viewport)
+    log_in(page, kiosk, "/staff/?q=anna")
+    printer = page.locator("#printer-state")
+    sync_api.expect(printer).to_be_visible()
+    sync_api.expect(printer).to_contain_text("Drukarka: brak papieru")
+    sync_api.expect(printer).to_contain_text("W kolejce: 2")
+    sync_api.expect(page.locator("#warnings li[data-code=default_pin]")).to_be_visible()
+    # Above the page's own content, and the search still fits on the small screen.
+    state_box = page.locator(".kiosk-state").bounding_box()
+    heading_box = page.locator("h1").bounding_box()
+    assert state_box and heading_box and state_box["y"] < heading_box["y"]
+    inside_viewport(page, "#printer-state")
+    inside_viewport(page, "#q")
+    shot(page, f"staff-{size}-warnings")
+    page.goto(kiosk.url + "/staff/scans?lang=en")
+    sync_api.expect(page.locator("#printer-state")).to_contain_text("Printer: out of paper")
+    sync_api.expect(page.locator("#warnings")).to_contain_text("The staff PIN is the default")

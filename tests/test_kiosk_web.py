@@ -6,7 +6,8 @@ import json
 import re
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from html import unescape as html_unescape
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +15,15 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from flask import Flask
 from flask.testing import FlaskClient
-from support import token_for
+from support import NOW, token_for
 from werkzeug.test import TestResponse
 
 from bramka.config import load_settings
 from kiosk.runtime import KioskRuntime
+from kiosk.store import StoreError
 from kiosk.web import GUARD_KEY, create_app
+from kiosk.web.i18n import screen_printer_note
+from printers.virtual import VirtualPrinter
 from sync.roster import RosterSnapshot
 
 PIN = "2468"
@@ -623,9 +627,29 @@ def test_contrast_helper_is_right() -> None:
 
 @pytest.mark.parametrize("pair", [("ok-bg", "ok-fg"), ("warn-bg", "warn-fg"),
                                   ("error-bg", "error-fg"), ("banner-bg", "banner-fg"),
-                                  ("bg", "fg"), ("bg", "muted"), ("panel", "muted")])
+                                  ("bg", "fg"), ("bg", "muted"), ("panel", "muted"),
+                                  ("panel", "fg"), ("accent", "accent-fg")])
 def test_screen_colours_reach_seven_to_one(pair: tuple[str, str]) -> None:
     css = (WEB_DIR / "static" / "kiosk.css").read_text(encoding="utf-8")
+    colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6});", css))
+    assert contrast(colours[pair[0]], colours[pair[1]]) >= 7.0
+
+
+def test_screen_printer_line_uses_checked_colours() -> None:
+    """The footer's printer line: white words on the panel, a dark mark on yellow."""
+    css = (WEB_DIR / "static" / "kiosk.css").read_text(encoding="utf-8")
+    note = re.search(r"\.foot \.printer-note \{([^}]*)\}", css)
+    icon = re.search(r"\.printer-icon \{([^}]*)\}", css)
+    assert note and "color: var(--fg);" in note.group(1)
+    assert icon and "background: var(--accent);" in icon.group(1)
+    assert "color: var(--accent-fg);" in icon.group(1)
+
+
+# The staff pages' state block: words on the tinted boxes, the "inside" mark on white.
+@pytest.mark.parametrize("pair", [("ok-bg", "fg"), ("warn-bg", "fg"), ("error-bg", "fg"),
+                                  ("bg", "ok-line"), ("bg", "fg")])
+def test_staff_colours_reach_seven_to_one(pair: tuple[str, str]) -> None:
+    css = (WEB_DIR / "static" / "staff.css").read_text(encoding="utf-8")
     colours = dict(re.findall(r"--([a-z-]+):\s*(#[0-9a-fA-F]{6});", css))
     assert contrast(colours[pair[0]], colours[pair[1]]) >= 7.0
 
@@ -635,3 +659,412 @@ def test_api_errors_answer_in_json_words(client: FlaskClient) -> None:
     resp = client.post("/api/scan", json={"code": "X"}, environ_base={"REMOTE_ADDR": "10.1.2.3"})
     assert resp.status_code == 403
     assert resp.json is not None and set(resp.json["message"]) == {"pl", "en"}
+
+
+def test_api_scan_is_recorded_as_a_handheld_scan(
+    client: FlaskClient, runtime: KioskRuntime, event_key: Ed25519PrivateKey
+) -> None:
+    resp = client.post("/api/scan", json={"code": token_for(event_key, 4)})
+    assert resp.status_code == 200
+    assert resp.json is not None and resp.json["name"] == "Paweł Dąbrowski"
+    assert runtime.store.recent_scans()[0]["source"] == "handheld"
+    login(client)
+    row = re.search(r'<tr class="admitted">(.*?)</tr>', client.get("/staff/scans").text, re.S)
+    assert row and "czytnik ręczny" in row.group(1)
+
+
+# -- the printer on the attendee's screen -------------------------------------------------------
+
+
+class StatePrinter:
+    """A started printer whose state a test sets; records reprints, or raises ``error``."""
+
+    def __init__(self, state: dict[str, Any], error: Exception | None = None) -> None:
+        self.state = state
+        self.error = error
+        self.reprinted: list[int] = []
+
+    def reprint(self, attendee_id: int) -> str:
+        if self.error is not None:
+            raise self.error
+        self.reprinted.append(attendee_id)
+        return "job-1"
+
+    def stop(self) -> None: ...
+
+
+def printer_note(html: str) -> tuple[bool, str]:
+    """(shown, text) of the screen's footer line about the printer."""
+    found = re.search(r'<p class="printer-note" id="printer-note"([^>]*)>(.*?)</p>', html, re.S)
+    assert found, "the screen has no printer line"
+    words = re.search(r'<span id="printer-text">(.*?)</span>', found.group(2), re.S)
+    assert words, "the printer line has no text element"
+    return "hidden" not in found.group(1), words.group(1).replace("\u00a0", " ").strip()
+
+
+@pytest.mark.parametrize("state", [None, {"status": "ready", "queued": 0},
+                                   {"status": "unknown", "message": "starting"}],
+                         ids=["no-printer", "ready", "unknown"])
+def test_screen_says_nothing_about_a_printer_that_prints(
+    client: FlaskClient, runtime: KioskRuntime, state: dict[str, Any] | None
+) -> None:
+    if state is not None:
+        runtime.printer = StatePrinter(state)
+    shown, text = printer_note(client.get("/").text)
+    assert not shown and text == ""
+
+
+def test_screen_shows_printer_out_of_paper_discreetly(
+    client: FlaskClient, runtime: KioskRuntime
+) -> None:
+    runtime.printer = StatePrinter({"status": "paper_out", "queued": 2,
+                                    "message": "paper_out: ESC/POS paper end sensor"})
+    html = client.get("/").text
+    shown, text = printer_note(html)
+    assert shown
+    assert text == "Drukarka: brak papieru — identyfikator odbierzesz w punkcie informacyjnym"
+    # The page script gets the state for the language toggle, but not the driver's words.
+    state = json.loads(re.search(r'id="screen-printer">(.*?)</script>', html, re.S).group(1))
+    assert state == {"status": "paper_out"}
+    assert "paper end sensor" not in html
+    # The screen's strings carry the English words for the toggle.
+    assert "Printer: out of paper" in html and "collect your badge at the help desk" in html
+
+
+def test_screen_printer_line_in_english(tmp_path: Path, roster: RosterSnapshot) -> None:
+    rt = make_runtime(tmp_path, roster, language="en")
+    try:
+        rt.printer = StatePrinter({"status": "cover_open", "queued": 0})
+        shown, text = printer_note(make_app(rt).test_client().get("/").text)
+        assert shown and text == "Printer: cover open — collect your badge at the help desk"
+    finally:
+        rt.stop()
+
+
+@pytest.mark.parametrize(("state", "pl", "en"), [
+    ({"status": "offline"}, "Drukarka: niedostępna", "Printer: offline"),
+    ({"status": "error", "pl": "Awaria mechanizmu.", "en": "Mechanism fault."},
+     "Drukarka: błąd", "Printer: error"),  # the attendee reads our words, not the driver's
+    ({"status": "failed", "message": "OSError: no device"},
+     "Drukarka: nie działa", "Printer: not working"),
+    ({"status": "jammed", "pl": "Zacięty papier.", "en": "Paper jam."},
+     "Zacięty papier", "Paper jam"),
+    ({"status": "jammed"}, "Drukarka nie drukuje", "The printer is not printing"),
+])
+def test_screen_printer_words(state: dict[str, Any], pl: str, en: str) -> None:
+    assert screen_printer_note(state, "pl") == (
+        f"{pl} — identyfikator odbierzesz w\u00a0punkcie informacyjnym")
+    assert screen_printer_note(state, "en") == f"{en} — collect your badge at the help desk"
+
+
+def test_events_carry_the_printer_state(client: FlaskClient, runtime: KioskRuntime) -> None:
+    runtime.bus.publish("printer", {"status": "paper_out", "queued": 1}, sticky=True)
+    resp = client.get("/events", buffered=False)
+    try:
+        assert read_sse_until(resp, "printer") == {"status": "paper_out", "queued": 1}
+    finally:
+        resp.close()
+
+
+def test_kiosk_error_reaches_the_screen_in_both_languages(tmp_path: Path) -> None:
+    rt = make_runtime(tmp_path, None)  # no roster: the scanner's code cannot be checked
+    try:
+        resp = make_app(rt).test_client().get("/events", buffered=False)
+        try:
+            assert rt.checkin.handle_code("SOME-CODE") is None
+            data = read_sse_until(resp, "scan")
+        finally:
+            resp.close()
+    finally:
+        rt.stop()
+    assert data["result"] == "kiosk_error" and data["scan_id"] is None
+    assert data["tone"] == "error" and data["icon"] == "✕"
+    assert data["title"]["pl"] and data["title"]["en"] and data["detail"]["pl"]
+    assert data["seconds"] > 0
+
+
+# -- the kiosk's state on the staff pages -------------------------------------------------------
+
+
+def kiosk_state_block(html: str) -> str:
+    found = re.search(r'<section class="kiosk-state".*?</section>', html, re.S)
+    return found.group(0) if found else ""
+
+
+def warning_codes(html: str) -> list[str]:
+    return re.findall(r'<li class="tone-warn" data-code="([a-z_]+)"', kiosk_state_block(html))
+
+
+@pytest.mark.parametrize("path", ["/staff/", "/staff/?q=anna", "/staff/scans"])
+def test_staff_pages_show_the_default_pin_warning(client: FlaskClient, path: str) -> None:
+    login(client)
+    html = client.get(path).text
+    assert "default_pin" in warning_codes(html)
+    assert "PIN obsługi jest domyślny" in kiosk_state_block(html)
+    english = client.get(path + ("&" if "?" in path else "?") + "lang=en").text
+    assert "The staff PIN is the default one" in kiosk_state_block(english)
+    assert "PIN obsługi jest domyślny" not in english
+
+
+def test_login_page_does_not_tell_the_public_about_the_pin(client: FlaskClient) -> None:
+    html = client.get("/staff/login").text
+    assert kiosk_state_block(html) == "" and "domyślny" not in html
+
+
+def test_staff_warnings_follow_the_kiosk(tmp_path: Path) -> None:
+    rt = make_runtime(tmp_path, None, staff_pin="1357")
+    try:
+        client = make_app(rt).test_client()
+        resp = post_pin(client, "1357")
+        assert resp.status_code == 302
+        codes = warning_codes(client.get("/staff/").text)
+        assert "no_roster" in codes and "default_pin" not in codes
+        assert "Brak listy uczestników: stanowisko nie sprawdza zaproszeń." in client.get(
+            "/staff/scans").text
+    finally:
+        rt.stop()
+
+
+def test_room_session_page_shows_warnings_too(room_runtime: KioskRuntime) -> None:
+    client = make_app(room_runtime).test_client()
+    login(client)
+    assert "default_pin" in warning_codes(client.get("/staff/session").text)
+
+
+def test_every_warning_shown_in_the_page_language(
+    client: FlaskClient, runtime: KioskRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    status = runtime.status()
+    status["warnings"] = [
+        {"code": "clock_outside_event", "pl": "Zegar poza terminem.", "en": "Clock outside."},
+        {"code": "camera_unavailable", "pl": "Kamera niedostępna.", "en": "Camera gone."},
+    ]
+    monkeypatch.setattr(runtime, "status", lambda: status)
+    login(client)
+    assert warning_codes(client.get("/staff/").text) == ["clock_outside_event",
+                                                         "camera_unavailable"]
+    block = kiosk_state_block(client.get("/staff/").text)
+    assert "Zegar poza terminem." in block and "Clock outside." not in block
+    block = kiosk_state_block(client.get("/staff/scans?lang=en").text)
+    assert "Camera gone." in block and "Kamera niedostępna." not in block
+
+
+def printer_line(html: str) -> str:
+    found = re.search(r'<p class="printer tone-(\w+)" id="printer-state"[^>]*>(.*?)</p>', html,
+                      re.S)
+    assert found, "no printer line on the staff page"
+    words = re.sub(r'<span class="outcome-icon"[^>]*>.*?</span>', "", found.group(2))
+    return found.group(1) + ": " + " ".join(html_unescape(re.sub(r"<[^>]+>", " ", words)).split())
+
+
+def test_staff_pages_show_no_printer_line_without_a_printer(client: FlaskClient) -> None:
+    login(client)
+    assert 'id="printer-state"' not in client.get("/staff/").text
+
+
+def test_staff_pages_show_a_ready_printer_and_its_queue(
+    client: FlaskClient, runtime: KioskRuntime
+) -> None:
+    runtime.printer = StatePrinter({"status": "ready", "queued": 0, "message": "virtual"})
+    login(client)
+    assert printer_line(client.get("/staff/").text) == "ok: Drukarka: gotowa · W kolejce: 0"
+    assert printer_line(client.get("/staff/scans?lang=en").text) == (
+        "ok: Printer: ready · Queued: 0")
+
+
+def test_staff_pages_show_a_printer_fault_prominently_once(
+    client: FlaskClient, runtime: KioskRuntime
+) -> None:
+    runtime.printer = StatePrinter({"status": "paper_out", "queued": 3,
+                                    "message": "paper_out: paper end sensor",
+                                    "code": "paper_out"})
+    login(client)
+    for path in ("/staff/", "/staff/scans"):
+        html = client.get(path).text
+        assert printer_line(html) == ("error: Drukarka: brak papieru · W kolejce: 3 "
+                                      "Szczegóły: paper_out: paper end sensor")
+        # The printer's warning is the line above, not a second copy in the list.
+        codes = warning_codes(html)
+        assert "default_pin" in codes and not [c for c in codes if c.startswith("printer")]
+    assert printer_line(client.get("/staff/?lang=en").text).startswith(
+        "error: Printer: out of paper · Queued: 3")
+
+
+def test_staff_printer_line_uses_the_printers_own_sentence(
+    client: FlaskClient, runtime: KioskRuntime
+) -> None:
+    runtime.printer = StatePrinter({"status": "cover_open", "queued": 1,
+                                    "pl": "Otwarta pokrywa drukarki.",
+                                    "en": "The printer's cover is open."})
+    login(client)
+    assert printer_line(client.get("/staff/").text).startswith(
+        "error: Otwarta pokrywa drukarki · W kolejce: 1")
+    assert printer_line(client.get("/staff/?lang=en").text).startswith(
+        "error: The printer's cover is open · Queued: 1")
+
+
+def test_staff_pages_show_a_printer_that_failed_to_start(
+    tmp_path: Path, roster: RosterSnapshot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = load_settings(None, {"BRAMKA_KIOSK__DATA_DIR": str(tmp_path / "kiosk-web"),
+                                    "BRAMKA_PRINTER__BACKEND": "file",
+                                    "BRAMKA_PRINTER__FILE_PATH": str(tmp_path / "lp0")})
+    rt = KioskRuntime(settings)
+    try:
+        rt.checkin.apply_roster(roster)
+
+        def broken() -> None:
+            raise OSError("no such device")
+
+        monkeypatch.setattr(rt, "start_printer", broken)
+        rt.start_devices(camera=False)  # logs the failure; the kiosk serves on
+        client = make_app(rt).test_client()
+        shown, text = printer_note(client.get("/").text)
+        assert shown and text.startswith("Drukarka: nie działa — ")
+        login(client)
+        html = client.get("/staff/").text
+        assert printer_line(html).startswith("error: Drukarka: nie uruchomiła się · W kolejce: 0")
+        assert "OSError: no such device" in printer_line(html)
+        assert "printer_failed" not in warning_codes(html)
+    finally:
+        rt.stop()
+
+
+# -- staff search on a room kiosk ---------------------------------------------------------------
+
+
+def person_state(html: str, name: str) -> str:
+    for item in re.findall(r'<li class="person">(.*?)</li>', html, re.S):
+        if name in item:
+            state = re.search(r'<p class="(state[^"]*)" data-field="state">(.*?)</p>', item,
+                              re.S)
+            assert state
+            return f"{state.group(1)}: {state.group(2).strip()}"
+    raise AssertionError(f"{name} not in the results")
+
+
+def test_room_search_says_who_is_in_the_room(
+    room_runtime: KioskRuntime, event_key: Ed25519PrivateKey
+) -> None:
+    room_runtime.checkin.clock = lambda: NOW  # 10:00 in Warsaw, the first workshop runs
+    assert room_runtime.checkin.scan(token_for(event_key, 1)).scan.direction == "in"
+    client = make_app(room_runtime).test_client()
+    login(client)
+    html = client.get("/staff/?q=anna").text
+    assert person_state(html, "Anna Kowalska") == (
+        "state inside: W sali od 10:00 · Warsztat: praca z rodziną")
+    html = client.get("/staff/?q=pawel").text
+    assert person_state(html, "Paweł Dąbrowski") == "state: Nie wchodził(a) do tej sali"
+    data = client.get("/staff/search.json?q=anna&lang=en").json
+    assert data is not None
+    assert data["results"][0]["inside"] is True
+    assert data["results"][0]["state"] == "In the room since 10:00 · Warsztat: praca z rodziną"
+
+    room_runtime.checkin.clock = lambda: NOW + timedelta(minutes=25)
+    assert room_runtime.checkin.scan(token_for(event_key, 1)).scan.direction == "out"
+    html = client.get("/staff/?q=anna&lang=pl").text
+    assert person_state(html, "Anna Kowalska") == "state: Wyjście z sali o 10:25"
+
+    room_runtime.checkin.clock = lambda: NOW + timedelta(days=1)  # the next day says the date
+    html = client.get("/staff/?q=anna").text
+    assert person_state(html, "Anna Kowalska") == "state: Wyjście z sali 16.06 o 10:25"
+    data = client.get("/staff/search.json?q=anna&lang=en").json
+    assert data is not None and data["results"][0]["inside"] is False
+    assert data["results"][0]["state"] == "Left the room on 16.06 at 10:25"
+
+
+def test_entrance_search_says_when_the_person_came_in(
+    client: FlaskClient, runtime: KioskRuntime, event_key: Ed25519PrivateKey
+) -> None:
+    runtime.checkin.clock = lambda: NOW
+    runtime.checkin.scan(token_for(event_key, 1))
+    login(client)
+    assert person_state(client.get("/staff/?q=anna").text, "Anna Kowalska") == (
+        "state inside: Wejście o 10:00")
+
+
+# -- reprint: what went wrong, in words -----------------------------------------------------------
+
+
+def reprint(client: FlaskClient, attendee_id: int = 1) -> TestResponse:
+    return client.post("/staff/reprint", data={"attendee_id": str(attendee_id), "q": "anna",
+                                               "csrf_token": csrf_of(client)},
+                       follow_redirects=True)
+
+
+def notice_text(html: str) -> str:
+    found = re.search(r'<div class="outcome tone-(\w+)" role="status">(.*?)</div>', html, re.S)
+    assert found, "no notice on the page"
+    return found.group(1) + ": " + " ".join(re.sub(r"<[^>]+>", " ", found.group(2)).split()[1:])
+
+
+def test_reprint_unavailable_says_why_without_a_traceback(
+    tmp_path: Path, roster: RosterSnapshot, event_key: Ed25519PrivateKey,
+    caplog: pytest.LogCaptureFixture
+) -> None:
+    with VirtualPrinter(tmp_path / "pages") as vp:
+        host, port = vp.address
+        settings = load_settings(None, {
+            "BRAMKA_KIOSK__DATA_DIR": str(tmp_path / "kiosk-web"),
+            "BRAMKA_PRINTER__BACKEND": "virtual", "BRAMKA_PRINTER__HOST": host,
+            "BRAMKA_PRINTER__PORT": str(port)})
+        rt = KioskRuntime(settings)
+        try:
+            rt.checkin.apply_roster(roster)
+            rt.start_devices(camera=False)
+            client = make_app(rt).test_client()
+            login(client)
+            caplog.set_level("INFO")
+            html = reprint(client, 4).text  # Paweł: never scanned here, no code to print
+            assert notice_text(html) == (
+                "warn: Na tym stanowisku nie ma aktualnego kodu tej osoby — wydrukuj "
+                "identyfikator w punkcie informacyjnym.")
+            assert not [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+            assert not [r for r in caplog.records if r.exc_info]
+            # In English, and the reprint works once the kiosk has seen the badge.
+            client.get("/staff/?lang=en")
+            assert notice_text(reprint(client, 4).text) == (
+                "warn: This kiosk has no current badge code for this person — print the "
+                "badge at the help desk.")
+            rt.checkin.scan(token_for(event_key, 4))
+            assert "sent to the printer" in notice_text(reprint(client, 4).text)
+        finally:
+            rt.stop()
+
+
+def test_reprint_store_failure_is_a_clear_message_logged_without_a_stack(
+    client: FlaskClient, runtime: KioskRuntime, caplog: pytest.LogCaptureFixture
+) -> None:
+    runtime.printer = StatePrinter({"status": "ready"}, error=StoreError("disk full"))
+    login(client)
+    html = reprint(client).text
+    assert notice_text(html).startswith("error: Nie udało się zapisać zlecenia wydruku")
+    assert "sprawdź drukarkę" not in html.lower()
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and "disk full" in errors[0].getMessage()
+    assert errors[0].exc_info is None
+
+
+def test_reprint_unexpected_failure_logs_the_stack(
+    client: FlaskClient, runtime: KioskRuntime, caplog: pytest.LogCaptureFixture
+) -> None:
+    runtime.printer = StatePrinter({"status": "ready"}, error=RuntimeError("bug"))
+    login(client)
+    html = reprint(client).text
+    assert notice_text(html) == ("error: Nie udało się zlecić wydruku identyfikatora. "
+                                 "Wydrukuj go w punkcie informacyjnym.")
+    errors = [r for r in caplog.records if r.levelname == "ERROR"]
+    assert len(errors) == 1 and errors[0].exc_info is not None
+
+
+def test_reprint_while_the_printer_is_down_says_the_badge_waits(
+    client: FlaskClient, runtime: KioskRuntime
+) -> None:
+    printer = StatePrinter({"status": "paper_out", "queued": 1})
+    runtime.printer = printer
+    login(client)
+    html = reprint(client).text
+    assert printer.reprinted == [1]
+    assert notice_text(html) == (
+        "warn: Identyfikator dla: Anna Kowalska czeka w kolejce, bo drukarka nie drukuje "
+        "(Drukarka: brak papieru). Wydrukuje się po usunięciu usterki.")

@@ -40,7 +40,7 @@ def scan() -> tuple[Response, int]:
         return _error(400, "bad_request", "Oczekiwano pola 'code' z treścią kodu.",
                       "Expected a JSON body with a 'code' string.")
     try:
-        outcome = _runtime().checkin.scan(code.strip(), source="camera")
+        outcome = _runtime().checkin.scan(code.strip(), source="handheld")
     except KioskNotReady:
         return _error(503, "not_ready", "Brak listy uczestników na stanowisku.",
                       "No participant list is loaded on this kiosk.")

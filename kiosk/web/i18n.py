@@ -29,7 +29,20 @@ SCREEN: dict[str, dict[str, str]] = {
     "toggle": {"pl": "English", "en": "Polski"},
     "toggle_lang": {"pl": "en", "en": "pl"},
     "staff": {"pl": "Obsługa", "en": "Staff"},
+    # The printer, in the footer, only while it cannot print (see ``screen_printer_note``).
+    "printer_paper_out": {"pl": "Drukarka: brak papieru", "en": "Printer: out of paper"},
+    "printer_cover_open": {"pl": "Drukarka: otwarta pokrywa", "en": "Printer: cover open"},
+    "printer_offline": {"pl": "Drukarka: niedostępna", "en": "Printer: offline"},
+    "printer_error": {"pl": "Drukarka: błąd", "en": "Printer: error"},
+    "printer_failed": {"pl": "Drukarka: nie działa", "en": "Printer: not working"},
+    "printer_other": {"pl": "Drukarka nie drukuje", "en": "The printer is not printing"},
+    "printer_help": {"pl": "identyfikator odbierzesz w\u00a0punkcie informacyjnym",
+                     "en": "collect your badge at the help desk"},
 }
+
+# Printer states the attendee screen says nothing about: printing works, or no printer.
+# ("unknown": the printer cannot tell its state; it still prints.)
+SCREEN_PRINTER_QUIET = ("ready", "off", "unknown", "")
 
 # Result codes as the staff read them in the list of last scans.
 RESULTS: dict[str, tuple[str, str]] = {
@@ -45,6 +58,25 @@ RESULTS: dict[str, tuple[str, str]] = {
     "unknown_admitted": ("Brak na liście, wpuszczono", "Not on the list, admitted"),
     "invalid": ("Nieprawidłowy kod", "Invalid code"),
     "wrong_event": ("Kod z innego wydarzenia", "Code for another event"),
+}
+
+# How a scan was made, for the list of last scans.
+SOURCES: dict[str, tuple[str, str]] = {
+    "camera": ("kamera", "camera"),
+    "handheld": ("czytnik ręczny", "handheld scanner"),
+    "manual": ("ręcznie", "by hand"),
+}
+
+# Printer states as staff read them: "Drukarka: <state>".
+PRINTER_STATES: dict[str, tuple[str, str]] = {
+    "ready": ("gotowa", "ready"),
+    "paper_out": ("brak papieru", "out of paper"),
+    "cover_open": ("otwarta pokrywa", "cover open"),
+    "offline": ("niedostępna", "offline"),
+    "error": ("błąd", "error"),
+    "failed": ("nie uruchomiła się", "failed to start"),
+    "unknown": ("stan nieznany (drukarka nie podaje stanu)",
+                "state unknown (the printer does not report it)"),
 }
 
 ROLES: dict[str, tuple[str, str]] = {
@@ -75,3 +107,64 @@ def role_words(role: str, lang: str) -> str:
 
 def screen_strings(lang: str) -> dict[str, str]:
     return {key: texts[lang] for key, texts in SCREEN.items()}
+
+
+def source_words(source: str, lang: str) -> str:
+    pl, en = SOURCES.get(source, SOURCES["camera"])
+    return pl if lang == "pl" else en
+
+
+def _sentence(state: dict[str, Any], lang: str) -> str:
+    """The printer's own sentence in ``lang``, if its state carries one."""
+    value = state.get(lang)
+    return value.strip().rstrip(".").strip() if isinstance(value, str) else ""
+
+
+def screen_printer_note(state: dict[str, Any] | None, lang: str) -> str:
+    """The attendee screen's footer line about the printer; "" while it prints (or is off).
+
+    The attendee reads our own short words keyed by ``status`` (the printer's own
+    sentences are written for staff); an unfamiliar status uses the printer's sentence.
+    kiosk.js ``printerNote`` does the same in the browser: keep the two alike.
+    """
+    status = str((state or {}).get("status") or "")
+    if status in SCREEN_PRINTER_QUIET:
+        return ""
+    entry = SCREEN.get(f"printer_{status}")
+    words = entry[lang] if entry else (_sentence(state or {}, lang)
+                                       or SCREEN["printer_other"][lang])
+    return f"{words} — {SCREEN['printer_help'][lang]}"
+
+
+def staff_printer(state: dict[str, Any] | None, lang: str) -> dict[str, Any] | None:
+    """The printer as the staff pages show it, or None when the kiosk has no printer."""
+    state = state or {}
+    status = str(state.get("status") or "off")
+    if status == "off":
+        return None
+    pl, en = PRINTER_STATES.get(status, (status, status))
+    words = pl if lang == "pl" else en
+    sentence = _sentence(state, lang) or (f"Drukarka: {words}" if lang == "pl"
+                                          else f"Printer: {words}")
+    paper_low = bool(state.get("paper_low")) and status == "ready"
+    if paper_low:
+        sentence += ", kończy się papier" if lang == "pl" else ", paper running low"
+    try:
+        queued = max(0, int(state.get("queued") or 0))
+    except (TypeError, ValueError):
+        queued = 0
+    message = state.get("message")
+    if status not in ("ready", "unknown"):
+        tone = "error"
+    elif paper_low or state.get("code"):  # prints, but the last job failed or paper is low
+        tone = "warn"
+    else:
+        tone = "ok"
+    return {
+        "status": status,
+        "tone": tone,
+        "text": sentence,
+        "queued": queued,
+        # The technical detail (English, from the driver) only while something is wrong.
+        "detail": str(message) if message and tone != "ok" else "",
+    }

@@ -10,10 +10,10 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from kiosk.events import sse_stream
-from kiosk.runtime import Scanner
+from kiosk.runtime import KioskRuntime, Scanner
 
 from . import error_response, get_runtime
-from .i18n import SCREEN
+from .i18n import SCREEN, screen_printer_note
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,7 @@ def index() -> str:
     lang = runtime.settings.kiosk.language
     help_desk = ({"pl": event.help_desk.pl, "en": event.help_desk.en} if event
                  else {"pl": "punkt informacyjny", "en": "the help desk"})
+    printer = printer_state(runtime)
     return render_template(
         "screen.html",
         lang=lang,
@@ -37,9 +38,24 @@ def index() -> str:
         help_desk=help_desk,
         ready=event is not None and runtime.store.roster_size() > 0,
         has_preview=runtime.scanner is not None,
+        printer=printer,
+        printer_note=screen_printer_note(printer, lang),
         result_seconds=runtime.settings.kiosk.result_seconds,
         lang_reset_seconds=current_app.config["LANG_RESET_SECONDS"],
     )
+
+
+def printer_state(runtime: KioskRuntime) -> dict[str, Any]:
+    """The printer's state for the first paint; "printer" events keep it current."""
+    try:
+        state = runtime.status()["printer"]
+    except Exception:  # the screen must come up regardless; the event stream follows
+        log.exception("printer state unavailable for the screen")
+        return {"status": "unknown"}
+    if not isinstance(state, dict):
+        return {"status": "unknown"}
+    # Only what the page uses: the driver's technical message stays off the public screen.
+    return {k: state[k] for k in ("status", "pl", "en") if k in state}
 
 
 @bp.get("/events")

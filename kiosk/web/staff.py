@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+import sqlite3
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -22,11 +23,12 @@ from flask import (
 from werkzeug.wrappers import Response as BaseResponse
 
 from kiosk.checkin import KioskNotReady
+from kiosk.store import StoreError
 from sync.roster import Attendee, Session
 
 from . import error_response, get_guard, get_runtime, wants_json
 from .guard import csrf_token, csrf_valid
-from .i18n import LANGUAGES, result_words, role_words
+from .i18n import LANGUAGES, result_words, role_words, source_words, staff_printer
 
 log = logging.getLogger(__name__)
 
@@ -124,10 +126,30 @@ def _no_store(resp: Response) -> Response:
     return resp
 
 
+def kiosk_state() -> tuple[list[dict[str, str]], dict[str, Any] | None]:
+    """The warnings and the printer as the staff pages show them (in the page's language)."""
+    try:
+        status = get_runtime().status()
+    except Exception:  # the page still serves; staff learn that the state is unknown
+        log.exception("kiosk status unavailable for the staff page")
+        return [{"code": "status_unavailable",
+                 "text": tr("Nie udało się odczytać stanu stanowiska.",
+                            "The kiosk's state could not be read.")}], None
+    printer = staff_printer(status.get("printer"), lang())
+    warnings = [{"code": str(w.get("code", "")), "text": str(w.get(lang()) or w.get("pl") or "")}
+                for w in status.get("warnings") or [] if isinstance(w, dict)]
+    if printer is not None:  # a printer problem shows once: in the printer line, with the queue
+        warnings = [w for w in warnings if not w["code"].startswith("printer_")]
+    return warnings, printer
+
+
 def render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     runtime = get_runtime()
     k = runtime.settings.kiosk
     context.setdefault("active", "")
+    # Behind the PIN only: the login page stands in public ("default PIN" is not for all).
+    if template != "staff_login.html":
+        context["warnings"], context["printer"] = kiosk_state()
     # The login page has nothing to hide; every other staff page leaves by itself when idle.
     context.setdefault("idle_seconds",
                        0 if template == "staff_login.html" else get_guard().idle_seconds)
@@ -189,23 +211,52 @@ def logout() -> BaseResponse:
 # -- search and check-in ------------------------------------------------------------------------
 
 
-def person(a: Attendee, tz: ZoneInfo) -> dict[str, Any]:
+def room_state(a: Attendee, room: str, tz: ZoneInfo, today: date) -> tuple[bool, str]:
+    """Is the person in this room now (their last entry or exit here), in words."""
     store = get_runtime().store
-    today = datetime.now(UTC).astimezone(tz).date()
-    first = store.first_admission_on(a.id, today)
+    last = store.last_movement_in_room(room, a.id)
+    if last is None:
+        return False, tr("Nie wchodził(a) do tej sali", "Has not entered this room")
+    session_id, direction, when = last
+    local = when.astimezone(tz)
+    hm, day = f"{local:%H:%M}", ("" if local.date() == today else f"{local:%d.%m}")
+    if direction == "in":
+        s = store.session(session_id)
+        title = f" · {s.title}" if s else ""
+        since = f"{day}, {hm}" if day else hm
+        return True, tr(f"W sali od {since}{title}", f"In the room since {since}{title}")
+    return False, tr(f"Wyjście z sali {day + ' ' if day else ''}o {hm}",
+                     f"Left the room {'on ' + day + ' ' if day else ''}at {hm}")
+
+
+def person(a: Attendee, tz: ZoneInfo, today: date) -> dict[str, Any]:
+    runtime = get_runtime()
+    k = runtime.settings.kiosk
+    first = runtime.store.first_admission_on(a.id, today) if k.mode == "entrance" else None
+    checked_in_at = first.astimezone(tz).strftime("%H:%M") if first else None
+    if k.mode == "room":
+        inside, state = room_state(a, k.room, tz, today)
+    else:
+        inside = checked_in_at is not None
+        state = tr(f"Wejście o {checked_in_at}", f"Checked in at {checked_in_at}") if (
+            checked_in_at) else ""
     return {
         "id": a.id,
         "name": a.full_name,
         "institution": a.institution,
         "role": role_words(a.role, lang()),
         "active": a.status == "active",
-        "checked_in_at": first.astimezone(tz).strftime("%H:%M") if first else None,
+        "checked_in_at": checked_in_at,  # entrance kiosks: the first entry today
+        "inside": inside,
+        "state": state,  # in the page's language
     }
 
 
 def search_results(query: str) -> list[dict[str, Any]]:
     tz = event_tz()
-    return [person(a, tz) for a in get_runtime().store.search(query)]
+    runtime = get_runtime()
+    today = runtime.checkin.clock().astimezone(tz).date()
+    return [person(a, tz, today) for a in runtime.store.search(query)]
 
 
 @bp.get("/")
@@ -249,16 +300,54 @@ def reprint() -> BaseResponse:
     if a is None:
         notice("Nie ma takiej osoby na liście.", "There is no such person on the list.", "error")
         return redirect(back)
+    printer = get_runtime().printer
+    # Imported here: only a kiosk that prints (and so has loaded it already) gets this far.
+    from kiosk.printing import ReprintUnavailable
+
     try:
-        get_runtime().printer.reprint(attendee_id)  # type: ignore[union-attr]
-    except Exception:
+        printer.reprint(attendee_id)  # type: ignore[union-attr]
+    except ReprintUnavailable as exc:
+        log.info("reprint for attendee %s not possible here: %s", attendee_id, exc)
+        notice("Na tym stanowisku nie ma aktualnego kodu tej osoby — wydrukuj identyfikator "
+               "w punkcie informacyjnym.",
+               "This kiosk has no current badge code for this person — print the badge at "
+               "the help desk.", "warn")
+        return redirect(back)
+    except (StoreError, sqlite3.Error, OSError) as exc:  # the kiosk's disk or database
+        log.error("reprint for attendee %s not queued: %s: %s", attendee_id,
+                  type(exc).__name__, exc)
+        notice("Nie udało się zapisać zlecenia wydruku (błąd zapisu na stanowisku). Spróbuj "
+               "ponownie lub wydrukuj identyfikator w punkcie informacyjnym.",
+               "The print job could not be saved (the kiosk could not write it). Try again "
+               "or print the badge at the help desk.", "error")
+        return redirect(back)
+    except Exception:  # really unexpected: the stack goes to the log
         log.exception("reprint failed for attendee %s", attendee_id)
-        notice("Nie udało się wysłać identyfikatora do drukarki. Sprawdź drukarkę.",
-               "The badge could not be sent to the printer. Please check the printer.", "error")
+        notice("Nie udało się zlecić wydruku identyfikatora. Wydrukuj go w punkcie "
+               "informacyjnym.",
+               "The badge could not be queued for printing. Print it at the help desk.",
+               "error")
+        return redirect(back)
+    state = _printer_state(printer)
+    pl, en = staff_printer(state, "pl"), staff_printer(state, "en")
+    if pl is not None and en is not None and pl["tone"] == "error":
+        notice(f"Identyfikator dla: {a.full_name} czeka w kolejce, bo drukarka nie drukuje "
+               f"({pl['text']}). Wydrukuje się po usunięciu usterki.",
+               f"The badge for {a.full_name} waits in the queue: the printer is not printing "
+               f"({en['text']}). It prints once the fault is fixed.", "warn")
         return redirect(back)
     notice(f"Identyfikator dla: {a.full_name} wysłany do drukarki.",
            f"Badge for {a.full_name} sent to the printer.")
     return redirect(back)
+
+
+def _printer_state(printer: Any) -> dict[str, Any] | None:
+    try:
+        state = printer.state
+    except Exception:
+        log.exception("printer state unavailable")
+        return None
+    return state if isinstance(state, dict) else None
 
 
 # -- last scans ---------------------------------------------------------------------------------
@@ -283,6 +372,7 @@ def scans() -> tuple[str, int]:
             "result": result_words(row, lang()),
             "admitted": bool(row.get("admitted")),
             "by_hand": row.get("source") == "manual",
+            "how": source_words(str(row.get("source") or "camera"), lang()),
         })
     return render("staff_scans.html", active="scans", rows=rows, tz_name=str(tz))
 

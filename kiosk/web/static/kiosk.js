@@ -1,5 +1,5 @@
 /* The attendee's screen: results arrive as server-sent events ("scan", "camera",
-   "roster"), each carrying both languages. No framework, no network beyond this kiosk. */
+   "printer", "roster"), each carrying both languages. No framework, no network beyond this kiosk. */
 (function () {
   "use strict";
 
@@ -14,6 +14,7 @@
 
   var strings = readJson("screen-strings", {});
   var helpDesk = readJson("screen-help", { pl: "", en: "" });
+  var printer = readJson("screen-printer", null);  // the printer's last state
   var defaultLang = body.dataset.defaultLang === "en" ? "en" : "pl";
   var defaultSeconds = parseFloat(body.dataset.resultSeconds) || 4;
 
@@ -22,7 +23,7 @@
     title: $("result-title"), detail: $("result-detail"), timer: $("result-timer"),
     announce: $("announce"), camera: $("camera-banner"), ready: $("ready-banner"),
     reconnecting: $("reconnecting"), preview: $("preview"), previewOff: $("preview-off"),
-    help: $("help-desk")
+    help: $("help-desk"), printerNote: $("printer-note"), printerText: $("printer-text")
   };
 
   // A kiosk serves one stranger after another: a language chosen by one attendee
@@ -86,6 +87,7 @@
     els.toggle.textContent = text("toggle");
     els.toggle.lang = text("toggle_lang");
     els.help.textContent = helpDesk[lang] || "";
+    renderPrinter();
     if (shown) renderResult(shown);
   }
 
@@ -239,6 +241,30 @@
     cameraUp = !down;
   }
 
+  // -- printer: a small footer line while it cannot print -----------------------------------------
+  // Same rules as screen_printer_note in kiosk/web/i18n.py: keep the two alike.
+
+  var PRINTER_QUIET = ["ready", "off", "unknown", ""];
+
+  function printerNote(state) {
+    var status = state && typeof state.status === "string" ? state.status : "";
+    if (PRINTER_QUIET.indexOf(status) >= 0) return "";
+    var words = Object.prototype.hasOwnProperty.call(strings, "printer_" + status)
+      ? text("printer_" + status) : "";
+    if (!words) {
+      var own = typeof state[lang] === "string" ? state[lang].trim().replace(/\.+$/, "") : "";
+      words = own || text("printer_other");
+    }
+    return words + " \u2014 " + text("printer_help");
+  }
+
+  function renderPrinter() {
+    if (!els.printerNote) return;
+    var note = printerNote(printer);
+    els.printerText.textContent = note;
+    els.printerNote.hidden = !note;
+  }
+
   // -- events ----------------------------------------------------------------------------------
 
   var eventsUrl = body.dataset.eventsUrl;
@@ -278,6 +304,10 @@
     source.addEventListener("camera", function (e) {
       var data = parse(e);
       if (data) cameraState(data);
+    });
+    source.addEventListener("printer", function (e) {
+      var data = parse(e);
+      if (data) { printer = data; renderPrinter(); }
     });
     source.addEventListener("roster", function (e) {
       var data = parse(e);

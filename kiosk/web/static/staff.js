@@ -70,9 +70,10 @@
         var strong = document.createElement("strong");
         strong.textContent = words.cancelled || "";
         state.appendChild(strong);
-      } else if (p.checked_in_at) {
-        state.textContent = (words.checked_in || "") + p.checked_in_at;
+      } else if (p.state) {
+        state.textContent = p.state;
       }
+      state.classList.toggle("inside", Boolean(p.active && p.inside));
       node.querySelectorAll("[data-field=name-sr]").forEach(function (el) {
         el.textContent = ": " + p.name;
       });
