@@ -57,6 +57,36 @@ def load_roster(settings: Settings, file: Path) -> None:
                f"for event {snapshot.event.id} ({snapshot.event.name}).")
 
 
+@kiosk_group.command("enroll")
+@click.argument("url")
+@click.argument("code")
+@click.pass_obj
+def enroll(settings: Settings, url: str, code: str) -> None:
+    """Enroll this kiosk with the admin at URL using the one-time CODE it shows."""
+    from .checkin import CheckinService
+    from .sync_client import EnrollmentError, SyncClient
+
+    try:
+        store = open_store(settings.kiosk.data_dir)
+    except StoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        client = SyncClient(store, settings, checkin=CheckinService(store, settings.kiosk))
+        reply = client.enroll(url, code)
+        click.echo(f"Enrolled as kiosk '{reply.kiosk_id}' ({reply.mode}"
+                   + (f", room {reply.room}" if reply.room else "") + f") at {url}.")
+        click.echo("Fetching the roster...")
+        client.contact()
+        click.echo(f"Roster: {store.roster_size()} attendees.")
+    except EnrollmentError as exc:
+        raise click.ClickException(f"not enrolled: {exc}") from None
+    except Exception as exc:  # enrolled, but the first contact failed: the service retries
+        click.echo(f"Enrolled; the first sync did not finish ({exc}). "
+                   "`bramka kiosk serve` will keep trying.", err=True)
+    finally:
+        store.close()
+
+
 def _live_status(settings: Settings) -> dict[str, Any] | None:
     host = "127.0.0.1" if settings.kiosk.host in ("0.0.0.0", "::") else settings.kiosk.host
     url = f"http://{host}:{settings.kiosk.port}/status.json"
@@ -102,7 +132,10 @@ def status(settings: Settings, as_json: bool) -> None:
         f"camera:       {data['camera'].get('status')} {data['camera'].get('message') or ''}",
         f"decoder:      {data['decoder']}",
         f"printer:      {data['printer'].get('status')} {data['printer'].get('message') or ''}",
+        f"sync:         {data.get('sync', {}).get('status', 'off')} "
+        f"{data.get('sync', {}).get('message') or ''}",
     ]
+    lines += [f"warning:      {w['en']}" for w in data.get("warnings", [])]
     click.echo("\n".join(line.rstrip() for line in lines))
 
 

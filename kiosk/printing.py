@@ -17,6 +17,7 @@ from printers.backends import make_printer
 from printers.layout import BadgeData, format_event_dates
 from sync.roster import Attendee
 from sync.scans import ScanRecord
+from sync.wire import Command
 
 from .checkin import ScanOutcome
 from .decide import Decision
@@ -101,6 +102,20 @@ class KioskPrinting:
                     "help desk")
             job = enqueue(db, self._badge(attendee, token, db), attendee_id=attendee.id,
                           reason="reprint")
+        self.worker.notify()
+        return job
+
+
+    def print_command(self, command: Command) -> str:
+        """A reprint the admin's help desk sent to this kiosk (a badge the admin signed)."""
+        event = self.store.event()
+        badge = BadgeData(
+            name=command.badge.name, institution=command.badge.institution,
+            role=command.badge.role, token=command.badge.token,
+            event_name=event.name if event else "",
+            event_dates=format_event_dates(event.starts_on, event.ends_on) if event else "")
+        with self.store.write() as db:
+            job = enqueue(db, badge, attendee_id=command.attendee_id, reason="reprint")
         self.worker.notify()
         return job
 

@@ -7,6 +7,7 @@ The web app hangs this off ``app.extensions["bramka"]``; the CLI builds it for
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import asdict, is_dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -38,6 +39,7 @@ class KioskRuntime:
         self.checkin = CheckinService(self.store, settings.kiosk, bus=self.bus)
         self.scanner: Scanner | None = None
         self.printer: Any | None = None
+        self.sync: Any | None = None
         # A device that failed to start: shown in status, never fatal.
         self._device_state: dict[str, dict[str, Any]] = {}
 
@@ -50,6 +52,54 @@ class KioskRuntime:
             self._start("printer", self.start_printer)
         if camera:
             self._start("camera", self.start_scanner)
+        self._start("sync", self.start_sync)
+
+    def sync_client(self) -> Any:
+        from .sync_client import SyncClient
+
+        if self.sync is None:
+            self.sync = SyncClient(self.store, self.settings, checkin=self.checkin, bus=self.bus,
+                                   health=self._health, on_command=self._run_command)
+        return self.sync
+
+    def start_sync(self) -> None:
+        client = self.sync_client()
+        if client.admin_url and client.token and not client.running:
+            client.start()
+            self.checkin.after_commit.append(lambda _outcome: client.wake())
+
+    def _health(self) -> dict[str, Any]:
+        camera = _plain(self.scanner.state).get("status", "off") if self.scanner else "off"
+        printer = self.printer.state if self.printer else {"status": "off", "queued": 0}
+        return {"camera": str(camera), "printer": str(printer.get("status", "off")),
+                "print_queue": int(printer.get("queued") or 0)}
+
+    def _run_command(self, command: Any) -> None:
+        if self.printer is None:
+            raise RuntimeError("this kiosk has no printer")
+        self.printer.print_command(command)
+
+    def on_code(self, text: str) -> None:
+        """Everything the camera reads: an enrollment QR enrolls, anything else is a scan."""
+        from sync.wire import ENROLL_PREFIX
+
+        if text.startswith(ENROLL_PREFIX):
+            threading.Thread(target=self._enroll_from_qr, args=(text,), daemon=True).start()
+            return
+        self.checkin.handle_code(text)
+
+    def _enroll_from_qr(self, text: str) -> None:
+        from .sync_client import EnrollmentError, parse_enrollment_qr
+
+        try:
+            url, code = parse_enrollment_qr(text)
+            reply = self.sync_client().enroll(url, code)
+        except EnrollmentError as exc:
+            self.bus.publish("enrollment", {"ok": False, "message": str(exc)})
+            return
+        self.bus.publish("enrollment", {"ok": True, "kiosk_id": reply.kiosk_id})
+        if not self.sync_client().running:
+            self.start_sync()
 
     def _start(self, name: str, start: Any) -> None:
         try:
@@ -79,7 +129,7 @@ class KioskRuntime:
         loop = ScannerLoop(
             lambda: make_frame_source(camera),
             decoder,
-            self.checkin.handle_code,
+            self.on_code,
             debounce_seconds=scanner.debounce_seconds,
             retry_seconds=camera.retry_seconds,
             on_state=self._camera_state_changed,
@@ -95,6 +145,8 @@ class KioskRuntime:
             self.scanner.stop()
         if self.printer is not None:
             self.printer.stop()
+        if self.sync is not None:
+            self.sync.stop()
         self.store.close()
 
     # -- status ---------------------------------------------------------------------------------
@@ -120,6 +172,7 @@ class KioskRuntime:
             "decoder": self.settings.scanner.decoder,
             "printer": printer,
             "session_override": self.checkin.session_override(),
+            "sync": _plain(self.sync.state) if self.sync else {"status": "off"},
             "local_date": today.isoformat(),
             "warnings": [w.to_dict() for w in warnings],
         }

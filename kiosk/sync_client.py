@@ -10,6 +10,7 @@ jitter; a revoked kiosk wipes its roster.
 
 from __future__ import annotations
 
+import json
 import logging
 import random
 import threading
@@ -44,6 +45,7 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 TOKEN_KEY, URL_KEY, KIOSK_KEY = "sync_token", "sync_url", "sync_kiosk_id"
+DONE_KEY = "sync_commands_done"  # ids of commands run here, so a resent one runs once
 SyncStatus = Literal["off", "not_enrolled", "ok", "offline", "revoked", "rejected"]
 
 
@@ -76,6 +78,10 @@ def parse_enrollment_qr(text: str) -> tuple[str, str]:
     if not url.startswith(("http://", "https://")) or not code:
         raise EnrollmentError("enrollment code without an admin address")
     return url, code
+
+
+def _numeric(command_id: str) -> tuple[int, str]:
+    return (int(command_id) if command_id.isdigit() else 0, command_id)
 
 
 def clock_sample() -> ClockSample:
@@ -203,7 +209,11 @@ class SyncClient:
         except (TransportError, SyncRejected):
             self._results = results + self._results  # report them next time
             raise
+        done = set(json.loads(self.store.get_meta(DONE_KEY) or "[]"))
         for command in reply.commands:
+            if command.id in done:  # the admin did not hear our result yet: say it again
+                self._results.append(CommandResult(id=command.id, ok=True))
+                continue
             try:
                 if self._on_command is None:
                     raise RuntimeError("this kiosk has no printer")
@@ -212,6 +222,8 @@ class SyncClient:
             except Exception as exc:  # a command that fails is reported, never fatal
                 log.warning("command %s failed: %s", command.id, exc)
                 self._results.append(CommandResult(id=command.id, ok=False, error=str(exc)))
+            done.add(command.id)
+            self.store.set_meta(DONE_KEY, json.dumps(sorted(done, key=_numeric)[-200:]))
         return len(reply.commands)
 
     # -- the thread ------------------------------------------------------------------------------
@@ -226,6 +238,10 @@ class SyncClient:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
 
     def wake(self) -> None:
         """Contact the admin now (a scan was made, or staff asked)."""
