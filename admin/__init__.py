@@ -1,0 +1,124 @@
+"""The central admin: organizers' and volunteers' web application.
+
+``create_app(settings, test_config)`` builds the Flask app; the database engine, the
+login limiter and the search index hang off ``app.extensions``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, jsonify, render_template, request
+from werkzeug.wrappers import Response
+
+from bramka.config import AdminSettings, default_config_path, load_settings
+
+
+def _settings_config(settings: AdminSettings) -> dict[str, Any]:
+    return {
+        "DATABASE_URL": settings.database_url,
+        "DATA_DIR": str(settings.data_dir),
+        "SECRET_KEY": settings.secret_key,
+        "LANGUAGE": settings.language,
+        "LOGIN_MAX_ATTEMPTS": settings.login_max_attempts,
+        "LOGIN_WINDOW_SECONDS": settings.login_window_seconds,
+        "RETENTION_DAYS": settings.retention_days,
+        "BRAMKA_ADMIN_SETTINGS": settings,
+    }
+
+
+def create_app(
+    settings: AdminSettings | None = None, test_config: dict[str, Any] | None = None
+) -> Flask:
+    """Build the admin app. ``test_config`` overrides Flask config keys after ``settings``."""
+    from admin import (
+        auth,
+        dashboard,
+        db,
+        events,
+        exports,
+        helpdesk,
+        import_views,
+        invitation_views,
+        program,
+    )
+    from admin.errors import AdminError
+    from admin.i18n import current_language, local, local_input, role_label, tr
+    from admin.search import SearchCache
+    from admin.security import LoginLimiter, csrf_token, load_or_create_secret
+
+    if settings is None:
+        settings = load_settings(default_config_path()).admin
+    app = Flask(__name__)
+    app.config.update(_settings_config(settings))
+    app.config.update(
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=14),
+        MAX_CONTENT_LENGTH=64 * 1024 * 1024,
+    )
+    if test_config:
+        app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret(Path(app.config["DATA_DIR"]))
+    Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
+
+    db.init_app(app)
+    app.extensions[auth.LIMITER] = LoginLimiter(
+        app.config["LOGIN_MAX_ATTEMPTS"], app.config["LOGIN_WINDOW_SECONDS"]
+    )
+    app.extensions["bramka_search"] = SearchCache()
+
+    for module in (auth, events, program, import_views, invitation_views, helpdesk, dashboard,
+                   exports):
+        app.register_blueprint(module.bp)
+
+    @app.before_request
+    def _before() -> Response | None:
+        current_language()
+        auth.load_user()
+        return auth.check_csrf()
+
+    @app.context_processor
+    def _helpers() -> dict[str, Any]:
+        return {"tr": tr, "csrf_token": csrf_token, "lang": g.get("lang", "pl")}
+
+    app.jinja_env.filters["local"] = local
+    app.jinja_env.filters["local_input"] = local_input
+    app.jinja_env.filters["role"] = role_label
+
+    @app.errorhandler(AdminError)
+    def _admin_error(exc: AdminError) -> Any:
+        if auth.wants_json():
+            return jsonify(error=exc.code, message=exc.message(current_language())), exc.status
+        return render_template("error.html", message=exc.message(current_language()),
+                               status=exc.status), exc.status
+
+    @app.errorhandler(403)
+    def _forbidden(_exc: Exception) -> Any:
+        if auth.wants_json():
+            return jsonify(error="forbidden"), 403
+        return render_template("error.html", status=403, message=tr(
+            "Brak uprawnień do tej strony.", "You are not allowed to open this page.")), 403
+
+    @app.errorhandler(404)
+    def _not_found(_exc: Exception) -> Any:
+        if request.path.startswith("/static/"):
+            return "not found", 404
+        if auth.wants_json():
+            return jsonify(error="not_found"), 404
+        return render_template("error.html", status=404, message=tr(
+            "Nie ma takiej strony.", "No such page.")), 404
+
+    @app.route("/")
+    @auth.requires("volunteer")
+    def index() -> Any:
+        from flask import redirect, url_for
+
+        if g.user["role"] == "volunteer":
+            return redirect(url_for("helpdesk.index"))
+        return redirect(url_for("events.index"))
+
+    return app

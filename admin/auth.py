@@ -1,0 +1,220 @@
+"""Log in and out, roles, CSRF on every form, and the accounts page.
+
+Every view is wrapped by :func:`requires` (or marked :func:`public`); a test walks the
+URL map and fails for a route that is neither.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from werkzeug.wrappers import Response
+
+from admin import db
+from admin.errors import AdminError
+from admin.i18n import LANGUAGES, tr
+from admin.queries import users as q_users
+from admin.security import (
+    CSRF_FIELD,
+    CSRF_HEADER,
+    LoginLimiter,
+    burn_time,
+    csrf_valid,
+    verify_password,
+)
+
+bp = Blueprint("auth", __name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+RANK = {"volunteer": 1, "organizer": 2}
+LIMITER = "bramka_login_limiter"
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.endswith(".json") or (
+        request.accept_mimetypes.best == "application/json"
+    )
+
+
+def requires(role: str) -> Callable[[F], F]:
+    """Only users with ``role`` or a higher one (organizer > volunteer) may call the view."""
+    if role not in RANK:
+        raise ValueError(role)
+
+    def decorate(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = g.get("user")
+            if user is None:
+                if wants_json():
+                    return jsonify(error="login_required"), 401
+                return redirect(url_for("auth.login", next=request.full_path))
+            if RANK[user["role"]] < RANK[role]:
+                if wants_json():
+                    return jsonify(error="forbidden"), 403
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.required_role = role  # type: ignore[attr-defined]
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
+
+
+def public(view: F) -> F:
+    view.required_role = None  # type: ignore[attr-defined]
+    return view
+
+
+def csrf_exempt(view: F) -> F:
+    """For machine endpoints that authenticate otherwise (kiosk tokens)."""
+    view.csrf_exempt = True  # type: ignore[attr-defined]
+    return view
+
+
+def load_user() -> None:
+    g.user = None
+    user_id = session.get("user_id")
+    if user_id is None:
+        return
+    with db.read() as conn:
+        user = q_users.get_user(conn, int(user_id))
+    if user and user["active"] and session.get("pw") == user["password_hash"][-16:]:
+        g.user = user
+    else:
+        session.clear()
+
+
+def check_csrf() -> Response | None:
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    view = current_app.view_functions.get(request.endpoint or "")
+    if view is not None and getattr(view, "csrf_exempt", False):
+        return None
+    token = request.headers.get(CSRF_HEADER) or request.form.get(CSRF_FIELD)
+    if csrf_valid(token):
+        return None
+    if wants_json():
+        return jsonify(error="csrf"), 400  # type: ignore[return-value]
+    flash(tr("Formularz wygasł, spróbuj ponownie.", "The form expired, please try again."),
+          "error")
+    back = urlsplit(request.referrer or "")
+    same_site = back.netloc == request.host and back.path.startswith("/")
+    return redirect(back.path + (f"?{back.query}" if back.query else "") if same_site
+                    else url_for("auth.login"))
+
+
+def _limiter() -> LoginLimiter:
+    return current_app.extensions[LIMITER]
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("events.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login() -> Any:
+    if request.method == "GET":
+        return render_template("auth/login.html", next=request.args.get("next", ""))
+    username = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    keys = [f"user:{username.lower()}", f"addr:{request.remote_addr}"]
+    limiter = _limiter()
+    wait = limiter.blocked_for(keys)
+    if wait > 0:
+        flash(tr(f"Zbyt wiele nieudanych prób. Spróbuj za {int(wait) + 1} s.",
+                 f"Too many failed attempts. Try again in {int(wait) + 1} s."), "error")
+        return render_template("auth/login.html", next=request.form.get("next", "")), 429
+    with db.read() as conn:
+        user = q_users.find_by_username(conn, username)
+    if user is None:
+        burn_time(password)
+    if user is None or not user["active"] or not verify_password(user["password_hash"], password):
+        limiter.failed(keys)
+        flash(tr("Błędny login lub hasło.", "Wrong user name or password."), "error")
+        return render_template("auth/login.html", next=request.form.get("next", "")), 401
+    limiter.succeeded(keys[:1])
+    with db.write() as conn:
+        q_users.touch_login(conn, user["id"])
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    session["user_id"] = user["id"]
+    session["pw"] = user["password_hash"][-16:]  # a password change logs other sessions out
+    session.permanent = True
+    if user["role"] == "volunteer":
+        return redirect(url_for("helpdesk.index"))
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout() -> Any:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+@public
+def set_language(code: str) -> Any:
+    if code in LANGUAGES:
+        session["lang"] = code
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@requires("organizer")
+def users_page() -> Any:
+    if request.method == "POST":
+        try:
+            with db.write() as conn:
+                q_users.create_user(
+                    conn,
+                    request.form.get("username", ""),
+                    request.form.get("password", ""),
+                    request.form.get("role", ""),
+                    request.form.get("display_name", ""),
+                    fast_hash=current_app.config.get("FAST_PASSWORD_HASH", False),
+                )
+            flash(tr("Konto utworzone.", "Account created."), "ok")
+        except AdminError as exc:
+            flash(exc.message(g.lang), "error")
+        return redirect(url_for("auth.users_page"))
+    with db.read() as conn:
+        rows = q_users.list_users(conn)
+    return render_template("auth/users.html", users=rows)
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@requires("organizer")
+def user_active(user_id: int) -> Any:
+    if user_id == g.user["id"]:
+        flash(tr("Nie możesz wyłączyć własnego konta.", "You cannot disable your own account."),
+              "error")
+    else:
+        with db.write() as conn:
+            q_users.set_active(conn, user_id, request.form.get("active") == "1")
+    return redirect(url_for("auth.users_page"))

@@ -1,0 +1,115 @@
+"""The one way into the admin database: one engine per app, migrations run by Alembic.
+
+``sqlite:///path`` (the default) or ``postgresql://...`` (driven by psycopg 3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask, current_app
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+EXTENSION = "bramka_db"
+
+
+class DatabaseError(Exception):
+    """The database URL cannot be used or migrations failed."""
+
+    code = "database_unusable"
+
+
+def normalize_url(url: str) -> str:
+    """Pick psycopg 3 for PostgreSQL URLs written without a driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    url = normalize_url(url)
+    try:
+        parsed = make_url(url)
+    except Exception as exc:  # sqlalchemy raises ArgumentError with a useful text
+        raise DatabaseError(f"database_url is not a database URL: {exc}") from None
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        # No server-side prepared statements: a generic plan made while a table was empty
+        # (seq scan) would otherwise stick to the scans table as it grows.
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                             connect_args={"prepare_threshold": None})
+    raise DatabaseError(
+        f"unsupported database '{parsed.get_backend_name()}': use sqlite or postgresql")
+
+
+def _alembic_config(conn: Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to ``revision`` (idempotent)."""
+    with engine.begin() as conn:
+        command.upgrade(_alembic_config(conn), revision)
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str | None:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def init_app(app: Flask) -> None:
+    engine = make_engine(app.config["DATABASE_URL"])
+    if app.config.get("AUTO_MIGRATE", True):
+        migrate(engine)
+    app.extensions[EXTENSION] = engine
+
+
+def get_engine() -> Engine:
+    return current_app.extensions[EXTENSION]
+
+
+@contextmanager
+def read() -> Iterator[Connection]:
+    """A connection for reads (and nothing else) in the current app."""
+    with get_engine().connect() as conn:
+        yield conn
+
+
+@contextmanager
+def write() -> Iterator[Connection]:
+    """A connection inside one transaction: committed on success, rolled back on error."""
+    with get_engine().begin() as conn:
+        yield conn

@@ -1,0 +1,38 @@
+"""Small typed errors. Views map them to flash messages (pages) or JSON bodies (API)."""
+
+from __future__ import annotations
+
+
+class AdminError(Exception):
+    """A request that cannot be done. ``code`` is stable, messages are for people."""
+
+    code = "error"
+    status = 400
+
+    def __init__(self, pl: str, en: str | None = None) -> None:
+        super().__init__(en or pl)
+        self.pl = pl
+        self.en = en or pl
+
+    def message(self, lang: str) -> str:
+        return self.pl if lang == "pl" else self.en
+
+
+class NotFound(AdminError):
+    code = "not_found"
+    status = 404
+
+
+class Invalid(AdminError):
+    code = "invalid"
+    status = 400
+
+
+class Conflict(AdminError):
+    code = "conflict"
+    status = 409
+
+
+class Forbidden(AdminError):
+    code = "forbidden"
+    status = 403

@@ -1,0 +1,110 @@
+"""After the event: attendance lists (CSV, XLSX, PDF) and certificates of attendance."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, Response, render_template
+
+from admin import db
+from admin.auth import requires
+from admin.i18n import local, tr
+from admin.pdf import attendance_pdf, certificate_pdf
+from admin.queries import attendance as q_attendance
+from admin.queries import events as q_events
+from admin.queries import people as q_people
+from admin.queries import program as q_program
+from admin.schema import utcnow
+from admin.tabular import to_csv, to_xlsx
+
+bp = Blueprint("exports", __name__)
+FORMATS = {"csv": "text/csv; charset=utf-8",
+           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+           "pdf": "application/pdf"}
+
+
+def _filename(text: str, ext: str) -> str:
+    from admin.textnorm import fold
+
+    return (re.sub(r"\s+", "-", fold(text))[:60] or "lista") + "." + ext
+
+
+def _download(data: bytes, mimetype: str, filename: str) -> Response:
+    return Response(data, mimetype=mimetype, headers={
+        "Content-Disposition": f'attachment; filename="{filename}"',
+        "Cache-Control": "no-store"})
+
+
+@bp.route("/events/<int:event_id>/exports")
+@requires("organizer")
+def index(event_id: int) -> Any:
+    with db.read() as conn:
+        event = q_events.get_event(conn, event_id)
+        sessions = q_program.list_sessions(conn, event_id)
+    return render_template("exports/index.html", event=event, sessions=sessions)
+
+
+@bp.route("/sessions/<int:session_id>/attendance.<fmt>")
+@requires("organizer")
+def attendance(session_id: int, fmt: str) -> Any:
+    if fmt not in FORMATS:
+        return render_template("error.html", status=404, message="?"), 404
+    with db.read() as conn:
+        session, rows = q_attendance.attendance_list(conn, session_id)
+        event = q_events.get_event(conn, session["event_id"])
+    title = session["title"]
+    when = f"{local(session['starts_at'])}–{local(session['ends_at'], '%H:%M')}"
+    subtitle = f"{when}, {session['venue_name']} / {session['room_name']}"
+    generated = tr("Wygenerowano", "Generated") + f" {local(utcnow())} · Bramka"
+    if fmt == "pdf":
+        data = attendance_pdf(
+            event["name"], title, subtitle + f" · {tr('obecnych', 'present')}: {len(rows)}",
+            [(f"{r['last_name']} {r['first_name']}", r["institution"],
+              local(r["first_in"], "%H:%M"), local(r["last_out"], "%H:%M")) for r in rows],
+            [tr("Lp.", "No."), tr("Nazwisko i imię", "Name"), tr("Instytucja", "Institution"),
+             tr("Wejście", "In"), tr("Wyjście", "Out"), tr("Podpis", "Signature")],
+            f"{event['name']} · {title} · {generated}")
+    else:
+        headers = [tr("Lp.", "No."), tr("Nazwisko", "Last name"), tr("Imię", "First name"),
+                   tr("Instytucja", "Institution"), tr("Stanowisko", "Position"),
+                   tr("Wejście", "In"), tr("Wyjście", "Out"), tr("Zapisany", "Registered")]
+        table = [[i, r["last_name"], r["first_name"], r["institution"], r["position"],
+                  local(r["first_in"]), local(r["last_out"]),
+                  tr("tak", "yes") if r["registered"] else tr("nie", "no")]
+                 for i, r in enumerate(rows, 1)]
+        data = (to_csv(headers, table) if fmt == "csv"
+                else to_xlsx(f"{event['name']}: {title} ({subtitle})", headers, table))
+    return _download(data, FORMATS[fmt], _filename(title, fmt))
+
+
+@bp.route("/people/<int:person_id>/certificate.pdf")
+@requires("organizer")
+def certificate(person_id: int) -> Any:
+    with db.read() as conn:
+        person = q_people.get_person(conn, person_id)
+        event = q_events.get_event(conn, person["event_id"])
+        attended = q_attendance.attended_sessions(conn, person_id)
+        days = q_attendance.attended_days(conn, person_id)
+    if not attended and not days:
+        return render_template("error.html", status=409, message=tr(
+            "Ta osoba nie ma zapisanej obecności.", "This person has no recorded attendance.")
+        ), 409
+    items = [tr("dni", "days") + ": " + ", ".join(f"{d:%d.%m.%Y}" for d in days)] if days else []
+    items += [f"{local(s['starts_at'], '%d.%m.%Y %H:%M')} {s['title']}" for s in attended]
+    dates = (f"{event['starts_on']:%d.%m.%Y}" if event["starts_on"] == event["ends_on"]
+             else f"{event['starts_on']:%d.%m.%Y} – {event['ends_on']:%d.%m.%Y}")
+    data = certificate_pdf(
+        heading=tr("ZAŚWIADCZENIE", "CERTIFICATE OF ATTENDANCE"),
+        intro=tr("Zaświadcza się, że", "This is to certify that"),
+        name=f"{person['first_name']} {person['last_name']}",
+        institution=person["institution"],
+        event_name=tr("uczestniczył(a) w wydarzeniu", "attended") + f": {event['name']}",
+        event_dates=dates,
+        items_title=tr("Obecność", "Attendance"),
+        items=items,
+        place_date=f"{local(utcnow(), '%d.%m.%Y')}",
+        signature=tr("Organizator", "The organizer"),
+    )
+    name = _filename(f"{person['last_name']} {person['first_name']}", "pdf")
+    return _download(data, FORMATS["pdf"], name)

@@ -1,0 +1,56 @@
+"""Polish first, English on request: ``tr(pl, en)`` picks by the session's language."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import current_app, g, has_request_context, session
+
+LANGUAGES = ("pl", "en")
+WARSAW = ZoneInfo("Europe/Warsaw")
+
+
+def current_language() -> str:
+    if has_request_context():
+        lang = getattr(g, "lang", None)
+        if lang is None:
+            lang = session.get("lang") or current_app.config.get("LANGUAGE", "pl")
+            g.lang = lang if lang in LANGUAGES else "pl"
+        return g.lang
+    return "pl"
+
+
+def tr(pl: str, en: str) -> str:
+    return pl if current_language() == "pl" else en
+
+
+def local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    """An aware UTC time as Europe/Warsaw wall time."""
+    if value is None:
+        return ""
+    return value.astimezone(WARSAW).strftime(fmt)
+
+
+def local_input(value: datetime | None) -> str:
+    """Value for an ``<input type=datetime-local>`` in Warsaw time."""
+    return local(value, "%Y-%m-%dT%H:%M")
+
+
+def warsaw_day(value: datetime) -> date:
+    return value.astimezone(WARSAW).date()
+
+
+ROLE_LABELS = {
+    "participant": ("uczestnik", "participant"),
+    "speaker": ("prelegent", "speaker"),
+    "organizer": ("organizator", "organizer"),
+    "press": ("media", "press"),
+    "volunteer": ("wolontariusz", "volunteer"),
+    "guest": ("gość honorowy", "guest of honour"),
+}
+
+
+def role_label(role: str) -> str:
+    pl, en = ROLE_LABELS.get(role, (role, role))
+    return tr(pl, en)

@@ -1,0 +1,128 @@
+"""PDF documents: attendance lists (with signature column) and certificates of attendance."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from printers.fonts import find_fonts
+
+
+def _document(title: str) -> FPDF:
+    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf.set_title(title)
+    pdf.set_creator("Bramka")
+    regular, bold = find_fonts()  # DejaVu Sans, as the badges use (fonts-dejavu-core)
+    pdf.add_font("DejaVu", "", str(regular))
+    pdf.add_font("DejaVu", "B", str(bold))
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.set_margins(12, 12, 12)
+    return pdf
+
+
+def _fit(pdf: FPDF, text: str, width: float) -> str:
+    if pdf.get_string_width(text) <= width - 2:
+        return text
+    while text and pdf.get_string_width(text + "…") > width - 2:
+        text = text[:-1]
+    return text + "…"
+
+
+COLUMNS = (9, 52, 55, 15, 15, 40)  # no., name, institution, in, out, signature
+
+
+def attendance_pdf(event_name: str, title: str, subtitle: str,
+                   rows: Sequence[tuple[str, str, str, str]], headers: Sequence[str],
+                   footer: str) -> bytes:
+    """``rows``: (name, institution, time in, time out). One line each, header on every page."""
+    pdf = _document(f"{event_name}: {title}")
+
+    def page_header() -> None:
+        pdf.set_font("DejaVu", "B", 12)
+        pdf.cell(0, 7, _fit(pdf, event_name, 186), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font("DejaVu", "B", 11)
+        pdf.cell(0, 6, _fit(pdf, title, 186), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font("DejaVu", "", 9)
+        pdf.cell(0, 5, _fit(pdf, subtitle, 186), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(2)
+        pdf.set_font("DejaVu", "B", 8)
+        pdf.set_fill_color(230, 234, 237)
+        for w, h in zip(COLUMNS, headers, strict=True):
+            pdf.cell(w, 6, _fit(pdf, h, w), border=1, fill=True)
+        pdf.ln(6)
+        pdf.set_font("DejaVu", "", 8)
+
+    pdf.add_page()
+    page_header()
+    for i, (name, institution, t_in, t_out) in enumerate(rows, 1):
+        if pdf.get_y() > 297 - 22:
+            _page_footer(pdf, footer)
+            pdf.add_page()
+            page_header()
+        cells = (str(i), name, institution, t_in, t_out, "")
+        for w, text in zip(COLUMNS, cells, strict=True):
+            pdf.cell(w, 6, _fit(pdf, text, w), border=1)
+        pdf.ln(6)
+    _page_footer(pdf, footer)
+    return bytes(pdf.output())
+
+
+def _page_footer(pdf: FPDF, text: str) -> None:
+    y = pdf.get_y()
+    pdf.set_auto_page_break(auto=False)
+    pdf.set_xy(12, 297 - 12)
+    pdf.set_font("DejaVu", "", 7)
+    pdf.cell(150, 4, _fit(pdf, text, 150))
+    pdf.cell(36, 4, f"{pdf.page_no()}", align="R")
+    pdf.set_auto_page_break(auto=True, margin=15)
+    pdf.set_y(y)
+
+
+def certificate_pdf(*, heading: str, intro: str, name: str, institution: str, event_name: str,
+                    event_dates: str, items_title: str, items: Sequence[str], place_date: str,
+                    signature: str) -> bytes:
+    pdf = _document(f"{heading}: {name}")
+    pdf.add_page()
+    pdf.set_draw_color(18, 50, 79)
+    pdf.set_line_width(0.8)
+    pdf.rect(8, 8, 194, 281)
+    pdf.ln(28)
+    pdf.set_font("DejaVu", "B", 24)
+    pdf.cell(0, 14, heading, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(8)
+    pdf.set_font("DejaVu", "", 12)
+    pdf.cell(0, 8, intro, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.ln(4)
+    pdf.set_font("DejaVu", "B", 20)
+    pdf.cell(0, 12, _fit(pdf, name, 186), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if institution:
+        pdf.set_font("DejaVu", "", 12)
+        pdf.cell(0, 8, _fit(pdf, institution, 186), align="C", new_x=XPos.LMARGIN,
+                 new_y=YPos.NEXT)
+    pdf.ln(6)
+    pdf.set_font("DejaVu", "B", 14)
+    pdf.multi_cell(0, 8, event_name, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("DejaVu", "", 12)
+    pdf.cell(0, 8, event_dates, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    if items:
+        pdf.ln(8)
+        pdf.set_font("DejaVu", "B", 11)
+        pdf.cell(0, 7, items_title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_font("DejaVu", "", 10)
+        for item in items[:25]:
+            pdf.multi_cell(0, 6, "• " + item, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_y(250)
+    pdf.set_font("DejaVu", "", 10)
+    pdf.cell(90, 6, place_date)
+    pdf.cell(96, 6, "..............................................", align="R",
+             new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(90, 6, "")
+    pdf.cell(96, 6, signature, align="R")
+    return bytes(pdf.output())
+
+
+def stamp(now: datetime) -> str:
+    return now.strftime("%Y-%m-%d %H:%M")

@@ -1,0 +1,1 @@
+"""Queries by area. Views call these; no SQL lives in views."""

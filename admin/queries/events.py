@@ -1,0 +1,109 @@
+"""Events and their signing keys. The private key is read here and nowhere else."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import Connection, func, insert, select, update
+
+from admin.errors import Invalid, NotFound
+from admin.schema import events, people, signing_keys, utcnow
+from sync import token
+
+
+def _check(name: str, starts_on: date, ends_on: date) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise Invalid("Podaj nazwę wydarzenia", "Give the event a name")
+    if ends_on < starts_on:
+        raise Invalid("Wydarzenie kończy się przed rozpoczęciem",
+                      "The event ends before it starts")
+    return name
+
+
+def create_event(conn: Connection, name: str, starts_on: date, ends_on: date) -> int:
+    """Create an event and its Ed25519 signing key (kept only in this database)."""
+    name = _check(name, starts_on, ends_on)
+    now = utcnow()
+    event_id = conn.execute(
+        insert(events).values(name=name, starts_on=starts_on, ends_on=ends_on,
+                              timezone="Europe/Warsaw", people_version=0, created_at=now)
+    ).inserted_primary_key[0]
+    key = token.generate_key()
+    conn.execute(insert(signing_keys).values(
+        event_id=event_id, public_key=token.public_key_text(key),
+        private_pem=token.private_key_to_pem(key).decode("ascii"), active=True, created_at=now,
+    ))
+    return int(event_id)
+
+
+def update_event(conn: Connection, event_id: int, name: str, starts_on: date,
+                 ends_on: date) -> None:
+    name = _check(name, starts_on, ends_on)
+    get_event(conn, event_id)
+    conn.execute(update(events).where(events.c.id == event_id)
+                 .values(name=name, starts_on=starts_on, ends_on=ends_on))
+
+
+def get_event(conn: Connection, event_id: int) -> dict[str, Any]:
+    row = conn.execute(select(events).where(events.c.id == event_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"Nie ma wydarzenia {event_id}", f"No event {event_id}")
+    return dict(row)
+
+
+def list_events(conn: Connection) -> list[dict[str, Any]]:
+    counts = (select(people.c.event_id, func.count().label("n"))
+              .group_by(people.c.event_id).subquery())
+    stmt = (select(events, func.coalesce(counts.c.n, 0).label("people_count"))
+            .outerjoin(counts, counts.c.event_id == events.c.id)
+            .order_by(events.c.starts_on.desc(), events.c.id.desc()))
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def current_event_id(conn: Connection, today: date) -> int | None:
+    """The event running today, else the next one, else the latest."""
+    rows = conn.execute(select(events.c.id, events.c.starts_on, events.c.ends_on)
+                        .order_by(events.c.starts_on)).all()
+    if not rows:
+        return None
+    for r in rows:
+        if r.starts_on <= today <= r.ends_on:
+            return int(r.id)
+    upcoming = [r for r in rows if r.starts_on > today]
+    return int((upcoming[0] if upcoming else rows[-1]).id)
+
+
+def public_keys(conn: Connection, event_id: int) -> list[str]:
+    """Every public key of the event, the active one first (what kiosks verify with)."""
+    rows = conn.execute(select(signing_keys.c.public_key)
+                        .where(signing_keys.c.event_id == event_id)
+                        .order_by(signing_keys.c.active.desc(), signing_keys.c.id.desc())).all()
+    return [r.public_key for r in rows]
+
+
+def signing_key(conn: Connection, event_id: int) -> Ed25519PrivateKey:
+    row = conn.execute(select(signing_keys.c.private_pem)
+                       .where(signing_keys.c.event_id == event_id, signing_keys.c.active)
+                       .order_by(signing_keys.c.id.desc()).limit(1)).first()
+    if row is None:
+        raise NotFound("Wydarzenie nie ma klucza podpisu", "The event has no signing key")
+    return token.private_key_from_pem(row.private_pem.encode("ascii"))
+
+
+def issue_token(conn: Connection, event_id: int, person_id: int, revision: int) -> str:
+    return token.issue(signing_key(conn, event_id), event_id, person_id, revision)
+
+
+def bump_people_version(conn: Connection, event_id: int) -> None:
+    conn.execute(update(events).where(events.c.id == event_id)
+                 .values(people_version=events.c.people_version + 1))
+
+
+def people_version(conn: Connection, event_id: int) -> int:
+    value = conn.execute(select(events.c.people_version).where(events.c.id == event_id)).scalar()
+    if value is None:
+        raise NotFound(f"Nie ma wydarzenia {event_id}", f"No event {event_id}")
+    return int(value)

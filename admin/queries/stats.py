@@ -1,0 +1,118 @@
+"""Live numbers for the dashboard, read from ``presence`` (derived from scans) not from scans."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from admin.i18n import local
+from admin.queries import kiosks as q_kiosks
+from admin.queries import program as q_program
+from admin.scans import BUCKET_SECONDS, read_counts
+from admin.schema import people, presence, rooms, sessions, venues
+
+# A room counts people in for a session from this long before it starts until it ends + after.
+ROOM_BEFORE = timedelta(minutes=30)
+ROOM_AFTER = timedelta(minutes=15)
+KIOSK_STALE = timedelta(minutes=2)
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.astimezone(UTC).isoformat() if value else None
+
+
+def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, Any]:
+    registered = int(conn.execute(select(func.count()).select_from(people).where(
+        people.c.event_id == event_id, people.c.status == "active")).scalar_one())
+
+    counts = read_counts(conn, event_id)
+    per_day = [{"day": date.fromordinal(day).isoformat(), "checked_in": n}
+               for day, n in sorted(counts.get("day", {}).items()) if n]
+    checked_in = counts.get("visitors", {}).get(0, 0)
+    attended_by, inside_by, dups_by = (counts.get(m, {}) for m in ("attended", "inside", "dups"))
+    session_rows = []
+    room_now: dict[int, dict[str, Any]] = {}
+    for s in q_program.list_sessions(conn, event_id):
+        attended = attended_by.get(s["id"], 0)
+        inside = inside_by.get(s["id"], 0)
+        dups = dups_by.get(s["id"], 0)
+        capacity = q_program.effective_capacity(s)
+        running = s["starts_at"] - ROOM_BEFORE <= now <= s["ends_at"] + ROOM_AFTER
+        session_rows.append({
+            "id": s["id"], "title": s["title"], "kind": s["kind"], "room": s["room_name"],
+            "starts": local(s["starts_at"]), "ends": local(s["ends_at"], "%H:%M"),
+            "registered": int(s["registered"]), "registration_required":
+            bool(s["registration_required"]), "attended": attended, "inside": inside,
+            "capacity": capacity, "running": running, "duplicates": dups,
+            "over_capacity": capacity is not None and attended > capacity,
+        })
+        if running:
+            slot = room_now.setdefault(s["room_id"], {"inside": 0, "sessions": []})
+            slot["inside"] += inside
+            slot["sessions"].append(s["title"])
+
+    room_rows = []
+    for r in conn.execute(
+        select(rooms.c.id, rooms.c.name, rooms.c.capacity, venues.c.name.label("venue"))
+        .join(venues, venues.c.id == rooms.c.venue_id).where(venues.c.event_id == event_id)
+        .order_by(venues.c.name, rooms.c.name)
+    ):
+        slot = room_now.get(r.id, {"inside": 0, "sessions": []})
+        room_rows.append({
+            "id": r.id, "name": r.name, "venue": r.venue, "capacity": r.capacity,
+            "inside": slot["inside"], "sessions": slot["sessions"],
+            "over_capacity": r.capacity is not None and slot["inside"] > r.capacity,
+        })
+
+    arrivals = [
+        {"t": _iso(datetime.fromtimestamp(bucket * BUCKET_SECONDS, UTC)), "n": n}
+        for bucket, n in sorted(counts.get("bucket", {}).items()) if n
+    ]
+
+    duplicates = [
+        {"person_id": r.person_id, "name": f"{r.first_name} {r.last_name}",
+         "where": r.title or "", "day": r.day.isoformat(), "admits": int(r.admits)}
+        for r in conn.execute(
+            select(presence.c.person_id, presence.c.day, presence.c.admits, people.c.first_name,
+                   people.c.last_name, sessions.c.title)
+            .join(people, people.c.id == presence.c.person_id)
+            .outerjoin(sessions, sessions.c.id == presence.c.session_id)
+            .where(presence.c.event_id == event_id, presence.c.admits > 1)
+            .order_by(presence.c.first_in.desc()).limit(50))
+    ]
+
+    kiosk_rows = [
+        {"id": k["id"], "name": k["name"], "mode": k["mode"], "room": k["room"],
+         "last_contact": _iso(k["last_contact_at"]),
+         "last_contact_local": local(k["last_contact_at"], "%H:%M:%S"),
+         "stale": k["last_contact_at"] is None or now - k["last_contact_at"] > KIOSK_STALE,
+         "queue": k["queue_length"], "printer": k["printer_state"], "camera": k["camera_state"]}
+        for k in q_kiosks.list_kiosks(conn, event_id)
+    ]
+    return {
+        "generated_at": _iso(now), "generated_local": local(now, "%H:%M:%S"),
+        "registered": registered, "checked_in": checked_in, "per_day": per_day,
+        "sessions": session_rows, "rooms": room_rows, "arrivals": arrivals,
+        "duplicates": duplicates, "kiosks": kiosk_rows,
+        "over_capacity": [s["title"] for s in session_rows if s["over_capacity"]]
+        + [r["name"] for r in room_rows if r["over_capacity"]],
+    }
+
+
+def people_inside(conn: Connection, event_id: int, room_id: int,
+                  now: datetime) -> list[dict[str, Any]]:
+    """Who is in a room now: inside a session of the room that is running."""
+    stmt = (
+        select(people.c.id, people.c.first_name, people.c.last_name, people.c.institution,
+               presence.c.last_in, sessions.c.title)
+        .join(presence, presence.c.person_id == people.c.id)
+        .join(sessions, sessions.c.id == presence.c.session_id)
+        .where(presence.c.event_id == event_id, presence.c.inside,
+               sessions.c.room_id == room_id,
+               sessions.c.starts_at <= now + ROOM_BEFORE,
+               sessions.c.ends_at >= now - ROOM_AFTER)
+        .order_by(people.c.last_name, people.c.first_name)
+    )
+    return [dict(r) for r in conn.execute(stmt).mappings()]

@@ -1,0 +1,228 @@
+"""Storing uploaded scans (idempotent on the scan id) and deriving presence from them.
+
+``record_scans`` is what the sync upload endpoint calls with a kiosk's batch. It writes in
+the caller's transaction, so a batch is stored whole or not at all; a scan id seen before is
+skipped, so any upload can be retried blindly. Presence (first in, last in/out, inside now,
+admissions) is kept per person and place: the entrance per Warsaw day (session 0), or a
+session. Order of arrival does not matter: every field is a min, a max or a count.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from admin.i18n import warsaw_day
+from admin.schema import kiosks, presence, presence_counts, scans, utcnow
+from sync.scans import ScanRecord
+
+ENTRANCE = 0  # presence.session_id of the entrance
+BUCKET_SECONDS = 15 * 60
+CHUNK = 500
+
+
+def bucket_of(when: datetime) -> int:
+    return math.floor(when.timestamp() / BUCKET_SECONDS)
+
+
+def _dialect_insert(conn: Connection, table: Any) -> Any:
+    return (postgresql.insert(table) if conn.dialect.name == "postgresql"
+            else sqlite.insert(table))
+
+
+def _insert_ignoring_duplicates(conn: Connection) -> Any:
+    return _dialect_insert(conn, scans).on_conflict_do_nothing(index_elements=["id"])
+
+
+def _clock_offsets(conn: Connection, kiosk_ids: set[str]) -> dict[str, int]:
+    if not kiosk_ids:
+        return {}
+    rows = conn.execute(select(kiosks.c.id, kiosks.c.clock_offset_ms)
+                        .where(kiosks.c.id.in_(sorted(kiosk_ids)))).all()
+    return {r.id: r.clock_offset_ms for r in rows if r.clock_offset_ms}
+
+
+def record_scans(conn: Connection, records: Sequence[ScanRecord],
+                 scan_times: Mapping[str, datetime] | None = None) -> int:
+    """Store new scans and update presence; return how many were new. One transaction.
+
+    ``scan_times`` (scan id -> time on the server's clock, e.g. from ``sync.clock.place``)
+    wins when given; otherwise a scan's time is its wall time corrected by the kiosk's last
+    known clock offset (``kiosks.clock_offset_ms``: server time minus kiosk time).
+    """
+    unique: dict[str, ScanRecord] = {}
+    for r in records:
+        unique.setdefault(r.id, r)
+    if not unique:
+        return 0
+    ids = list(unique)
+    seen: set[str] = set()
+    for start in range(0, len(ids), CHUNK):
+        seen.update(conn.execute(select(scans.c.id)
+                                 .where(scans.c.id.in_(ids[start:start + CHUNK]))).scalars())
+    fresh = [r for i, r in unique.items() if i not in seen]
+    if not fresh:
+        return 0
+    offsets = _clock_offsets(conn, {r.kiosk_id for r in fresh})
+    now = utcnow()
+    rows = []
+    for r in fresh:
+        scan_time = (scan_times or {}).get(r.id) or (
+            r.wall_time + timedelta(milliseconds=offsets.get(r.kiosk_id, 0)))
+        rows.append({
+            "id": r.id, "kiosk_id": r.kiosk_id, "event_id": r.event_id,
+            "attendee_id": r.attendee_id, "badge_revision": r.badge_revision,
+            "session_id": r.session_id, "direction": r.direction, "result": r.result,
+            "admitted": r.admitted, "source": r.source, "wall_time": r.wall_time,
+            "scan_time": scan_time, "monotonic_ns": r.monotonic_ns, "boot_id": r.boot_id,
+            "raw": r.raw, "received_at": now,
+        })
+    stmt = _insert_ignoring_duplicates(conn).returning(scans.c.id)
+    inserted: set[str] = set()
+    for start in range(0, len(rows), CHUNK):
+        inserted.update(conn.execute(stmt, rows[start:start + CHUNK]).scalars())
+    _update_presence(conn, [row for row in rows if row["id"] in inserted])
+    return len(inserted)
+
+
+Key = tuple[int, int, int, date]
+
+
+def _update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    facts = [r for r in rows
+             if r["admitted"] and r["event_id"] is not None and r["attendee_id"] is not None]
+    if not facts:
+        return
+    changes: dict[Key, dict[str, Any]] = {}
+    for r in facts:
+        key = (r["event_id"], r["attendee_id"], r["session_id"] or ENTRANCE,
+               warsaw_day(r["scan_time"]))
+        c = changes.setdefault(key, {"first_in": None, "last_in": None, "last_out": None,
+                                     "admits": 0})
+        t = r["scan_time"]
+        if r["direction"] == "out":
+            c["last_out"] = _max(c["last_out"], t)
+        else:
+            c["first_in"] = _min(c["first_in"], t)
+            c["last_in"] = _max(c["last_in"], t)
+            if r["result"] == "ok":
+                c["admits"] += 1
+    existing: dict[Key, dict[str, Any]] = {}
+    came_before: set[tuple[int, int]] = set()  # (event, person) with an entrance row already
+    by_event: dict[int, set[int]] = {}
+    for k in changes:
+        by_event.setdefault(k[0], set()).add(k[1])
+    for event_id, person_ids in by_event.items():
+        ids = sorted(person_ids)
+        for start in range(0, len(ids), CHUNK):
+            stmt = select(presence).where(presence.c.event_id == event_id,
+                                          presence.c.person_id.in_(ids[start:start + CHUNK]))
+            if conn.dialect.name == "postgresql":
+                stmt = stmt.with_for_update()
+            for row in conn.execute(stmt).mappings():
+                key = (row["event_id"], row["person_id"], row["session_id"], row["day"])
+                if row["session_id"] == ENTRANCE:
+                    came_before.add((row["event_id"], row["person_id"]))
+                if key in changes:
+                    existing[key] = dict(row)
+    inserts, updates = [], []
+    deltas: Counter[tuple[int, str, int]] = Counter()
+    for key, c in changes.items():
+        old = existing.get(key)
+        merged = {
+            "first_in": _min(old["first_in"] if old else None, c["first_in"]),
+            "last_in": _max(old["last_in"] if old else None, c["last_in"]),
+            "last_out": _max(old["last_out"] if old else None, c["last_out"]),
+            "admits": (old["admits"] if old else 0) + c["admits"],
+        }
+        merged["inside"] = merged["last_in"] is not None and (
+            merged["last_out"] is None or merged["last_in"] > merged["last_out"])
+        merged["first_bucket"] = bucket_of(merged["first_in"]) if merged["first_in"] else None
+        ident = {"event_id": key[0], "person_id": key[1], "session_id": key[2], "day": key[3]}
+        deltas.update(_contribution(ident, merged))
+        if old is not None:
+            deltas.subtract(_contribution(ident, old))
+        elif key[2] == ENTRANCE and (key[0], key[1]) not in came_before:
+            came_before.add((key[0], key[1]))
+            deltas[(key[0], "visitors", 0)] += 1
+        if old is None:
+            inserts.append({**ident, **merged})
+        else:
+            updates.append({**{f"k_{k}": v for k, v in ident.items()},
+                            **{f"v_{k}": v for k, v in merged.items()}})
+    if inserts:
+        conn.execute(insert(presence), inserts)
+    if updates:
+        conn.execute(
+            update(presence).where(
+                presence.c.event_id == bindparam("k_event_id"),
+                presence.c.person_id == bindparam("k_person_id"),
+                presence.c.session_id == bindparam("k_session_id"),
+                presence.c.day == bindparam("k_day"),
+            ).values(first_in=bindparam("v_first_in"), last_in=bindparam("v_last_in"),
+                     last_out=bindparam("v_last_out"), admits=bindparam("v_admits"),
+                     inside=bindparam("v_inside"), first_bucket=bindparam("v_first_bucket")),
+            updates,
+        )
+    _add_counts(conn, deltas)
+
+
+def _contribution(ident: dict[str, Any], row: dict[str, Any]) -> Counter[tuple[int, str, int]]:
+    """What one presence row adds to the running totals."""
+    event_id, session_id = ident["event_id"], ident["session_id"]
+    out: Counter[tuple[int, str, int]] = Counter()
+    if session_id == ENTRANCE:
+        out[(event_id, "day", ident["day"].toordinal())] += 1
+        if row["first_bucket"] is not None:
+            out[(event_id, "bucket", int(row["first_bucket"]))] += 1
+    else:
+        out[(event_id, "attended", session_id)] += 1
+        if row["inside"]:
+            out[(event_id, "inside", session_id)] += 1
+    if row["admits"] > 1:
+        out[(event_id, "dups", session_id)] += 1
+    return out
+
+
+def _add_counts(conn: Connection, deltas: Counter[tuple[int, str, int]]) -> None:
+    rows = [{"event_id": e, "metric": m, "key": k, "value": v}
+            for (e, m, k), v in sorted(deltas.items()) if v]
+    if not rows:
+        return
+    stmt = _dialect_insert(conn, presence_counts)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["event_id", "metric", "key"],
+        set_={"value": presence_counts.c.value + stmt.excluded.value})
+    conn.execute(stmt, rows)
+
+
+def read_counts(conn: Connection, event_id: int) -> dict[str, dict[int, int]]:
+    """The running totals of an event: metric -> key -> value."""
+    out: dict[str, dict[int, int]] = {}
+    for r in conn.execute(select(presence_counts.c.metric, presence_counts.c.key,
+                                 presence_counts.c.value)
+                          .where(presence_counts.c.event_id == event_id)):
+        out.setdefault(r.metric, {})[int(r.key)] = int(r.value)
+    return out
+
+
+def _min(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)
+
+
+def _max(a: datetime | None, b: datetime | None) -> datetime | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return max(a, b)

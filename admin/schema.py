@@ -1,0 +1,297 @@
+"""The admin's tables (SQLAlchemy Core). Alembic migrations in ``migrations/`` create them.
+
+Times are stored as naive UTC on both SQLite and PostgreSQL (:class:`UTCDateTime`
+hands them back aware). Scans are append-only facts; ``presence`` is derived from
+them by :func:`admin.scans.record_scans` so the dashboard never scans all scans.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, naive UTC in the database, aware UTC out."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; Bramka stores aware UTC times only")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("username", String(64), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False, server_default=""),
+    Column("password_hash", String(255), nullable=False),
+    Column("role", String(16), nullable=False),  # organizer | volunteer
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("last_login_at", UTCDateTime),
+)
+
+events = Table(
+    "events",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(300), nullable=False),
+    Column("starts_on", Date, nullable=False),
+    Column("ends_on", Date, nullable=False),
+    Column("timezone", String(64), nullable=False, server_default="Europe/Warsaw"),
+    # Bumped with every change to the event's people: the search index cache key.
+    Column("people_version", Integer, nullable=False, server_default="0"),
+    Column("personal_data_deleted_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("public_key", String(64), nullable=False),
+    # PKCS8 PEM of the Ed25519 private key. Never leaves this database.
+    Column("private_pem", Text, nullable=False),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+venues = Table(
+    "venues",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(300), nullable=False),
+    Column("address", String(500), nullable=False, server_default=""),
+)
+
+rooms = Table(
+    "rooms",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("venue_id", ForeignKey("venues.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("name", String(300), nullable=False),
+    Column("capacity", Integer),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("room_id", ForeignKey("rooms.id", ondelete="RESTRICT"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False, server_default="session"),  # session|side_event
+    Column("title", String(500), nullable=False),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("capacity", Integer),
+    Column("registration_required", Boolean, nullable=False, server_default="0"),
+)
+
+people = Table(
+    "people",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), nullable=False),
+    Column("first_name", String(200), nullable=False),
+    Column("last_name", String(200), nullable=False),
+    Column("email", String(320)),
+    Column("email_norm", String(320)),
+    Column("institution", String(500), nullable=False, server_default=""),
+    Column("position", String(300), nullable=False, server_default=""),
+    Column("role", String(16), nullable=False, server_default="participant"),
+    Column("status", String(16), nullable=False, server_default="active"),
+    Column("badge_revision", Integer, nullable=False, server_default="1"),
+    Column("source", String(16), nullable=False, server_default="import"),
+    # Folded (lower case, no diacritics) "first last" and institution: re-import matching.
+    Column("name_key", String(500), nullable=False, server_default=""),
+    Column("institution_key", String(500), nullable=False, server_default=""),
+    Column("invitation_status", String(16), nullable=False, server_default="none"),
+    Column("invitation_error", String(500), nullable=False, server_default=""),
+    Column("invitation_sent_at", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("event_id", "email_norm", name="uq_people_event_email"),
+    Index("ix_people_event_name", "event_id", "name_key", "institution_key"),
+    Index("ix_people_event_status", "event_id", "status"),
+)
+
+badge_revisions = Table(
+    "badge_revisions",
+    metadata,
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("revision", Integer, primary_key=True, autoincrement=False),
+    Column("issued_at", UTCDateTime, nullable=False),
+    Column("issued_by", String(64), nullable=False, server_default=""),
+    Column("revoked_at", UTCDateTime),
+    Column("reason", String(200), nullable=False, server_default=""),
+)
+
+registrations = Table(
+    "registrations",
+    metadata,
+    Column("session_id", ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Index("ix_registrations_person", "person_id"),
+)
+
+kiosks = Table(
+    "kiosks",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("event_id", ForeignKey("events.id", ondelete="SET NULL"), index=True),
+    Column("name", String(200), nullable=False, server_default=""),
+    Column("mode", String(16), nullable=False, server_default="entrance"),
+    Column("room", String(300), nullable=False, server_default=""),
+    Column("token_hash", String(255)),
+    Column("enrolled_at", UTCDateTime),
+    Column("revoked_at", UTCDateTime),
+    Column("last_contact_at", UTCDateTime),
+    Column("queue_length", Integer, nullable=False, server_default="0"),
+    Column("printer_state", String(64), nullable=False, server_default="unknown"),
+    Column("camera_state", String(64), nullable=False, server_default="unknown"),
+    Column("clock_offset_ms", Integer),
+)
+
+kiosk_commands = Table(
+    "kiosk_commands",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kiosk_id", ForeignKey("kiosks.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),  # reprint
+    # JSON: a sync.wire.Command without its id ({"attendee_id", "badge": {...}}).
+    Column("payload", Text, nullable=False),
+    Column("status", String(16), nullable=False, server_default="pending"),
+    Column("created_by", String(64), nullable=False, server_default=""),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+)
+
+scans = Table(
+    "scans",
+    metadata,
+    Column("id", String(32), primary_key=True),  # client-made, see sync.scans
+    Column("kiosk_id", String(64), nullable=False),
+    Column("event_id", Integer),
+    Column("attendee_id", Integer),
+    Column("badge_revision", Integer),
+    Column("session_id", Integer),
+    Column("direction", String(3)),
+    Column("result", String(24), nullable=False),
+    Column("admitted", Boolean, nullable=False),
+    Column("source", String(8), nullable=False),
+    Column("wall_time", UTCDateTime, nullable=False),
+    # wall_time corrected by the kiosk's estimated clock offset; what the admin orders by.
+    Column("scan_time", UTCDateTime, nullable=False),
+    Column("monotonic_ns", BigInteger, nullable=False),
+    Column("boot_id", String(64), nullable=False),
+    Column("raw", String(256)),
+    Column("received_at", UTCDateTime, nullable=False),
+    Index("ix_scans_event_attendee", "event_id", "attendee_id"),
+    Index("ix_scans_event_time", "event_id", "scan_time"),
+)
+
+# Derived from scans: one row per person and place (entrance per day, or a session).
+presence = Table(
+    "presence",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=False),
+    Column("person_id", Integer, primary_key=True, autoincrement=False),
+    Column("session_id", Integer, primary_key=True, autoincrement=False),  # 0: entrance
+    Column("day", Date, primary_key=True),  # Europe/Warsaw calendar day
+    Column("first_in", UTCDateTime),
+    Column("last_in", UTCDateTime),
+    Column("last_out", UTCDateTime),
+    Column("inside", Boolean, nullable=False, server_default="0"),
+    Column("admits", Integer, nullable=False, server_default="0"),  # admitted "ok" scans
+    Column("first_bucket", BigInteger),  # first_in in 15-minute steps since the epoch
+    # Covering indexes for the dashboard's aggregates (measured in bench/bench_admin.py).
+    Index("ix_presence_stats", "event_id", "session_id", "inside", "admits"),
+    Index("ix_presence_person", "event_id", "session_id", "person_id"),
+    Index("ix_presence_day", "event_id", "session_id", "day"),
+    Index("ix_presence_bucket", "event_id", "session_id", "first_bucket"),
+    Index("ix_presence_admits", "event_id", "admits"),
+    Index("ix_presence_person_only", "person_id"),
+)
+
+# Running totals over presence, kept in step by record_scans so the dashboard reads a few
+# dozen rows instead of aggregating every presence row on each poll. metric/key:
+# visitors/0 (people who came through the entrance), day/<date ordinal> (entrance rows),
+# bucket/<first_bucket> (arrivals), attended|inside|dups/<session id> (dups/0: entrance).
+presence_counts = Table(
+    "presence_counts",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=False),
+    Column("metric", String(8), primary_key=True),
+    Column("key", BigInteger, primary_key=True, autoincrement=False),
+    Column("value", Integer, nullable=False),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("username", String(64), nullable=False),
+    Column("event_id", Integer),
+    Column("person_id", Integer),
+    Column("action", String(64), nullable=False),
+    Column("detail", Text, nullable=False, server_default=""),
+)
+
+# What remains of an event after its personal data is deleted.
+anonymous_counts = Table(
+    "anonymous_counts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("session_id", Integer),  # NULL: the whole event
+    Column("label", String(500), nullable=False),
+    Column("registered", Integer, nullable=False),
+    Column("attended", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)

@@ -1,0 +1,128 @@
+// Live dashboard: polls the JSON endpoint and redraws tiles, tables and the arrivals chart.
+(function () {
+  "use strict";
+  var root = document.getElementById("dashboard");
+  if (!root) { return; }
+  var pl = root.dataset.lang === "pl";
+  var SVG = "http://www.w3.org/2000/svg";
+
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) { e.textContent = String(text); }
+    if (cls) { e.className = cls; }
+    return e;
+  }
+  function row(cells) {
+    var tr = document.createElement("tr");
+    cells.forEach(function (c) {
+      var td = document.createElement("td");
+      if (c instanceof Node) { td.appendChild(c); } else { td.textContent = c === null ? "—" : String(c); }
+      tr.appendChild(td);
+    });
+    return tr;
+  }
+  function bar(value, max) {
+    var wrap = el("div", undefined, "bar" + (max !== null && value > max ? " over" : ""));
+    var fill = el("span");
+    var pct = max ? Math.min(100, Math.round(100 * value / max)) : 0;
+    fill.style.width = pct + "%";
+    wrap.appendChild(fill);
+    wrap.title = value + (max !== null ? " / " + max : "");
+    return wrap;
+  }
+  function replace(id, nodes) {
+    var box = document.getElementById(id);
+    box.textContent = "";
+    nodes.forEach(function (n) { box.appendChild(n); });
+  }
+  function chart(points) {
+    var svg = document.getElementById("arrivals");
+    while (svg.firstChild) { svg.removeChild(svg.firstChild); }
+    if (!points.length) { return; }
+    // Fill the gaps so the x axis is time: one slot per 15 minutes, at least 4 hours wide.
+    var step = 15 * 60 * 1000;
+    var first = Date.parse(points[0].t);
+    var last = Date.parse(points[points.length - 1].t);
+    var byTime = {};
+    points.forEach(function (p) { byTime[Date.parse(p.t)] = p.n; });
+    var filled = [];
+    for (var t = first; t <= Math.max(last, first + 15 * step); t += step) {
+      filled.push({ t: new Date(t).toISOString(), n: byTime[t] || 0 });
+    }
+    points = filled;
+    var max = Math.max.apply(null, points.map(function (p) { return p.n; }));
+    var w = 800 / points.length;
+    points.forEach(function (p, i) {
+      if (!p.n) { return; }
+      var h = Math.max(1, Math.round(180 * p.n / max));
+      var r = document.createElementNS(SVG, "rect");
+      r.setAttribute("x", String(i * w + 1));
+      r.setAttribute("y", String(200 - h));
+      r.setAttribute("width", String(Math.max(1, w - 2)));
+      r.setAttribute("height", String(h));
+      r.setAttribute("fill", "#0b5cad");
+      var t = document.createElementNS(SVG, "title");
+      var d = new Date(p.t);
+      t.textContent = d.toLocaleString(pl ? "pl-PL" : "en-GB", { timeZone: "Europe/Warsaw" }) + ": " + p.n;
+      r.appendChild(t);
+      svg.appendChild(r);
+    });
+    [0, points.length - 1].forEach(function (i) {
+      var tick = document.createElementNS(SVG, "text");
+      tick.setAttribute("x", String(i === 0 ? 4 : 796)); tick.setAttribute("y", "216");
+      tick.setAttribute("font-size", "12");
+      tick.setAttribute("text-anchor", i === 0 ? "start" : "end");
+      tick.textContent = new Date(points[i].t).toLocaleTimeString(pl ? "pl-PL" : "en-GB",
+        { timeZone: "Europe/Warsaw", hour: "2-digit", minute: "2-digit" });
+      svg.appendChild(tick);
+    });
+    var label = document.createElementNS(SVG, "text");
+    label.setAttribute("x", "4"); label.setAttribute("y", "14"); label.setAttribute("font-size", "12");
+    label.textContent = "max " + max;
+    svg.appendChild(label);
+  }
+  function render(d) {
+    document.getElementById("generated").textContent = d.generated_local;
+    document.getElementById("checked-in").textContent = d.checked_in;
+    document.getElementById("registered").textContent = d.registered;
+    replace("per-day", d.per_day.map(function (x) { return el("div", x.day + ": " + x.checked_in); }));
+    var flags = d.over_capacity.map(function (t) { return el("div", (pl ? "ponad limit: " : "over capacity: ") + t, "flag"); });
+    if (d.duplicates.length) { flags.push(el("div", (pl ? "podwójne wejścia: " : "duplicate admissions: ") + d.duplicates.length, "flag")); }
+    var stale = d.kiosks.filter(function (k) { return k.stale; }).length;
+    if (stale) { flags.push(el("div", (pl ? "kioski bez kontaktu: " : "kiosks out of contact: ") + stale, "flag")); }
+    if (!flags.length) { flags.push(el("div", pl ? "brak" : "none", "badge-ok")); }
+    replace("flags", flags);
+    chart(d.arrivals);
+    replace("rooms", d.rooms.map(function (r) {
+      var link = el("a", r.venue + " / " + r.name);
+      link.href = root.dataset.roomUrl.replace(/\/0\/inside$/, "/" + r.id + "/inside");
+      var tr = row([link, r.sessions.join(", ") || "—", r.inside + (r.capacity !== null ? " / " + r.capacity : ""), bar(r.inside, r.capacity)]);
+      if (r.over_capacity) { tr.className = "flag"; }
+      tr.dataset.room = r.id;
+      return tr;
+    }));
+    replace("sessions", d.sessions.map(function (s) {
+      var title = el("span", s.title + (s.over_capacity ? (pl ? " (ponad limit!)" : " (over capacity!)") : "") + (s.duplicates ? " ⚠" + s.duplicates : ""));
+      if (s.over_capacity) { title.className = "flag"; }
+      var tr = row([s.starts + "–" + s.ends, title, s.room, s.registered, s.attended, s.inside, s.capacity]);
+      tr.dataset.session = s.id;
+      if (s.running) { tr.style.fontWeight = "bold"; }
+      return tr;
+    }));
+    replace("kiosks", d.kiosks.map(function (k) {
+      var contact = el("span", k.last_contact_local || (pl ? "nigdy" : "never"), k.stale ? "flag" : "");
+      return row([k.name || k.id, contact, k.queue, k.printer, k.camera]);
+    }));
+    replace("duplicates", d.duplicates.map(function (x) {
+      return el("li", x.name + " · " + (x.where || (pl ? "wejście" : "entrance")) + " · " + x.day + " · " + x.admits + "×");
+    }));
+  }
+  function poll() {
+    fetch(root.dataset.url, { headers: { "Accept": "application/json" }, credentials: "same-origin", cache: "no-store" })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (d) { document.getElementById("offline").hidden = true; render(d); })
+      .catch(function () { document.getElementById("offline").hidden = false; })
+      .then(function () { setTimeout(poll, Number(root.dataset.interval) || 3000); });
+  }
+  poll();
+}());

@@ -1,0 +1,124 @@
+"""The admin in Debian's chromium (Playwright): the help desk and the live dashboard.
+
+The app runs in a thread (werkzeug's threaded server) on 127.0.0.1 against a real database.
+Screenshots go to ``tests/artifacts/`` for a person to look at.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from admin_fixtures import DAY2_10, add_person, make_event
+from admin_scans import scan
+from admin_testkit import PASSWORD, make_user
+from flask import Flask
+from sqlalchemy import Engine, select
+from werkzeug.serving import make_server
+
+from admin.queries import kiosks as q_kiosks
+from admin.scans import record_scans
+from admin.schema import people
+from sync.token import parse_unverified
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
+ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
+]
+sync_api = pytest.importorskip("playwright.sync_api")
+
+
+@pytest.fixture
+def live(app: Flask) -> Iterator[str]:
+    app.config["DASHBOARD_POLL_MS"] = 300
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(5)
+
+
+@pytest.fixture
+def page() -> Iterator[Any]:
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="pl-PL")
+            yield ctx.new_page()
+        finally:
+            browser.close()
+
+
+def _login(page: Any, base: str, username: str) -> None:
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("#login-submit")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+def test_volunteer_finds_lukasz_and_replaces_his_badge(
+        app: Flask, engine: Engine, live: str, page: Any) -> None:
+    ev = make_event(engine)
+    lw = add_person(engine, ev["id"], "Łukasz", "Wójcik", "MOPS Kraków",
+                    "lukasz.wojcik@mops.krakow.pl")
+    add_person(engine, ev["id"], "Łucja", "Wójtowicz", "GOPS Gdów")
+    add_person(engine, ev["id"], "Anna", "Kowalska", "PCPR Limanowa")
+    with engine.begin() as conn:
+        q_kiosks.ensure_kiosk(conn, "wejscie-1", ev["id"], "Wejście główne 1")
+    make_user(app, "wojtek", "volunteer")
+    _login(page, live, "wojtek")
+    page.goto(f"{live}/events/{ev['id']}/helpdesk")
+    page.locator("#q").press_sequentially("lukasz wojc", delay=30)
+    first = page.locator("#results li a").first
+    sync_api.expect(first).to_contain_text("Łukasz Wójcik")
+    sync_api.expect(page.locator("#results li a")).to_have_count(1)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "admin-helpdesk-search.png"))
+    first.click()
+    sync_api.expect(page.locator("#person-name")).to_contain_text("Łukasz Wójcik")
+    sync_api.expect(page.locator("#badge-revision")).to_have_text("1")
+    page.select_option("select[name=kiosk_id]", "wejscie-1")
+    page.click("#replace-badge")
+    sync_api.expect(page.locator("#badge-revision")).to_have_text("2")
+    sync_api.expect(page.locator(".flash.ok")).to_contain_text("wejscie-1")
+    page.screenshot(path=str(ARTIFACTS / "admin-helpdesk-person.png"), full_page=True)
+    with engine.connect() as conn:
+        assert conn.execute(select(people.c.badge_revision)
+                            .where(people.c.id == lw)).scalar_one() == 2
+        token = q_kiosks.pending_commands(conn, "wejscie-1")[0]["payload"]["badge"]["token"]
+    assert parse_unverified(token)[0].revision == 2
+
+
+def test_dashboard_updates_when_a_scan_arrives(
+        app: Flask, engine: Engine, live: str, page: Any) -> None:
+    ev = make_event(engine)
+    anna = add_person(engine, ev["id"], "Anna", "Kowalska")
+    add_person(engine, ev["id"], "Jan", "Nowak")
+    app.config["DASHBOARD_NOW"] = DAY2_10
+    make_user(app, "ola", "organizer")
+    _login(page, live, "ola")
+    page.goto(f"{live}/events/{ev['id']}/dashboard")
+    sync_api.expect(page.locator("#registered")).to_have_text("2")
+    sync_api.expect(page.locator("#checked-in")).to_have_text("0")
+    url_before = page.url
+    with engine.begin() as conn:
+        record_scans(conn, [scan(ev["id"], anna, DAY2_10 - timedelta(minutes=5))])
+    sync_api.expect(page.locator("#checked-in")).to_have_text("1", timeout=5000)
+    sync_api.expect(page.locator("#arrivals rect")).to_have_count(1)
+    assert page.url == url_before  # no reload: the numbers came by polling
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "admin-dashboard.png"), full_page=True)

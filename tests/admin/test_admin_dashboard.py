@@ -1,0 +1,79 @@
+"""The dashboard's numbers after scans arrive."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from admin_fixtures import DAY2_10, add_person, make_event
+from admin_scans import scan
+from admin_testkit import Client
+from flask import Flask
+from sqlalchemy import Engine
+
+from admin.queries import kiosks as q_kiosks
+from admin.scans import record_scans
+
+MIN = timedelta(minutes=1)
+
+
+def _fill(engine: Engine) -> tuple[dict, list[int]]:
+    ev = make_event(engine)
+    ids = [add_person(engine, ev["id"], f"Osoba{i}", "Testowa") for i in range(5)]
+    add_person(engine, ev["id"], "Anulowana", "Osoba", status="cancelled")
+    ws = ev["workshop"]
+    t_ws = DAY2_10 + 170 * MIN  # 12:50 Warsaw, the workshop runs 13:00-15:00
+    records = [scan(ev["id"], p, DAY2_10 + i * MIN) for i, p in enumerate(ids[:4])]
+    records += [scan(ev["id"], ids[0], DAY2_10 + 20 * MIN, kiosk="k2")]  # offline duplicate
+    records += [scan(ev["id"], p, t_ws, session_id=ws, direction="in", kiosk="sala")
+                for p in ids[:3]]  # capacity 2: one too many
+    records += [scan(ev["id"], ids[2], t_ws + 5 * MIN, session_id=ws, direction="out",
+                     kiosk="sala")]
+    records += [scan(ev["id"], None, DAY2_10, result="invalid", admitted=False)]
+    with engine.begin() as conn:
+        record_scans(conn, records)
+        q_kiosks.ensure_kiosk(conn, "k1", ev["id"], "Wejście 1")
+        q_kiosks.record_status(conn, "k1", queue_length=3, printer_state="paper_out",
+                               camera_state="ok", at=DAY2_10 + 179 * MIN)
+        q_kiosks.ensure_kiosk(conn, "k2", ev["id"], "Wejście 2")
+    return ev, ids
+
+
+def test_dashboard_json(app: Flask, organizer: Client, engine: Engine) -> None:
+    ev, ids = _fill(engine)
+    app.config["DASHBOARD_NOW"] = DAY2_10 + 3 * 60 * MIN  # 13:00 Warsaw
+    d = organizer.get(f"/events/{ev['id']}/dashboard.json").get_json()
+    assert (d["checked_in"], d["registered"]) == (4, 5)
+    assert d["per_day"] == [{"day": "2026-06-16", "checked_in": 4}]
+    ws = next(s for s in d["sessions"] if s["id"] == ev["workshop"])
+    assert (ws["attended"], ws["inside"], ws["capacity"], ws["registered"]) == (3, 2, 2, 0)
+    assert ws["over_capacity"] and ws["running"]
+    assert "Warsztat: piecza zastępcza" in d["over_capacity"]
+    sala = next(r for r in d["rooms"] if r["name"] == "Sala 101")
+    assert sala["inside"] == 2 and sala["sessions"] == ["Warsztat: piecza zastępcza"]
+    aula = next(r for r in d["rooms"] if r["name"] == "Aula")
+    assert aula["inside"] == 0
+    assert sum(a["n"] for a in d["arrivals"]) == 4
+    assert d["arrivals"][0]["t"] == "2026-06-16T08:00:00+00:00"
+    assert [(x["person_id"], x["admits"]) for x in d["duplicates"]] == [(ids[0], 2)]
+    k1 = next(k for k in d["kiosks"] if k["id"] == "k1")
+    assert (k1["queue"], k1["printer"], k1["stale"]) == (3, "paper_out", False)
+    assert next(k for k in d["kiosks"] if k["id"] == "k2")["stale"]
+
+
+def test_who_is_in_the_room(app: Flask, organizer: Client, engine: Engine) -> None:
+    ev, ids = _fill(engine)
+    app.config["DASHBOARD_NOW"] = DAY2_10 + 3 * 60 * MIN
+    page = organizer.get(f"/events/{ev['id']}/rooms/{ev['sala']}/inside").get_data(as_text=True)
+    assert "Osoba0" in page and "Osoba1" in page and "Osoba2" not in page
+    app.config["DASHBOARD_NOW"] = DAY2_10 + 6 * 60 * MIN  # after the workshop
+    page = organizer.get(f"/events/{ev['id']}/rooms/{ev['sala']}/inside").get_data(as_text=True)
+    assert "Osoba0" not in page
+
+
+def test_dashboard_page_and_empty_event(organizer: Client, engine: Engine) -> None:
+    ev = make_event(engine)
+    page = organizer.get(f"/events/{ev['id']}/dashboard").get_data(as_text=True)
+    assert "dashboard.js" in page and "dashboard.json" in page
+    d = organizer.get(f"/events/{ev['id']}/dashboard.json").get_json()
+    assert d["checked_in"] == 0 and d["arrivals"] == [] and d["duplicates"] == []
+    assert organizer.get("/events/999/dashboard.json").status_code == 404

@@ -1,0 +1,151 @@
+"""Attendance lists, certificates, formula injection, and the retention command."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from admin_fixtures import DAY2_10, add_person, make_event
+from admin_scans import scan
+from admin_testkit import Client
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from sqlalchemy import Engine, func, select
+
+from admin.cli import admin_group
+from admin.retention import anonymous_summary, purge_expired
+from admin.scans import record_scans
+from admin.schema import audit_log, people, presence, scans
+from admin.tabular import neutralize, to_csv
+
+MIN = timedelta(minutes=1)
+
+
+def _attended(engine: Engine) -> tuple[dict, list[int]]:
+    ev = make_event(engine)
+    ids = [
+        add_person(engine, ev["id"], "Łukasz", "Wójcik", "MOPS Kraków"),
+        add_person(engine, ev["id"], "Zofia", "Wiśniewska", "=HYPERLINK(\"http://x\",\"y\")"),
+        add_person(engine, ev["id"], "Anna", "Nowak", "+48 GOPS"),
+    ]
+    t = DAY2_10 - 50 * MIN  # 09:10 Warsaw, the plenary runs 09:00-12:00
+    records = [scan(ev["id"], p, t + i * MIN, session_id=ev["plenary"], direction="in")
+               for i, p in enumerate(ids)]
+    records += [scan(ev["id"], ids[0], t + 60 * MIN, session_id=ev["plenary"], direction="out")]
+    records += [scan(ev["id"], p, t - 20 * MIN) for p in ids]
+    with engine.begin() as conn:
+        record_scans(conn, records)
+    return ev, ids
+
+
+def test_neutralize() -> None:
+    assert neutralize("=1+1") == "'=1+1"
+    assert neutralize("@SUM(A1)") == "'@SUM(A1)"
+    assert neutralize("-2") == "'-2"
+    assert neutralize("MOPS") == "MOPS" and neutralize(None) == ""
+    rows = list(csv.reader(io.StringIO(to_csv(["a"], [["=cmd|' /C calc'!A0"]])
+                                       .decode("utf-8-sig")), delimiter=";"))
+    assert rows[1][0].startswith("'=")
+
+
+def test_attendance_csv_and_xlsx(organizer: Client, engine: Engine) -> None:
+    ev, _ = _attended(engine)
+    resp = organizer.get(f"/sessions/{ev['plenary']}/attendance.csv")
+    assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig")), delimiter=";"))
+    assert rows[0][:4] == ["Lp.", "Nazwisko", "Imię", "Instytucja"]
+    by_name = {r[1]: r for r in rows[1:]}
+    assert list(by_name) == ["Nowak", "Wiśniewska", "Wójcik"]
+    assert by_name["Wójcik"][5] == "2026-06-16 09:10" and by_name["Wójcik"][6] == "2026-06-16 10:10"
+    assert by_name["Wiśniewska"][3].startswith("'=HYPERLINK")
+    assert by_name["Nowak"][3] == "'+48 GOPS"
+    resp = organizer.get(f"/sessions/{ev['plenary']}/attendance.xlsx")
+    wb = load_workbook(io.BytesIO(resp.data))
+    ws = wb.active
+    values = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
+    assert [v[1] for v in values] == ["Nowak", "Wiśniewska", "Wójcik"]
+    assert all(not (isinstance(v, str) and v.startswith("=")) for row in values for v in row)
+    assert ws.cell(row=4, column=4).data_type == "s"
+
+
+def _pdf_text(data: bytes, tmp_path: Path) -> str:
+    path = tmp_path / "x.pdf"
+    path.write_bytes(data)
+    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
+def test_attendance_pdf(organizer: Client, engine: Engine, tmp_path: Path) -> None:
+    ev, _ = _attended(engine)
+    resp = organizer.get(f"/sessions/{ev['plenary']}/attendance.pdf")
+    assert resp.mimetype == "application/pdf" and resp.data.startswith(b"%PDF")
+    try:
+        text = _pdf_text(resp.data, tmp_path)
+    except FileNotFoundError:
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    assert "Wójcik Łukasz" in text and "Sesja plenarna" in text and "Podpis" in text
+
+
+def test_pdf_for_500_people_is_quick(engine: Engine) -> None:
+    from admin.pdf import attendance_pdf
+
+    rows = [(f"Nazwisko{i} Imię", "Miejski Ośrodek Pomocy Społecznej w Krakowie", "09:00",
+             "12:00") for i in range(500)]
+    started = time.perf_counter()
+    data = attendance_pdf("Kongres", "Sesja", "sala", rows, ["a", "b", "c", "d", "e", "f"], "x")
+    assert time.perf_counter() - started < 5 and data.startswith(b"%PDF")
+
+
+def test_certificate(organizer: Client, engine: Engine, tmp_path: Path) -> None:
+    ev, ids = _attended(engine)
+    resp = organizer.get(f"/people/{ids[0]}/certificate.pdf")
+    assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
+    try:
+        text = _pdf_text(resp.data, tmp_path)
+    except FileNotFoundError:
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    assert "ZAŚWIADCZENIE" in text and "Łukasz Wójcik" in text and "Sesja plenarna" in text
+    nobody = add_person(engine, ev["id"], "Nie", "Był")
+    assert organizer.get(f"/people/{nobody}/certificate.pdf").status_code == 409
+
+
+def test_retention_deletes_people_and_keeps_counts(engine: Engine, organizer: Client) -> None:
+    ev, ids = _attended(engine)
+    with engine.begin() as conn:
+        assert purge_expired(conn, date(2026, 7, 1), retention_days=30) == []
+        purged = purge_expired(conn, date(2026, 7, 20), retention_days=30)
+    assert [(p.event_id, p.people) for p in purged] == [(ev["id"], 3)]
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(people)).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(presence)).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(audit_log)
+                            .where(audit_log.c.event_id == ev["id"])).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(scans)
+                            .where(scans.c.attendee_id.is_not(None))).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(scans)).scalar_one() == 7
+        counts = {c["label"]: (c["registered"], c["attended"])
+                  for c in anonymous_summary(conn, ev["id"])}
+    assert counts["*"] == (3, 3) and counts["Sesja plenarna"] == (0, 3)
+    assert counts["day 2026-06-16"] == (3, 3)
+    page = organizer.get(f"/events/{ev['id']}").get_data(as_text=True)
+    assert "Dane osobowe usunięto" in page and "Wójcik" not in page
+    with engine.begin() as conn:  # a second run has nothing left to do
+        assert purge_expired(conn, date(2026, 7, 20), retention_days=30) == []
+
+
+def test_retention_command(tmp_path: Path, db_url: str, engine: Engine) -> None:
+    ev, _ = _attended(engine)
+    config = tmp_path / "config.toml"
+    config.write_text(f'[admin]\ndatabase_url = "{db_url}"\nretention_days = 0\n'
+                      f'data_dir = "{tmp_path}"\n')
+    result = CliRunner().invoke(admin_group, ["--config", str(config), "retention", "--dry-run"])
+    assert result.exit_code == 0 and "would delete personal data of 3 people" in result.output
+    result = CliRunner().invoke(admin_group, ["--config", str(config), "retention"])
+    assert result.exit_code == 0 and f"event {ev['id']}" in result.output
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(people)).scalar_one() == 0

@@ -1,0 +1,164 @@
+"""The help desk through its pages, as a volunteer."""
+
+from __future__ import annotations
+
+from admin_fixtures import add_person, make_event
+from admin_testkit import Client
+from sqlalchemy import Engine, select
+
+from admin.queries import kiosks as q_kiosks
+from admin.queries import people as q_people
+from admin.schema import audit_log, badge_revisions, people
+from sync.token import parse_public_key, verify
+from sync.wire import Command
+
+
+def _setup(engine: Engine) -> tuple[dict, int]:
+    ev = make_event(engine)
+    lw = add_person(engine, ev["id"], "Łukasz", "Wójcik", "MOPS Kraków",
+                    "lukasz.wojcik@mops.krakow.pl")
+    add_person(engine, ev["id"], "Łucja", "Wójtowicz", "GOPS Gdów")
+    with engine.begin() as conn:
+        q_kiosks.ensure_kiosk(conn, "wejscie-1", ev["id"], "Wejście główne 1")
+    return ev, lw
+
+
+def test_search_json_without_polish_letters(volunteer: Client, engine: Engine) -> None:
+    ev, lw = _setup(engine)
+    data = volunteer.get(f"/events/{ev['id']}/helpdesk/search.json?q=lukasz+wojc").get_json()
+    assert data["results"][0]["id"] == lw
+    assert data["results"][0]["name"] == "Łukasz Wójcik"
+    assert data["results"][0]["checked_in"] is False
+    # The index follows changes: a walk-in is findable at once.
+    volunteer.post(f"/events/{ev['id']}/walk-in", {"first_name": "Zofia",
+                                                   "last_name": "Wiśniewska", "check_in": "1"})
+    data = volunteer.get(f"/events/{ev['id']}/helpdesk/search.json?q=wisniew").get_json()
+    assert data["results"][0]["name"] == "Zofia Wiśniewska"
+    assert data["results"][0]["checked_in"] is True
+
+
+def test_search_page_works_without_javascript(volunteer: Client, engine: Engine) -> None:
+    ev, lw = _setup(engine)
+    page = volunteer.get(f"/events/{ev['id']}/helpdesk?q=wojcik").get_data(as_text=True)
+    assert f"/people/{lw}" in page and "Łukasz Wójcik" in page
+    assert volunteer.get("/helpdesk").headers["Location"].endswith(f"/events/{ev['id']}/helpdesk")
+
+
+def test_replace_badge_and_send_reprint_to_a_kiosk(volunteer: Client, engine: Engine) -> None:
+    ev, lw = _setup(engine)
+    resp = volunteer.post(f"/people/{lw}/badge", {"reason": "zgubiony", "kiosk_id": "wejscie-1"})
+    assert resp.status_code == 302
+    page = volunteer.get(f"/people/{lw}").get_data(as_text=True)
+    assert 'id="badge-revision">2<' in page and "wejscie-1" in page
+    with engine.connect() as conn:
+        revs = conn.execute(select(badge_revisions).where(badge_revisions.c.person_id == lw)
+                            .order_by(badge_revisions.c.revision)).mappings().all()
+        commands = q_kiosks.pending_commands(conn, "wejscie-1")
+    assert [r["revision"] for r in revs] == [1, 2]
+    assert revs[0]["revoked_at"] is not None and revs[1]["revoked_at"] is None
+    assert len(commands) == 1 and commands[0]["kind"] == "reprint"
+    # What the sync layer hands the kiosk: a wire Command, as it is.
+    command = Command(id=str(commands[0]["id"]), kind=commands[0]["kind"],
+                      **commands[0]["payload"])
+    assert command.attendee_id == lw and command.badge.name == "Łukasz Wójcik"
+    payload = command.badge.model_dump()
+    from admin.queries.events import public_keys
+
+    with engine.connect() as conn:
+        keys = [parse_public_key(k) for k in public_keys(conn, ev["id"])]
+    assert verify(payload["token"], keys, ev["id"]).revision == 2
+
+
+def test_qr_png_of_the_current_badge(volunteer: Client, engine: Engine) -> None:
+    import io
+
+    import zxingcpp
+    from PIL import Image
+
+    ev, lw = _setup(engine)
+    resp = volunteer.get(f"/people/{lw}/qr.png")
+    assert resp.mimetype == "image/png"
+    decoded = zxingcpp.read_barcodes(Image.open(io.BytesIO(resp.data)))
+    assert len(decoded) == 1 and len(decoded[0].text) == 120
+
+
+def test_fix_a_typo_in_a_name(volunteer: Client, engine: Engine) -> None:
+    ev, lw = _setup(engine)
+    volunteer.post(f"/people/{lw}/edit", {"first_name": "Łukasz", "last_name": "Wójcick",
+                                          "institution": "MOPS Kraków", "role": "participant",
+                                          "email": "lukasz.wojcik@mops.krakow.pl"})
+    with engine.connect() as conn:
+        assert q_people.get_person(conn, lw)["last_name"] == "Wójcick"
+        log = conn.execute(select(audit_log.c.detail).where(audit_log.c.action == "edit"))
+        assert "Wójcick" in log.scalar_one()
+    resp = volunteer.post(f"/people/{lw}/edit", {"first_name": "", "last_name": "X"})
+    page = volunteer.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Podaj imię i nazwisko" in page
+
+
+def test_check_in_by_hand_shows_on_the_person_page(volunteer: Client, engine: Engine) -> None:
+    ev, lw = _setup(engine)
+    volunteer.post(f"/people/{lw}/checkin", {"session_id": ""})
+    volunteer.post(f"/people/{lw}/checkin", {"session_id": str(ev["workshop"])})
+    page = volunteer.get(f"/people/{lw}").get_data(as_text=True)
+    assert "wejście główne" in page and "Warsztat: piecza zastępcza" in page
+    resp = volunteer.post(f"/people/{lw}/checkin", {"session_id": ""})
+    page = volunteer.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "już wpuszczona" in page
+
+
+def test_cancelled_person_cannot_be_checked_in(volunteer: Client, engine: Engine) -> None:
+    ev, lw = _setup(engine)
+    volunteer.post(f"/people/{lw}/edit", {"first_name": "Łukasz", "last_name": "Wójcik",
+                                          "status": "cancelled", "role": "participant"})
+    resp = volunteer.post(f"/people/{lw}/checkin", {"session_id": ""})
+    assert "anulowana" in volunteer.get(resp.headers["Location"]).get_data(as_text=True)
+
+
+def test_walk_in_with_badge_print(volunteer: Client, engine: Engine) -> None:
+    ev, _ = _setup(engine)
+    resp = volunteer.post(f"/events/{ev['id']}/walk-in", {
+        "first_name": "Paweł", "last_name": "Dąbrowski", "institution": "PCPR Limanowa",
+        "email": "pd@pcpr.pl", "role": "press", "kiosk_id": "wejscie-1", "check_in": "1"})
+    assert resp.status_code == 302
+    with engine.connect() as conn:
+        p = conn.execute(select(people).where(people.c.email == "pd@pcpr.pl")).mappings().one()
+        commands = q_kiosks.pending_commands(conn, "wejscie-1")
+    assert p["source"] == "walk_in" and p["role"] == "press"
+    assert commands[0]["payload"]["attendee_id"] == p["id"]
+    # The same e-mail again is refused and points at the existing person.
+    resp = volunteer.post(f"/events/{ev['id']}/walk-in", {
+        "first_name": "Paweł", "last_name": "Dąbrowski", "email": "PD@pcpr.pl"})
+    assert resp.status_code == 200
+    assert f"nr {p['id']}" in resp.get_data(as_text=True)
+
+
+def test_walk_in_to_unknown_kiosk_changes_nothing(volunteer: Client, engine: Engine) -> None:
+    ev, _ = _setup(engine)
+    volunteer.post(f"/events/{ev['id']}/walk-in", {
+        "first_name": "Ewa", "last_name": "Mazur", "kiosk_id": "no-such-kiosk"})
+    with engine.connect() as conn:
+        assert conn.execute(select(people.c.id).where(people.c.last_name == "Mazur")).first() \
+            is None
+
+
+def test_register_for_a_workshop_at_the_desk(volunteer: Client, engine: Engine) -> None:
+    ev, lw = _setup(engine)
+    others = [add_person(engine, ev["id"], f"Osoba{i}", "X") for i in range(2)]
+    url = f"/people/{lw}/registrations"
+    volunteer.post(f"/people/{others[0]}/registrations", {"session_id": str(ev["workshop"])})
+    volunteer.post(url, {"session_id": str(ev["workshop"])})
+    page = volunteer.get(f"/people/{lw}").get_data(as_text=True)
+    assert "Warsztat: piecza zastępcza" in page.split('id="registrations"')[1].split("</ul>")[0]
+    # Capacity 2 is now full: the third person is refused.
+    resp = volunteer.post(f"/people/{others[1]}/registrations",
+                          {"session_id": str(ev["workshop"])})
+    assert "Brak wolnych miejsc (2/2)" in volunteer.get(resp.headers["Location"]).get_data(
+        as_text=True)
+    volunteer.post(url, {"session_id": str(ev["workshop"]), "action": "remove"})
+    page = volunteer.get(f"/people/{lw}").get_data(as_text=True)
+    assert "Brak zapisów" in page
+    other_event = make_event(engine)
+    resp = volunteer.post(url, {"session_id": str(other_event["workshop"])})
+    assert "Nie ma takiej sesji" in volunteer.get(resp.headers["Location"]).get_data(
+        as_text=True)

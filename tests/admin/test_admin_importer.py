@@ -1,0 +1,236 @@
+"""The pure import functions on realistic files: encodings, delimiters, headers, bad rows."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from admin import sample_data
+from admin.importer import (
+    Existing,
+    ImportFileError,
+    build_plan,
+    explicit_mapping,
+    extract,
+    guess_mapping,
+    match_sessions,
+    read_table,
+)
+from admin.textnorm import fold
+
+PEOPLE = sample_data.registrants(30)
+SESSIONS = [(1, "Warsztat: piecza zastępcza"), (2, "Gra miejska po Podgórzu")]
+
+
+def test_google_forms_csv() -> None:
+    table = read_table(sample_data.google_forms_csv(PEOPLE), "Formularz.csv")
+    assert (table.encoding, table.delimiter) == ("utf-8", ",")
+    mapping = guess_mapping(table)
+    assert {k: table.headers[v] for k, v in mapping.items()} == {
+        "first_name": "Imię", "last_name": "Nazwisko", "email": "Adres e-mail",
+        "institution": "Instytucja", "position": "Stanowisko", "role": "Rola",
+        "sessions": "Warsztaty"}
+    good, bad, empty = extract(table, mapping)
+    assert (len(good), bad, empty) == (30, [], 0)
+    assert good[0].first_name == PEOPLE[0].first_name and good[0].row == 2
+
+
+def test_polish_excel_semicolon_cp1250() -> None:
+    data = sample_data.polish_excel_csv(PEOPLE)
+    with pytest.raises(UnicodeDecodeError):
+        data.decode("utf-8")
+    table = read_table(data, "lista.csv")
+    assert (table.encoding, table.delimiter) == ("cp1250", ";")
+    good, bad, _ = extract(table, guess_mapping(table))
+    assert not bad
+    assert [(g.first_name, g.last_name, g.institution) for g in good] == [
+        (p.first_name, p.last_name, p.institution) for p in PEOPLE]
+
+
+def test_utf8_bom_english_full_name() -> None:
+    table = read_table(sample_data.english_bom_csv(PEOPLE), "export.csv")
+    assert table.encoding == "utf-8-sig" and table.headers[0] == "Timestamp"
+    mapping = guess_mapping(table)
+    assert table.headers[mapping["full_name"]] == "Full name"
+    assert table.headers[mapping["institution"]] == "Organization"
+    good, bad, _ = extract(table, mapping)
+    assert not bad
+    assert (good[0].first_name, good[0].last_name) == (PEOPLE[0].first_name, PEOPLE[0].last_name)
+
+
+def test_microsoft_forms_xlsx_prefers_the_real_email_question() -> None:
+    table = read_table(sample_data.microsoft_forms_xlsx(PEOPLE), "Rejestracja.xlsx")
+    assert table.kind == "xlsx"
+    mapping = guess_mapping(table)
+    assert table.headers[mapping["email"]] == "Proszę podać adres e-mail"
+    assert "full_name" not in mapping  # "Nazwa" is Forms metadata, Imię + Nazwisko exist
+    good, bad, _ = extract(table, mapping)
+    assert not bad and good[0].email == PEOPLE[0].email
+
+
+def test_utf16_tab_separated_from_excel_unicode_text() -> None:
+    text = "Imię\tNazwisko\tE-mail\r\nŁukasz\tWójcik\tlw@gops.pl\r\n"
+    table = read_table(text.encode("utf-16"), "dane.txt")
+    assert table.delimiter == "\t"
+    good, _, _ = extract(table, guess_mapping(table))
+    assert (good[0].first_name, good[0].last_name) == ("Łukasz", "Wójcik")
+
+
+def test_semicolon_utf8_with_quoted_fields_and_newlines() -> None:
+    text = ('"Imię";"Nazwisko";"Instytucja"\n'
+            '"Anna";"Nowak";"MOPS; Kraków"\n'
+            '"Jan";"Kowalski";"Dom Pomocy\nSpołecznej"\n')
+    table = read_table(text.encode(), "x.csv")
+    good, bad, _ = extract(table, guess_mapping(table))
+    assert [g.institution for g in good] == ["MOPS; Kraków", "Dom Pomocy Społecznej"]
+
+
+def test_rejected_rows_report_row_number_and_reason() -> None:
+    text = ("Imię,Nazwisko,E-mail\n"
+            "Anna,Nowak,anna@mops.pl\n"     # 2 ok
+            ",,\n"                          # 3 empty
+            "Jan,,jan@x.pl\n"               # 4 no last name
+            ",Kowalska,\n"                  # 5 no first name
+            "Ewa,Mazur,ewa(at)ops.pl\n"     # 6 bad e-mail
+            "ZOFIA,WIŚNIEWSKA-NOWAK,\n")    # 7 ok, name case fixed
+    table = read_table(text.encode(), "x.csv")
+    good, bad, empty = extract(table, guess_mapping(table))
+    assert empty == 1
+    assert [(r.row, r.en) for r in bad] == [
+        (4, "last name missing"), (5, "first name missing"),
+        (6, "invalid e-mail address: ewa(at)ops.pl")]
+    assert [(g.row, g.first_name, g.last_name) for g in good] == [
+        (2, "Anna", "Nowak"), (7, "Zofia", "Wiśniewska-Nowak")]
+
+
+def test_unclosed_quote_is_a_rejected_row_not_a_crash() -> None:
+    text = 'Imię,Nazwisko\nAnna,Nowak\nJan,"Kowal\n' + "".join(
+        f"X{i},Y{i}\n" for i in range(30))
+    table = read_table(text.encode(), "x.csv")
+    good, bad, _ = extract(table, guess_mapping(table))
+    assert [g.last_name for g in good] == ["Nowak"]
+    assert bad[0].row == 3 and "quote" in bad[0].en
+
+
+@pytest.mark.parametrize("data,name,message", [
+    (b"", "a.csv", "empty"),
+    (b"   \n\n", "a.csv", "empty"),
+    (b"Kolor,Smak\nczerwony,slodki\n", "a.csv", "name columns"),
+    (b"PK\x03\x04garbage", "a.xlsx", "damaged"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 100, "a.xls", ".xls"),
+    (b"Imi\xc4\x99,Nazwisko\n", "a.csv", "no people"),
+])
+def test_unusable_files(data: bytes, name: str, message: str) -> None:
+    with pytest.raises(ImportFileError, match=message):
+        build_plan(data, name, [])
+
+
+def test_explicit_mapping_by_header_letter_and_number() -> None:
+    text = "Uczestnik - imię,Uczestnik - nazwisko,Skąd\nAnna,Nowak,GOPS Gdów\n"
+    table = read_table(text.encode(), "x.csv")
+    mapping = explicit_mapping(table, {"first_name": "A", "last_name": "2",
+                                       "institution": "skad"})
+    good, _, _ = extract(table, mapping)
+    assert (good[0].first_name, good[0].last_name, good[0].institution) == (
+        "Anna", "Nowak", "GOPS Gdów")
+    with pytest.raises(ImportFileError, match="No column"):
+        explicit_mapping(table, {"email": "Adres"})
+
+
+def test_plan_matches_by_email_then_name_and_institution() -> None:
+    existing = [
+        Existing(10, "Anna", "Nowak", "anna@mops.pl", "MOPS Kraków", "", "participant"),
+        Existing(11, "Jan", "Kowalski", None, "GOPS Gdów", "", "participant"),
+        Existing(12, "Ewa", "Mazur", "ewa@a.pl", "PCPR Limanowa", "", "participant"),
+    ]
+    text = ("Imię,Nazwisko,E-mail,Instytucja\n"
+            "Anna,Nowak-Kowal,ANNA@mops.pl,MOPS Kraków\n"    # e-mail match, new surname
+            "Jan,Kowalski,jan@gdow.pl,gops gdów\n"           # name + institution match
+            "Ewa,Mazur,ewa@b.pl,PCPR Limanowa\n"             # other e-mail: another person
+            "Zofia,Lis,,DPS Bochnia\n")
+    _t, _m, plan = build_plan(text.encode(), "x.csv", existing)
+    assert [(u.person_id, sorted(u.changes)) for u in plan.updates] == [
+        (10, ["last_name"]), (11, ["email", "institution"])]
+    assert [c.last_name for c in plan.creates] == ["Mazur", "Lis"]
+
+
+def test_reimport_of_the_same_file_changes_nothing() -> None:
+    data = sample_data.google_forms_csv(PEOPLE)
+    _t, _m, first = build_plan(data, "x.csv", [])
+    existing = [Existing(i, c.first_name, c.last_name, c.email, c.institution, c.position,
+                         c.role or "participant") for i, c in enumerate(first.creates, 1)]
+    _t, _m, again = build_plan(data, "x.csv", existing)
+    assert again.summary()["unchanged"] == 30
+    assert not again.creates and not again.updates
+
+
+def test_duplicates_inside_one_file_keep_the_later_row() -> None:
+    text = ("Imię,Nazwisko,E-mail\n"
+            "Anna,Nowak,anna@mops.pl\n"
+            "Jan,Lis,\n"
+            "Anna,Nowakowa,anna@mops.pl\n"
+            "Jan,Lis,\n")
+    _t, _m, plan = build_plan(text.encode(), "x.csv", [])
+    assert sorted(plan.superseded) == [(2, 4), (3, 5)]
+    assert [(c.row, c.last_name) for c in plan.creates] == [(4, "Nowakowa"), (5, "Lis")]
+
+
+def test_sessions_column_registers_and_warns_about_unknown_ones() -> None:
+    text = ("Imię,Nazwisko,Warsztaty\n"
+            'Anna,Nowak,"Warsztat: piecza zastępcza, Gra miejska po Podgorzu"\n'
+            "Jan,Lis,Rejs statkiem\n")
+    _t, _m, plan = build_plan(text.encode(), "x.csv", [], SESSIONS)
+    assert plan.sessions == {2: [2, 1]} or plan.sessions == {2: [1, 2]}
+    assert [(w.row, w.en) for w in plan.warnings] == [(3, "unknown workshops: rejs statkiem")]
+
+
+def test_match_sessions_is_forgiving_about_letters_and_separators() -> None:
+    ids, rest = match_sessions("gra miejska po podgorzu; WARSZTAT: PIECZA ZASTĘPCZA", SESSIONS)
+    assert sorted(ids) == [1, 2] and rest == ""
+
+
+def test_roles_in_polish() -> None:
+    text = "Imię,Nazwisko,Rola\nA,B,Prelegentka\nC,D,Gość honorowy\nE,F,coś innego\n"
+    table = read_table(text.encode(), "x.csv")
+    good, _, _ = extract(table, guess_mapping(table))
+    assert [g.role for g in good] == ["speaker", "guest", None]
+
+
+def test_twenty_thousand_rows_plan_quickly() -> None:
+    data = sample_data.polish_excel_csv(sample_data.registrants(20_000))
+    started = time.perf_counter()
+    _t, _m, plan = build_plan(data, "big.csv", [], SESSIONS)
+    elapsed = time.perf_counter() - started
+    assert len(plan.creates) == 20_000 and not plan.rejected
+    assert elapsed < 5.0, elapsed
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.text(min_size=1, max_size=20), st.text(min_size=1, max_size=20)),
+                min_size=1, max_size=8),
+       st.sampled_from([("utf-8", ","), ("cp1250", ";"), ("utf-8-sig", "\t")]))
+def test_any_names_survive_the_round_trip(names: list[tuple[str, str]],
+                                          enc: tuple[str, str]) -> None:
+    import csv
+
+    encoding, delimiter = enc
+    names = [(f, ln) for f, ln in names
+             if f.strip() and ln.strip() and "\x00" not in f + ln and "\r" not in f + ln]
+    try:
+        for f, ln in names:
+            (f + ln).encode(encoding)
+    except UnicodeEncodeError:
+        return
+    buf = io.StringIO()
+    w = csv.writer(buf, delimiter=delimiter)
+    w.writerow(["Imię", "Nazwisko"])
+    w.writerows(names)
+    table = read_table(buf.getvalue().encode(encoding), "x.csv")
+    good, bad, empty = extract(table, {"first_name": 0, "last_name": 1})
+    assert len(good) + len(bad) + empty == len(names)
+    for g in good:
+        assert fold(g.first_name) == fold(" ".join(names[g.row - 2][0].split()))
