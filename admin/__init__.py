@@ -42,7 +42,9 @@ def create_app(
         helpdesk,
         import_views,
         invitation_views,
+        kiosk_views,
         program,
+        sync_api,
     )
     from admin.errors import AdminError
     from admin.i18n import current_language, local, local_input, role_label, tr
@@ -72,8 +74,9 @@ def create_app(
     app.extensions["bramka_search"] = SearchCache()
 
     for module in (auth, events, program, import_views, invitation_views, helpdesk, dashboard,
-                   exports):
+                   exports, kiosk_views, sync_api):
         app.register_blueprint(module.bp)
+    sync_api.init_app(app)
 
     @app.before_request
     def _before() -> Response | None:

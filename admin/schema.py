@@ -197,6 +197,28 @@ kiosks = Table(
     Column("clock_offset_ms", Integer),
 )
 
+# Single-use enrollment codes (only their SHA-256 is kept) for kiosks to get a token.
+kiosk_enrollments = Table(
+    "kiosk_enrollments",
+    metadata,
+    Column("code_hash", String(64), primary_key=True),
+    Column("kiosk_id", ForeignKey("kiosks.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+)
+
+# Per kiosk and boot: the kiosk's monotonic clock paired with the server's time at a
+# contact (sync.clock), so scans are placed on the server's clock.
+kiosk_clock = Table(
+    "kiosk_clock",
+    metadata,
+    Column("kiosk_id", ForeignKey("kiosks.id", ondelete="CASCADE"), primary_key=True),
+    Column("boot_id", String(64), primary_key=True),
+    Column("monotonic_ns", BigInteger, nullable=False),
+    Column("server_time", UTCDateTime, nullable=False),
+)
+
 kiosk_commands = Table(
     "kiosk_commands",
     metadata,

@@ -45,6 +45,7 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 TOKEN_KEY, URL_KEY, KIOSK_KEY = "sync_token", "sync_url", "sync_kiosk_id"
+REVOKED_KEY = "sync_revoked"  # why the admin refused this kiosk, until it enrolls again
 DONE_KEY = "sync_commands_done"  # ids of commands run here, so a resent one runs once
 SyncStatus = Literal["off", "not_enrolled", "ok", "offline", "revoked", "rejected"]
 
@@ -84,9 +85,10 @@ def _numeric(command_id: str) -> tuple[int, str]:
     return (int(command_id) if command_id.isdigit() else 0, command_id)
 
 
-def clock_sample() -> ClockSample:
+def clock_sample(wall: datetime | None = None) -> ClockSample:
+    """The kiosk's clocks now; ``wall`` is the same wall clock its scans are stamped with."""
     return ClockSample(boot_id=boot_id(), monotonic_ns=time.monotonic_ns(),
-                       wall_time=datetime.now(UTC))
+                       wall_time=wall or datetime.now(UTC))
 
 
 class SyncClient:
@@ -131,6 +133,7 @@ class SyncClient:
         self.store.set_meta(URL_KEY, url)
         self.store.set_meta(TOKEN_KEY, reply.token)
         self.store.set_meta(KIOSK_KEY, reply.kiosk_id)
+        self.store.set_meta(REVOKED_KEY, None)
         self._set_state(status="ok", message=f"enrolled as {reply.kiosk_id}")
         self._wake.set()
         return reply
@@ -155,7 +158,11 @@ class SyncClient:
         """Push, pull, heartbeat. Raises TransportError / SyncRejected."""
         url, token = self.admin_url, self.token
         if not url or not token:
-            self._set_state(status="not_enrolled", message="run 'bramka kiosk enroll'")
+            revoked = self.store.get_meta(REVOKED_KEY)
+            if revoked:
+                self._set_state(status="revoked", message=revoked)
+            else:
+                self._set_state(status="not_enrolled", message="run 'bramka kiosk enroll'")
             return ContactReport()
         report = ContactReport(pushed=self._push(url, token))
         report.roster_applied = self._pull(url, token)
@@ -171,8 +178,8 @@ class SyncClient:
             batch = self.store.outbox_batch(self.settings.batch_size)
             if not batch:
                 return pushed
-            receipt = transport.call(url, "POST", "/scans", ScanReceipt, token=token,
-                                     body=ScanBatch(clock=clock_sample(), scans=batch),
+            body = ScanBatch(clock=clock_sample(self.checkin.clock()), scans=batch)
+            receipt = transport.call(url, "POST", "/scans", ScanReceipt, token=token, body=body,
                                      timeout=self.settings.timeout_seconds)
             sent = {s.id for s in batch}
             confirmed = [i for i in receipt.stored if i in sent]
@@ -202,10 +209,10 @@ class SyncClient:
                         roster_cursor=self.store.get_meta("cursor") or "", **self._health())
         results, self._results = self._results, []
         try:
+            body = Heartbeat(clock=clock_sample(self.checkin.clock()), health=health,
+                             results=results)
             reply = transport.call(url, "POST", "/heartbeat", HeartbeatReply, token=token,
-                                   body=Heartbeat(clock=clock_sample(), health=health,
-                                                  results=results),
-                                   timeout=self.settings.timeout_seconds)
+                                   body=body, timeout=self.settings.timeout_seconds)
         except (TransportError, SyncRejected):
             self._results = results + self._results  # report them next time
             raise
@@ -277,6 +284,7 @@ class SyncClient:
         if exc.code == "kiosk_revoked":
             log.warning("this kiosk was revoked by the admin: wiping the roster")
             self.store.wipe_roster()
+            self.store.set_meta(REVOKED_KEY, exc.error.message.en)
             self.bus.publish("roster", {"size": 0}, sticky=True)
             self._set_state(status="revoked", message=exc.error.message.en)
             return self.settings.max_backoff_seconds

@@ -1,0 +1,89 @@
+"""Kiosks (organizer): plan them, enroll them with a one-time code, watch them, revoke them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import segno
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from admin import db
+from admin.auth import requires
+from admin.errors import AdminError
+from admin.i18n import current_language, tr
+from admin.queries import events as q_events
+from admin.queries import kiosks as q_kiosks
+from admin.queries import program as q_program
+from admin.queries import sync as q_sync
+from sync.wire import ENROLL_PREFIX
+
+bp = Blueprint("kiosks", __name__)
+
+
+def enrollment_qr(base_url: str, code: str) -> tuple[str, str]:
+    """The text a kiosk's camera reads to enroll, and the QR as a PNG data URI."""
+    text = f"{ENROLL_PREFIX}{base_url.rstrip('/')}/#{code.replace('-', '')}"
+    png = segno.make(text, error="m").png_data_uri(scale=6, border=4)
+    return text, png
+
+
+@bp.route("/events/<int:event_id>/kiosks", methods=["GET", "POST"])
+@requires("organizer")
+def index(event_id: int) -> Any:
+    if request.method == "POST":
+        try:
+            with db.write() as conn:
+                q_events.get_event(conn, event_id)
+                kiosk_id = q_sync.create_kiosk(
+                    conn, event_id, request.form.get("name", ""),
+                    request.form.get("mode", "entrance"), request.form.get("room", ""))
+                code = q_sync.new_enrollment(conn, kiosk_id)
+        except AdminError as exc:
+            flash(exc.message(current_language()), "error")
+            return redirect(url_for("kiosks.index", event_id=event_id))
+        return _show(kiosk_id, code)
+    with db.read() as conn:
+        event = q_events.get_event(conn, event_id)
+        kiosks = q_kiosks.list_kiosks(conn, event_id)
+        rooms = sorted({s["room_name"] for s in q_program.list_sessions(conn, event_id)})
+    return render_template("kiosks/index.html", event=event, kiosks=kiosks, rooms=rooms)
+
+
+def _show(kiosk_id: str, code: str | None = None) -> Any:
+    with db.read() as conn:
+        kiosk = q_kiosks.get_kiosk(conn, kiosk_id)
+        event = q_events.get_event(conn, kiosk["event_id"]) if kiosk["event_id"] else None
+    qr_text = qr_png = None
+    if code:
+        qr_text, qr_png = enrollment_qr(request.host_url, code)
+    return render_template("kiosks/show.html", kiosk=kiosk, event=event, code=code,
+                           qr_text=qr_text, qr_png=qr_png, admin_url=request.host_url)
+
+
+@bp.get("/kiosks/<kiosk_id>")
+@requires("organizer")
+def show(kiosk_id: str) -> Any:
+    return _show(kiosk_id)
+
+
+@bp.post("/kiosks/<kiosk_id>/enrollment")
+@requires("organizer")
+def enrollment(kiosk_id: str) -> Any:
+    with db.write() as conn:
+        kiosk = q_kiosks.get_kiosk(conn, kiosk_id)
+        if kiosk["revoked_at"] is not None:
+            flash(tr("Kiosk jest wyłączony.", "The kiosk is revoked."), "error")
+            return redirect(url_for("kiosks.show", kiosk_id=kiosk_id))
+        code = q_sync.new_enrollment(conn, kiosk_id)
+    return _show(kiosk_id, code)
+
+
+@bp.post("/kiosks/<kiosk_id>/revoke")
+@requires("organizer")
+def revoke(kiosk_id: str) -> Any:
+    with db.write() as conn:
+        kiosk = q_kiosks.get_kiosk(conn, kiosk_id)
+        q_sync.revoke(conn, kiosk_id)
+    flash(tr("Kiosk wyłączony: przy następnym kontakcie usunie listę uczestników.",
+             "Kiosk revoked: at its next contact it deletes its participant list."), "ok")
+    return redirect(url_for("kiosks.index", event_id=kiosk["event_id"]))

@@ -1,0 +1,170 @@
+"""Kiosk enrollment, authentication, clock anchors, health and commands (sync layer)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from admin.schema import kiosk_clock, kiosk_commands, kiosk_enrollments, kiosks, utcnow
+from sync.clock import Anchor
+from sync.wire import BadgePayload, Command, CommandResult, Health
+
+# Crockford's base32 without look-alikes (no I, L, O, U): easy to read out and type.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_LENGTH = 8
+ENROLLMENT_VALID = timedelta(hours=24)
+
+
+def normalize_code(code: str) -> str:
+    return code.strip().upper().replace("-", "").replace(" ", "").replace("O", "0") \
+        .replace("I", "1").replace("L", "1")
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(normalize_code(code).encode()).hexdigest()
+
+
+def format_code(code: str) -> str:
+    return f"{code[:4]}-{code[4:]}"
+
+
+def new_enrollment(conn: Connection, kiosk_id: str, now: datetime | None = None) -> str:
+    """A fresh single-use code for the kiosk (earlier unused codes stop working)."""
+    now = now or utcnow()
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    conn.execute(delete(kiosk_enrollments).where(kiosk_enrollments.c.kiosk_id == kiosk_id,
+                                                 kiosk_enrollments.c.used_at.is_(None)))
+    conn.execute(insert(kiosk_enrollments).values(
+        code_hash=_code_hash(code), kiosk_id=kiosk_id, created_at=now,
+        expires_at=now + ENROLLMENT_VALID))
+    return format_code(code)
+
+
+def use_enrollment(conn: Connection, code: str, token_hash: str, now: datetime
+                   ) -> dict[str, Any] | None:
+    """Trade a valid code for the kiosk row, setting its new token; None if not valid."""
+    row = conn.execute(select(kiosk_enrollments).where(
+        kiosk_enrollments.c.code_hash == _code_hash(code))).mappings().first()
+    if row is None or row["used_at"] is not None or row["expires_at"] <= now:
+        return None
+    kiosk = conn.execute(select(kiosks).where(kiosks.c.id == row["kiosk_id"])).mappings().first()
+    if kiosk is None or kiosk["revoked_at"] is not None:
+        return None
+    conn.execute(update(kiosk_enrollments).where(
+        kiosk_enrollments.c.code_hash == row["code_hash"]).values(used_at=now))
+    conn.execute(update(kiosks).where(kiosks.c.id == kiosk["id"]).values(
+        token_hash=token_hash, enrolled_at=now, last_contact_at=now))
+    return dict(kiosk)
+
+
+def kiosk_by_token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
+    row = conn.execute(select(kiosks).where(kiosks.c.token_hash == token_hash)).mappings().first()
+    return dict(row) if row else None
+
+
+def revoke(conn: Connection, kiosk_id: str) -> None:
+    """The kiosk is refused at its next contact (and wipes its roster then)."""
+    conn.execute(update(kiosks).where(kiosks.c.id == kiosk_id).values(revoked_at=utcnow()))
+    conn.execute(delete(kiosk_enrollments).where(kiosk_enrollments.c.kiosk_id == kiosk_id,
+                                                 kiosk_enrollments.c.used_at.is_(None)))
+
+
+# -- clocks ---------------------------------------------------------------------------------------
+
+
+def save_anchor(conn: Connection, kiosk_id: str, anchor: Anchor) -> None:
+    values = {"monotonic_ns": anchor.monotonic_ns, "server_time": anchor.server_time}
+    done = conn.execute(update(kiosk_clock).where(
+        kiosk_clock.c.kiosk_id == kiosk_id, kiosk_clock.c.boot_id == anchor.boot_id,
+    ).values(**values))
+    if done.rowcount == 0:
+        conn.execute(insert(kiosk_clock).values(kiosk_id=kiosk_id, boot_id=anchor.boot_id,
+                                                **values))
+
+
+def anchors(conn: Connection, kiosk_id: str, boot_ids: Iterable[str]) -> dict[str, Anchor]:
+    wanted = sorted(set(boot_ids))
+    if not wanted:
+        return {}
+    rows = conn.execute(select(kiosk_clock).where(kiosk_clock.c.kiosk_id == kiosk_id,
+                                                  kiosk_clock.c.boot_id.in_(wanted))).mappings()
+    return {r["boot_id"]: Anchor(r["boot_id"], r["monotonic_ns"], r["server_time"])
+            for r in rows}
+
+
+# -- health and commands ------------------------------------------------------------------------
+
+
+INT32 = 2**31 - 1
+
+
+def _offset(offset_ms: int) -> int:
+    """Clamped to the column (about 24.8 days): beyond that it only says "very wrong";
+    scans are placed by their boot's monotonic anchor, not by this figure."""
+    return max(-INT32, min(INT32, offset_ms))
+
+
+def touch(conn: Connection, kiosk_id: str, at: datetime, offset_ms: int) -> None:
+    conn.execute(update(kiosks).where(kiosks.c.id == kiosk_id).values(
+        last_contact_at=at, clock_offset_ms=_offset(offset_ms)))
+
+
+def record_health(conn: Connection, kiosk_id: str, health: Health, at: datetime,
+                  offset_ms: int) -> None:
+    conn.execute(update(kiosks).where(kiosks.c.id == kiosk_id).values(
+        last_contact_at=at, clock_offset_ms=_offset(offset_ms),
+        queue_length=health.unsent_scans,
+        printer_state=health.printer[:64], camera_state=health.camera[:64]))
+
+
+def record_results(conn: Connection, kiosk_id: str, results: list[CommandResult]) -> None:
+    for result in results:
+        if not result.id.isdigit():
+            continue
+        conn.execute(update(kiosk_commands).where(
+            kiosk_commands.c.kiosk_id == kiosk_id, kiosk_commands.c.id == int(result.id),
+        ).values(status="done" if result.ok else "failed"))
+
+
+def deliver_commands(conn: Connection, kiosk_id: str, limit: int = 20) -> list[Command]:
+    """Commands the kiosk has not reported on yet: sent again until it does (a reply can
+    be lost on the way); the kiosk runs each id once and only reports it again."""
+    rows = conn.execute(select(kiosk_commands).where(
+        kiosk_commands.c.kiosk_id == kiosk_id,
+        kiosk_commands.c.status.in_(["pending", "delivered"]),
+    ).order_by(kiosk_commands.c.id).limit(limit)).mappings().all()
+    out = []
+    for row in rows:
+        payload = json.loads(row["payload"])
+        out.append(Command(id=str(row["id"]), kind="reprint",
+                           attendee_id=payload["attendee_id"],
+                           badge=BadgePayload.model_validate(payload["badge"])))
+    fresh = [r["id"] for r in rows if r["status"] == "pending"]
+    if fresh:
+        conn.execute(update(kiosk_commands).where(kiosk_commands.c.id.in_(fresh)).values(
+            status="delivered", delivered_at=utcnow()))
+    return out
+
+
+def create_kiosk(conn: Connection, event_id: int, name: str, mode: str, room: str) -> str:
+    """A kiosk the organizers plan to set up; it gets its token when it enrolls."""
+    from admin.errors import Invalid
+
+    name = " ".join(name.split())
+    if not name:
+        raise Invalid("Podaj nazwę kiosku.", "Give the kiosk a name.")
+    if mode not in ("entrance", "room"):
+        raise Invalid("Nieznany tryb kiosku.", "Unknown kiosk mode.")
+    if mode == "room" and not room.strip():
+        raise Invalid("Kiosk przy sali potrzebuje nazwy sali.", "A room kiosk needs its room.")
+    slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")[:40] or "kiosk"
+    kiosk_id = f"{slug}-{secrets.token_hex(2)}"
+    conn.execute(insert(kiosks).values(id=kiosk_id, event_id=event_id, name=name, mode=mode,
+                                       room=room.strip() if mode == "room" else ""))
+    return kiosk_id

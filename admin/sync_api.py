@@ -1,0 +1,236 @@
+"""The admin's side of the sync protocol (``sync/wire.py``), under ``/api/sync/v1``.
+
+Kiosks authenticate with their own token (only its SHA-256 is stored). Every failure
+is a :class:`~sync.wire.WireError` JSON body with a 4xx/5xx status; nothing is applied
+from a request that fails. A scan batch commits in one transaction and is idempotent
+on the scan ids, so kiosks retry blindly.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import logging
+import secrets
+import zlib
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import Connection
+
+from admin import db
+from admin.auth import csrf_exempt, public
+from admin.queries import sync as q_sync
+from admin.scans import record_scans
+from admin.sync_roster import RosterVersions, roster_for
+from sync.clock import anchor_of, place, wall_offset
+from sync.wire import (
+    BASE_PATH,
+    MAX_BODY_BYTES,
+    PROTOCOL,
+    EnrollRequest,
+    EnrollResponse,
+    Heartbeat,
+    HeartbeatReply,
+    ScanBatch,
+    ScanReceipt,
+)
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("sync_api", __name__, url_prefix=BASE_PATH)
+VERSIONS = "bramka_roster_versions"
+MAX_COMPRESSED = 4 * 1024 * 1024
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "bad_request": ("Nieprawidłowe zapytanie.", "The request is malformed."),
+    "unauthenticated": ("Kiosk nie jest zarejestrowany w tym panelu.",
+                        "This kiosk is not enrolled with this admin."),
+    "kiosk_revoked": ("Ten kiosk został wyłączony przez organizatora.",
+                      "This kiosk was revoked by the organizers."),
+    "enrollment_invalid": ("Kod rejestracji kiosku jest nieprawidłowy, wykorzystany lub "
+                           "wygasł.", "The enrollment code is invalid, used or expired."),
+    "protocol_unsupported": ("Oprogramowanie kiosku jest niezgodne z panelem: zaktualizuj je.",
+                             "The kiosk's software does not match this admin: update it."),
+    "too_large": ("Zapytanie jest za duże.", "The request is too large."),
+    "server_error": ("Błąd serwera.", "Server error."),
+}
+
+
+class WireFailure(Exception):
+    def __init__(self, status: int, code: str, detail: Any = None) -> None:
+        super().__init__(code)
+        self.status, self.code, self.detail = status, code, detail
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+# -- request and response plumbing --------------------------------------------------------------
+
+
+def _body(model: type[BaseModel]) -> Any:
+    length = request.content_length
+    if length is not None and length > MAX_COMPRESSED:
+        raise WireFailure(413, "too_large")
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_COMPRESSED:
+        raise WireFailure(413, "too_large")
+    if request.headers.get("Content-Encoding", "").lower() == "gzip":
+        try:
+            inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+            raw = inflater.decompress(raw, MAX_BODY_BYTES + 1)
+        except zlib.error:
+            raise WireFailure(400, "bad_request", "body is not valid gzip") from None
+        if len(raw) > MAX_BODY_BYTES or inflater.unconsumed_tail:
+            raise WireFailure(413, "too_large")
+    try:
+        protocol = json.loads(raw).get("protocol", PROTOCOL)
+    except (ValueError, AttributeError):
+        raise WireFailure(400, "bad_request", "body is not a JSON object") from None
+    if protocol != PROTOCOL:
+        raise WireFailure(426, "protocol_unsupported",
+                          {"supported": [PROTOCOL], "requested": protocol})
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        detail = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()[:5]]
+        raise WireFailure(400, "bad_request", detail) from None
+
+
+def _reply(payload: BaseModel | str, status: int = 200) -> Response:
+    text = payload if isinstance(payload, str) else payload.model_dump_json()
+    data = text.encode()
+    headers = {"Content-Type": "application/json", "Cache-Control": "no-store"}
+    if len(data) > 1024 and "gzip" in request.headers.get("Accept-Encoding", ""):
+        data = gzip.compress(data, 6)
+        headers["Content-Encoding"] = "gzip"
+    return Response(data, status=status, headers=headers)
+
+
+def _error(status: int, code: str, detail: Any = None) -> Response:
+    pl, en = MESSAGES.get(code, MESSAGES["server_error"])
+    body = json.dumps({"error": code, "message": {"pl": pl, "en": en}, "detail": detail},
+                      ensure_ascii=False)
+    return Response(body, status=status, headers={"Content-Type": "application/json"})
+
+
+@bp.errorhandler(WireFailure)
+def _failure(exc: WireFailure) -> Response:
+    return _error(exc.status, exc.code, exc.detail)
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception) -> Response:
+    from werkzeug.exceptions import HTTPException
+
+    if isinstance(exc, HTTPException):
+        code = {404: "bad_request", 405: "bad_request", 413: "too_large"}.get(
+            exc.code or 500, "bad_request")
+        return _error(exc.code or 400, code, exc.description)
+    log.exception("sync request failed")
+    return _error(500, "server_error")
+
+
+def _kiosk(conn: Connection) -> dict[str, Any]:
+    auth = request.headers.get("Authorization", "")
+    if not auth.startswith("Bearer ") or len(auth) > 200:
+        raise WireFailure(401, "unauthenticated")
+    kiosk = q_sync.kiosk_by_token(conn, hash_token(auth[7:].strip()))
+    if kiosk is None:
+        raise WireFailure(401, "unauthenticated")
+    if kiosk["revoked_at"] is not None:
+        raise WireFailure(403, "kiosk_revoked")
+    return kiosk
+
+
+def _versions() -> RosterVersions:
+    return current_app.extensions[VERSIONS]
+
+
+def init_app(app: Any) -> None:
+    from pathlib import Path
+
+    app.extensions[VERSIONS] = RosterVersions(Path(app.config["DATA_DIR"]) / "roster-versions")
+
+
+# -- endpoints ----------------------------------------------------------------------------------
+
+
+@bp.post("/enroll")
+@public
+@csrf_exempt
+def enroll() -> Response:
+    body: EnrollRequest = _body(EnrollRequest)
+    token = new_secret()
+    with db.write() as conn:
+        kiosk = q_sync.use_enrollment(conn, body.code, hash_token(token), _now())
+        if kiosk is None:
+            raise WireFailure(400, "enrollment_invalid")
+    log.info("kiosk %s enrolled (software %s)", kiosk["id"], body.software)
+    return _reply(EnrollResponse(kiosk_id=kiosk["id"], token=token, event_id=kiosk["event_id"],
+                                 mode=kiosk["mode"], room=kiosk["room"] or "",
+                                 name=kiosk["name"], server_time=_now()))
+
+
+@bp.post("/scans")
+@public
+@csrf_exempt
+def upload_scans() -> Response:
+    received = _now()
+    batch: ScanBatch = _body(ScanBatch)
+    with db.write() as conn:
+        kiosk = _kiosk(conn)
+        q_sync.save_anchor(conn, kiosk["id"], anchor_of(batch.clock, received))
+        anchors = q_sync.anchors(conn, kiosk["id"], {s.boot_id for s in batch.scans})
+        offset = wall_offset(batch.clock, received)
+        records, times = [], {}
+        for scan in batch.scans:
+            record = scan if scan.kiosk_id == kiosk["id"] else scan.model_copy(
+                update={"kiosk_id": kiosk["id"]})
+            records.append(record)
+            times[record.id] = place(record, anchors, offset).corrected_time
+        record_scans(conn, records, scan_times=times)
+        q_sync.touch(conn, kiosk["id"], received, int(offset.total_seconds() * 1000))
+    return _reply(ScanReceipt(stored=[s.id for s in batch.scans], server_time=_now()))
+
+
+@bp.get("/roster")
+@public
+@csrf_exempt
+def roster() -> Response:
+    cursor = request.args.get("cursor", "")[:64]
+    with db.read() as conn:
+        kiosk = _kiosk(conn)
+        if kiosk["event_id"] is None:
+            raise WireFailure(400, "bad_request", "this kiosk is not assigned to an event")
+        snapshot = roster_for(_versions(), conn, kiosk["event_id"], cursor)
+    return _reply(snapshot)
+
+
+@bp.post("/heartbeat")
+@public
+@csrf_exempt
+def heartbeat() -> Response:
+    received = _now()
+    beat: Heartbeat = _body(Heartbeat)
+    with db.write() as conn:
+        kiosk = _kiosk(conn)
+        q_sync.save_anchor(conn, kiosk["id"], anchor_of(beat.clock, received))
+        offset_ms = int(wall_offset(beat.clock, received).total_seconds() * 1000)
+        q_sync.record_health(conn, kiosk["id"], beat.health, received, offset_ms)
+        q_sync.record_results(conn, kiosk["id"], beat.results)
+        commands = q_sync.deliver_commands(conn, kiosk["id"])
+    return _reply(HeartbeatReply(server_time=_now(), commands=commands))

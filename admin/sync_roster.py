@@ -1,0 +1,108 @@
+"""Roster downloads for kiosks: a full snapshot first, then only what changed.
+
+The cursor is the event's ``people_version``, a change counter every write to people,
+registrations and the program bumps. Each version's snapshot is kept (gzip JSON under
+``DATA_DIR/roster-versions``, bounded), so a kiosk at cursor *n* gets the difference
+between version *n* and now. A kiosk whose version is no longer kept gets a full
+snapshot: always correct, only larger.
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import threading
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from admin.queries import events as q_events
+from admin.roster_export import build_snapshot
+from sync.roster import Deleted, RosterSnapshot, parse_snapshot
+
+log = logging.getLogger(__name__)
+
+KEEP_VERSIONS = 200
+
+
+class RosterVersions:
+    """Snapshots by (event, version), in memory for the latest and on disk for the rest."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._latest: dict[int, tuple[int, RosterSnapshot]] = {}
+        self._lock = threading.Lock()
+
+    def _path(self, event_id: int, version: int) -> Path:
+        return self.folder / f"event-{event_id}-v{version}.json.gz"
+
+    def current(self, conn: Connection, event_id: int) -> RosterSnapshot:
+        version = q_events.people_version(conn, event_id)
+        with self._lock:
+            cached = self._latest.get(event_id)
+            if cached and cached[0] == version:
+                return cached[1]
+        snapshot = build_snapshot(conn, event_id)
+        self._store(event_id, version, snapshot)
+        with self._lock:
+            self._latest[event_id] = (version, snapshot)
+        return snapshot
+
+    def _store(self, event_id: int, version: int, snapshot: RosterSnapshot) -> None:
+        path = self._path(event_id, version)
+        if path.exists():
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(".tmp")
+            tmp.write_bytes(gzip.compress(snapshot.model_dump_json().encode(), 6))
+            tmp.replace(path)
+            old = sorted(self.folder.glob(f"event-{event_id}-v*.json.gz"),
+                         key=lambda p: p.stat().st_mtime)
+            for stale in old[:-KEEP_VERSIONS]:
+                stale.unlink(missing_ok=True)
+        except OSError as exc:  # the cache is an optimisation: full snapshots still work
+            log.warning("cannot keep roster version %s/%s: %s", event_id, version, exc)
+
+    def load(self, event_id: int, version: int) -> RosterSnapshot | None:
+        try:
+            return parse_snapshot(gzip.decompress(self._path(event_id, version).read_bytes()))
+        except (OSError, EOFError, ValueError, gzip.BadGzipFile):
+            return None
+        except Exception:  # a damaged file: treat as not kept
+            log.warning("roster version %s/%s unreadable", event_id, version)
+            return None
+
+
+def delta(old: RosterSnapshot, new: RosterSnapshot) -> RosterSnapshot:
+    """What a kiosk holding ``old`` must apply to hold ``new``."""
+    old_people = {a.id: a for a in old.attendees}
+    new_people = {a.id: a for a in new.attendees}
+    old_sessions = {s.id: s for s in old.sessions}
+    new_sessions = {s.id: s for s in new.sessions}
+    old_regs = {(r.session_id, r.attendee_id): r for r in old.registrations}
+    new_regs = {(r.session_id, r.attendee_id): r for r in new.registrations}
+    return RosterSnapshot(
+        event=new.event, cursor=new.cursor, full=False,
+        attendees=[a for i, a in new_people.items() if old_people.get(i) != a],
+        sessions=[s for i, s in new_sessions.items() if old_sessions.get(i) != s],
+        registrations=[r for k, r in new_regs.items() if k not in old_regs],
+        deleted=Deleted(
+            attendees=sorted(set(old_people) - set(new_people)),
+            sessions=sorted(set(old_sessions) - set(new_sessions)),
+            registrations=[r for k, r in old_regs.items() if k not in new_regs],
+        ),
+    )
+
+
+def roster_for(versions: RosterVersions, conn: Connection, event_id: int, cursor: str
+               ) -> RosterSnapshot:
+    """The answer to ``GET /roster?cursor=``: empty, a delta, or a full snapshot."""
+    current = versions.current(conn, event_id)
+    if cursor == current.cursor:
+        return RosterSnapshot(event=current.event, cursor=current.cursor, full=False)
+    if cursor.isdigit():
+        old = versions.load(event_id, int(cursor))
+        if old is not None and old.event.id == event_id:
+            return delta(old, current)
+    return current

@@ -1,0 +1,313 @@
+"""Kiosk <-> admin sync over real HTTP on 127.0.0.1: the kiosk's own client, the real admin.
+
+Runs on SQLite and (when BRAMKA_TEST_DATABASE_URL is set) PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from admin_fixtures import add_person, make_event
+from sqlalchemy import func, insert, select, update
+from werkzeug.serving import make_server
+
+from admin.queries import events as q_events
+from admin.queries import kiosks as q_kiosks
+from admin.queries import sync as q_sync
+from admin.queries.stats import dashboard_data
+from admin.schema import kiosk_commands, people, scans
+from bramka.config import load_settings
+from kiosk.checkin import CheckinService
+from kiosk.events import EventBus
+from kiosk.store import Store, open_store
+from kiosk.sync_client import EnrollmentError, SyncClient
+from sync.transport import SyncRejected
+
+
+@pytest.fixture
+def served(app: Any) -> Iterator[str]:
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def event(engine: Any) -> dict[str, Any]:
+    ev = make_event(engine)
+    ev["anna"] = add_person(engine, ev["id"], "Anna", "Kowalska", "MOPS Kraków")
+    ev["lukasz"] = add_person(engine, ev["id"], "Łukasz", "Wójcik", "GOPS w Gdowie")
+    return ev
+
+
+class Kiosk:
+    """A kiosk's store, check-in service and sync client, as the runtime builds them."""
+
+    def __init__(self, data_dir: Path, url: str, clock: Any = None) -> None:
+        self.settings = load_settings(None, {
+            "BRAMKA_KIOSK__DATA_DIR": str(data_dir), "BRAMKA_SYNC__ADMIN_URL": url,
+            "BRAMKA_SYNC__INTERVAL_SECONDS": "0.2", "BRAMKA_SYNC__MAX_BACKOFF_SECONDS": "0.5",
+            "BRAMKA_PRINTER__BACKEND": "none"})
+        self.store: Store = open_store(data_dir)
+        kw = {"clock": clock} if clock else {}
+        self.checkin = CheckinService(self.store, self.settings.kiosk, bus=EventBus(), **kw)
+        self.commands: list[Any] = []
+        self.client = SyncClient(self.store, self.settings, checkin=self.checkin,
+                                 on_command=self.commands.append)
+
+    def close(self) -> None:
+        self.client.stop()
+        self.store.close()
+
+
+def enroll(engine: Any, url: str, event_id: int, tmp: Path, name: str = "Wejście A",
+           **kw: Any) -> Kiosk:
+    with engine.begin() as conn:
+        kiosk_id = q_sync.create_kiosk(conn, event_id, name, "entrance", "")
+        code = q_sync.new_enrollment(conn, kiosk_id)
+    kiosk = Kiosk(tmp / name.replace(" ", "-"), url, **kw)
+    reply = kiosk.client.enroll(url, code)
+    assert reply.kiosk_id == kiosk_id and reply.event_id == event_id
+    return kiosk
+
+
+def token(engine: Any, event_id: int, person_id: int, revision: int = 1) -> str:
+    with engine.begin() as conn:
+        return q_events.issue_token(conn, event_id, person_id, revision)
+
+
+def test_enroll_pull_scan_push(engine, served, event, tmp_path):
+    kiosk = enroll(engine, served, event["id"], tmp_path)
+    try:
+        report = kiosk.client.contact()
+        assert report.roster_applied and kiosk.store.roster_size() == 2
+        assert kiosk.store.event().public_keys  # only the public key travels
+        outcome = kiosk.checkin.scan(token(engine, event["id"], event["anna"]))
+        assert outcome.scan.result == "ok"
+        report = kiosk.client.contact()
+        assert report.pushed == 1 and kiosk.store.outbox_size() == 0
+        assert not report.roster_applied  # nothing changed: the cursor stayed
+        with engine.connect() as conn:
+            row = conn.execute(select(scans).where(scans.c.id == outcome.scan.id)).one()
+            kiosk_row = q_kiosks.get_kiosk(conn, row.kiosk_id)
+        assert row.attendee_id == event["anna"] and row.result == "ok"
+        assert kiosk_row["last_contact_at"] is not None and kiosk_row["queue_length"] == 0
+    finally:
+        kiosk.close()
+
+
+def test_enrollment_code_is_single_use_and_expires(engine, served, event, tmp_path):
+    with engine.begin() as conn:
+        kiosk_id = q_sync.create_kiosk(conn, event["id"], "Sala", "room", "Sala 101")
+        code = q_sync.new_enrollment(conn, kiosk_id)
+        old = q_sync.new_enrollment(conn, kiosk_id, now=datetime.now(UTC) - timedelta(days=2))
+    first = Kiosk(tmp_path / "a", served)
+    second = Kiosk(tmp_path / "b", served)
+    try:
+        with pytest.raises(EnrollmentError, match="invalid, used or expired"):
+            first.client.enroll(served, old)  # expired (and it replaced the first code)
+        with engine.begin() as conn:
+            code = q_sync.new_enrollment(conn, kiosk_id)
+        reply = first.client.enroll(served, code.lower())  # typed in lower case: fine
+        assert reply.mode == "room" and reply.room == "Sala 101"
+        with pytest.raises(EnrollmentError):
+            second.client.enroll(served, code)
+        with pytest.raises(EnrollmentError, match="cannot be reached"):
+            second.client.enroll("http://127.0.0.1:9", code)
+    finally:
+        first.close()
+        second.close()
+
+
+def test_roster_changes_come_down_as_deltas(engine, served, event, tmp_path):
+    kiosk = enroll(engine, served, event["id"], tmp_path)
+    try:
+        kiosk.client.contact()
+        cursor = kiosk.store.get_meta("cursor")
+        walk_in = add_person(engine, event["id"], "Zofia", "Wiśniewska", "PCPR Limanowa")
+        with engine.begin() as conn:
+            conn.execute(update(people).where(people.c.id == event["lukasz"])
+                         .values(status="cancelled"))
+            conn.execute(update(people).where(people.c.id == event["anna"])
+                         .values(badge_revision=2))
+            q_events.bump_people_version(conn, event["id"])
+        raw = urllib.request.urlopen(urllib.request.Request(  # noqa: S310
+            f"{served}/api/sync/v1/roster?cursor={cursor}",
+            headers={"Authorization": f"Bearer {kiosk.client.token}"}), timeout=10).read()
+        delta = json.loads(raw)
+        assert delta["full"] is False
+        assert sorted(a["id"] for a in delta["attendees"]) == sorted(
+            [walk_in, event["lukasz"], event["anna"]])
+        assert kiosk.client.contact().roster_applied
+        assert kiosk.store.attendee(walk_in).last_name == "Wiśniewska"
+        old_badge = kiosk.checkin.scan(token(engine, event["id"], event["anna"], 1))
+        assert old_badge.scan.result == "revoked"
+        assert kiosk.checkin.scan(token(engine, event["id"], event["lukasz"])).scan.result \
+            == "blocked"
+    finally:
+        kiosk.close()
+
+
+def test_retried_upload_is_stored_once(engine, served, event, tmp_path):
+    kiosk = enroll(engine, served, event["id"], tmp_path)
+    try:
+        kiosk.client.contact()
+        made = [kiosk.checkin.scan(token(engine, event["id"], p)).scan.id
+                for p in (event["anna"], event["lukasz"], event["anna"])]
+        kiosk.client.contact()
+        with kiosk.store.write() as db:  # as if the confirmation had been lost on the way
+            for scan_id in made:
+                db.execute("INSERT INTO outbox (scan_id) VALUES (?)", [scan_id])
+        assert kiosk.client.contact().pushed == 3
+        with engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(scans)).scalar() == 3
+    finally:
+        kiosk.close()
+
+
+def test_a_kiosk_a_day_wrong_gets_a_correct_timeline(engine, served, event, tmp_path):
+    skew = timedelta(hours=24)
+    kiosk = enroll(engine, served, event["id"], tmp_path,
+                   clock=lambda: datetime.now(UTC) - skew)
+    try:
+        kiosk.client.contact()
+        first = kiosk.checkin.scan(token(engine, event["id"], event["anna"])).scan
+        time.sleep(0.3)
+        second = kiosk.checkin.scan(token(engine, event["id"], event["lukasz"])).scan
+        kiosk.client.contact()
+        with engine.connect() as conn:
+            rows = {r.id: r for r in conn.execute(select(scans))}
+            offset = q_kiosks.get_kiosk(conn, rows[first.id].kiosk_id)["clock_offset_ms"]
+        now = datetime.now(UTC)
+        for scan in (first, second):
+            row = rows[scan.id]
+            assert row.wall_time == scan.wall_time  # the kiosk's own claim is kept
+            assert abs(row.scan_time - now) < timedelta(seconds=10)  # and corrected
+        gap = rows[second.id].scan_time - rows[first.id].scan_time
+        assert timedelta(seconds=0.25) < gap < timedelta(seconds=1)
+        assert abs(offset - skew.total_seconds() * 1000) < 5000
+    finally:
+        kiosk.close()
+
+
+def test_two_offline_kiosks_admit_the_same_person_and_the_dashboard_flags_it(
+        engine, served, event, tmp_path):
+    a = enroll(engine, served, event["id"], tmp_path, "Wejście A")
+    b = enroll(engine, served, event["id"], tmp_path, "Wejście B")
+    try:
+        a.client.contact()
+        b.client.contact()
+        anna = token(engine, event["id"], event["anna"])
+        assert a.checkin.scan(anna).scan.result == "ok"  # both offline: each admits her
+        assert b.checkin.scan(anna).scan.result == "ok"
+        a.client.contact()
+        b.client.contact()
+        with engine.connect() as conn:
+            data = dashboard_data(conn, event["id"], datetime.now(UTC))
+            stored = conn.execute(select(func.count()).select_from(scans)).scalar()
+        assert stored == 2
+        assert [d["name"] for d in data["duplicates"]] == ["Anna Kowalska"]
+    finally:
+        a.close()
+        b.close()
+
+
+def test_revoked_kiosk_is_refused_and_wipes_its_roster(engine, served, event, tmp_path):
+    kiosk = enroll(engine, served, event["id"], tmp_path)
+    try:
+        kiosk.client.contact()
+        assert kiosk.store.roster_size() == 2
+        with engine.begin() as conn:
+            q_sync.revoke(conn, kiosk.store.get_meta("sync_kiosk_id"))
+        with pytest.raises(SyncRejected) as info:
+            kiosk.client.contact()
+        assert info.value.code == "kiosk_revoked" and info.value.status == 403
+        kiosk.client.start()
+        deadline = time.monotonic() + 10
+        while kiosk.client.state.status != "revoked" and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert kiosk.client.state.status == "revoked"
+        assert kiosk.store.roster_size() == 0 and kiosk.store.event() is None
+    finally:
+        kiosk.close()
+
+
+def test_health_and_reprint_commands(engine, served, event, tmp_path):
+    kiosk = enroll(engine, served, event["id"], tmp_path)
+    try:
+        kiosk.client.contact()
+        kiosk_id = kiosk.store.get_meta("sync_kiosk_id")
+        with engine.begin() as conn:
+            conn.execute(insert(kiosk_commands).values(
+                kiosk_id=kiosk_id, kind="reprint", status="pending", created_at=datetime.now(UTC),
+                payload=json.dumps({"attendee_id": event["anna"], "badge": {
+                    "name": "Anna Kowalska", "institution": "MOPS Kraków",
+                    "role": "participant", "token": token(engine, event["id"], event["anna"])}})))
+        kiosk.client.contact()  # delivers the command
+        kiosk.client.contact()  # reports it done (and the command is not run twice)
+        assert [c.badge.name for c in kiosk.commands] == ["Anna Kowalska"]
+        with engine.connect() as conn:
+            status = conn.execute(select(kiosk_commands.c.status)).scalar()
+        assert status == "done"
+    finally:
+        kiosk.close()
+
+
+# -- refusals -------------------------------------------------------------------------------
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    req = urllib.request.Request(url, data=body, method="POST", headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, json.loads(exc.read())
+
+
+def test_malformed_unauthenticated_and_oversized_requests(engine, served, event, tmp_path):
+    kiosk = enroll(engine, served, event["id"], tmp_path)
+    try:
+        kiosk.client.contact()
+        auth = {"Authorization": f"Bearer {kiosk.client.token}",
+                "Content-Type": "application/json"}
+        url = f"{served}/api/sync/v1/scans"
+        good = {"protocol": 1, "clock": {"boot_id": "b", "monotonic_ns": 1,
+                                         "wall_time": "2026-06-16T08:00:00Z"}, "scans": []}
+        assert post(url, json.dumps(good).encode(), auth)[0] == 200
+        cases = [
+            (json.dumps(good).encode(), {"Content-Type": "application/json"}, 401,
+             "unauthenticated"),
+            (b"{not json", auth, 400, "bad_request"),
+            (b"\x1f\x8b garbage", {**auth, "Content-Encoding": "gzip"}, 400, "bad_request"),
+            (json.dumps({**good, "protocol": 2}).encode(), auth, 426, "protocol_unsupported"),
+            (json.dumps({**good, "scans": [{"id": "x"}]}).encode(), auth, 400, "bad_request"),
+            (gzip.compress(b" " * (9 * 1024 * 1024)), {**auth, "Content-Encoding": "gzip"},
+             413, "too_large"),
+        ]
+        for body, headers, status, code in cases:
+            got_status, got = post(url, body, headers)
+            assert (got_status, got["error"]) == (status, code), got
+            assert got["message"]["pl"] and got["message"]["en"]
+        # A batch with one bad scan applies nothing.
+        scan = kiosk.checkin.scan(token(engine, event["id"], event["anna"])).scan
+        bad = {**good, "scans": [json.loads(scan.model_dump_json()),
+                                 {**json.loads(scan.model_dump_json()), "id": "nothex"}]}
+        assert post(url, json.dumps(bad).encode(), auth)[0] == 400
+        with engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(scans)).scalar() == 0
+    finally:
+        kiosk.close()
