@@ -22,7 +22,7 @@ from functools import cached_property
 from admin.textnorm import fold, tidy, tidy_name
 
 FIELDS = ("first_name", "last_name", "full_name", "email", "institution", "position", "role",
-          "sessions")
+          "sessions", "side_events")
 FIELD_LABELS = {
     "first_name": ("Imię", "First name"),
     "last_name": ("Nazwisko", "Last name"),
@@ -32,6 +32,7 @@ FIELD_LABELS = {
     "position": ("Stanowisko", "Position"),
     "role": ("Rola", "Role"),
     "sessions": ("Warsztaty / wydarzenia", "Workshops / side events"),
+    "side_events": ("Wydarzenia towarzyszące", "Side events"),
 }
 MAX_FIELD = 300
 
@@ -51,8 +52,10 @@ _EXACT: dict[str, tuple[str, ...]] = {
     "position": ("stanowisko", "position", "job title", "funkcja", "zajmowane stanowisko"),
     "role": ("rola", "role", "typ uczestnictwa", "rodzaj uczestnictwa", "kategoria uczestnika",
              "participant type", "udzial jako"),
-    "sessions": ("warsztaty", "workshops", "sesje", "sessions", "wydarzenia towarzyszace",
-                 "side events", "wybrane warsztaty", "warsztaty i wydarzenia towarzyszace"),
+    "sessions": ("warsztaty", "workshops", "sesje", "sessions", "wybrane warsztaty",
+                 "warsztaty i wydarzenia towarzyszace"),
+    # Forms often ask for workshops and side events in two questions: both register.
+    "side_events": ("wydarzenia towarzyszace", "side events", "wybrane wydarzenia towarzyszace"),
 }
 _CONTAINS: dict[str, tuple[str, ...]] = {
     "first_name": ("imie", "first name", "given name"),
@@ -63,7 +66,8 @@ _CONTAINS: dict[str, tuple[str, ...]] = {
                     "miejsce pracy", "employer"),
     "position": ("stanowisk", "job title", "position"),
     "role": ("rola", "role"),
-    "sessions": ("warsztat", "workshop", "wydarzenia towarzyszace", "side event"),
+    "sessions": ("warsztat", "workshop"),
+    "side_events": ("wydarzenia towarzyszace", "side event"),
 }
 ROLES = {
     "uczestnik": "participant", "uczestniczka": "participant", "participant": "participant",
@@ -382,8 +386,8 @@ def extract(table: Table, mapping: dict[str, int]) -> tuple[list[Candidate], lis
             continue
         role_text = fold(raw["role"])
         role = ROLES.get(role_text) if role_text else None
-        good.append(Candidate(rownum, first, last, email, institution, position, role,
-                              tidy(raw["sessions"])))
+        chosen = "; ".join(t for t in (tidy(raw["sessions"]), tidy(raw["side_events"])) if t)
+        good.append(Candidate(rownum, first, last, email, institution, position, role, chosen))
     return good, bad, empty
 
 

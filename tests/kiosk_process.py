@@ -21,17 +21,21 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def free_port_pair() -> int:
-    """A port p such that p and p + 1 are both free (the demo takes two in a row)."""
+def free_port_run(count: int) -> int:
+    """A port p such that p .. p + count - 1 are all free (the demo takes three in a row)."""
     for _ in range(50):
         port = free_port()
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port + 1))
-            except OSError:
-                continue
-        return port
-    raise RuntimeError("no two neighbouring free ports")
+        taken = False
+        for offset in range(1, count):
+            with socket.socket() as s:
+                try:
+                    s.bind(("127.0.0.1", port + offset))
+                except OSError:
+                    taken = True
+                    break
+        if not taken:
+            return port
+    raise RuntimeError(f"no {count} neighbouring free ports")
 
 
 def bramka(*args: str, env: dict[str, str] | None = None, check: bool = True,

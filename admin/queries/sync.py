@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
@@ -13,6 +14,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from admin.schema import kiosk_clock, kiosk_commands, kiosk_enrollments, kiosks, utcnow
 from sync.clock import Anchor
+from sync.text import fold
 from sync.wire import BadgePayload, Command, CommandResult, Health
 
 # Crockford's base32 without look-alikes (no I, L, O, U): easy to read out and type.
@@ -163,7 +165,7 @@ def create_kiosk(conn: Connection, event_id: int, name: str, mode: str, room: st
         raise Invalid("Nieznany tryb kiosku.", "Unknown kiosk mode.")
     if mode == "room" and not room.strip():
         raise Invalid("Kiosk przy sali potrzebuje nazwy sali.", "A room kiosk needs its room.")
-    slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")[:40] or "kiosk"
+    slug = "-".join(re.findall(r"[a-z0-9]+", fold(name)))[:40].strip("-") or "kiosk"
     kiosk_id = f"{slug}-{secrets.token_hex(2)}"
     conn.execute(insert(kiosks).values(id=kiosk_id, event_id=event_id, name=name, mode=mode,
                                        room=room.strip() if mode == "room" else ""))

@@ -234,3 +234,15 @@ def test_any_names_survive_the_round_trip(names: list[tuple[str, str]],
     assert len(good) + len(bad) + empty == len(names)
     for g in good:
         assert fold(g.first_name) == fold(" ".join(names[g.row - 2][0].split()))
+
+
+def test_workshops_and_side_events_in_two_columns_both_register():
+    """Forms ask for workshops and side events in two questions; neither may be dropped."""
+    from admin.importer import build_plan
+
+    csv_text = ("Imię;Nazwisko;Adres e-mail;Warsztaty;Wydarzenia towarzyszące\n"
+                "Anna;Kowalska;a@x.example;Warsztat: Superwizja;Gra miejska\n")
+    sessions = [(1, "Warsztat: Superwizja"), (2, "Gra miejska")]
+    _table, mapping, plan = build_plan(csv_text.encode("cp1250"), "r.csv", [], sessions, None)
+    assert {"sessions", "side_events"} <= set(mapping)
+    assert sorted(sid for ids in plan.sessions.values() for sid in ids) == [1, 2]
