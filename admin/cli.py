@@ -10,6 +10,7 @@ from typing import Any
 import click
 from sqlalchemy import Engine
 
+from admin.importer import FIELDS as IMPORT_FIELDS
 from bramka.config import AdminSettings, ConfigError, Settings, default_config_path, load_settings
 
 
@@ -110,8 +111,7 @@ def _pick_event(engine: Engine, event_id: int | None) -> int:
 @click.option("--dry-run", is_flag=True, help="Show what would happen; change nothing.")
 @click.option("--map", "mappings", multiple=True, metavar="FIELD=COLUMN",
               help="Column for a field by header, letter or number, e.g. --map email=C. "
-                   "Fields: first_name last_name full_name email institution position role "
-                   "sessions.")
+                   f"Fields: {' '.join(IMPORT_FIELDS)}.")
 @click.pass_context
 def import_cmd(ctx: click.Context, file: Path, event_id: int | None, dry_run: bool,
                mappings: tuple[str, ...]) -> None:
