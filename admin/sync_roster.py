@@ -42,7 +42,16 @@ class RosterVersions:
             cached = self._latest.get(event_id)
             if cached and cached[0] == version:
                 return cached[1]
-        snapshot = build_snapshot(conn, event_id)
+        for _ in range(5):
+            snapshot = build_snapshot(conn, event_id)
+            # Read in several statements: a change committed meanwhile gives a snapshot that
+            # is no single version's roster. Keep one only when its version held throughout,
+            # and under that version, or a later delta from it would miss the change.
+            version = q_events.people_version(conn, event_id)
+            if snapshot.cursor == str(version):
+                break
+        else:
+            return snapshot  # the roster keeps changing under us: serve it, keep nothing
         self._store(event_id, version, snapshot)
         with self._lock:
             self._latest[event_id] = (version, snapshot)

@@ -23,6 +23,7 @@ from werkzeug.serving import make_server
 
 from admin.queries import events as q_events
 from admin.queries import kiosks as q_kiosks
+from admin.queries import people as q_people
 from admin.queries import sync as q_sync
 from admin.queries.stats import dashboard_data
 from admin.schema import kiosk_commands, people, scans
@@ -311,3 +312,31 @@ def test_malformed_unauthenticated_and_oversized_requests(engine, served, event,
             assert conn.execute(select(func.count()).select_from(scans)).scalar() == 0
     finally:
         kiosk.close()
+
+
+def test_a_change_during_a_roster_build_is_never_lost_by_a_delta(engine, event, tmp_path,
+                                                                  monkeypatch):
+    """The admin reads the roster in several statements. An organizer's change landing
+    between them must not leave a snapshot kept under version n that holds version n + 1:
+    a kiosk that got version n from a request running beside it would then be sent a delta
+    from the wrong base, and miss the change for good (here, a cancellation)."""
+    from admin import sync_roster
+
+    versions = sync_roster.RosterVersions(tmp_path / "versions")
+    real = sync_roster.build_snapshot
+
+    def organizer_edits_meanwhile(conn: Any, event_id: int) -> Any:
+        monkeypatch.setattr(sync_roster, "build_snapshot", real)
+        with engine.begin() as other:
+            q_people.update_person(other, event["lukasz"], {"status": "cancelled"}, "ola")
+        return real(conn, event_id)
+
+    with engine.connect() as conn:
+        beside = real(conn, event["id"])  # what a kiosk served by another thread got
+        monkeypatch.setattr(sync_roster, "build_snapshot", organizer_edits_meanwhile)
+        versions.current(conn, event["id"])
+        answer = sync_roster.roster_for(versions, conn, event["id"], beside.cursor)
+    status = {a.id: a.status for a in beside.attendees}
+    status.update({a.id: a.status for a in answer.attendees})
+    assert answer.cursor == str(int(beside.cursor) + 1)
+    assert status[event["lukasz"]] == "cancelled"
