@@ -14,7 +14,8 @@ import json
 import logging
 import secrets
 import zlib
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
@@ -26,7 +27,9 @@ from admin.auth import csrf_exempt, public
 from admin.queries import sync as q_sync
 from admin.scans import record_scans
 from admin.sync_roster import RosterVersions, roster_for
-from sync.clock import anchor_of, place, wall_offset
+from sync.clock import Anchor, anchor_of, place, wall_offset
+from sync.openapi import DOCUMENT_PATH, openapi_document
+from sync.scans import ScanRecord
 from sync.wire import (
     BASE_PATH,
     MAX_BODY_BYTES,
@@ -104,10 +107,54 @@ def _body(model: type[BaseModel]) -> Any:
         raise WireFailure(426, "protocol_unsupported",
                           {"supported": [PROTOCOL], "requested": protocol})
     try:
-        return model.model_validate_json(raw)
+        parsed = model.model_validate_json(raw)
     except ValidationError as exc:
         detail = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()[:5]]
         raise WireFailure(400, "bad_request", detail) from None
+    problems: list[dict[str, Any]] = []
+    _storable(parsed, [], problems)
+    if problems:
+        raise WireFailure(400, "bad_request", problems[:5])
+    return parsed
+
+
+# What the models let through but the database or datetime arithmetic cannot take (found by
+# tests/admin/test_sync_fuzz.py): refused as bad_request instead of failing as a 500.
+INT32 = 2**31 - 1  # Integer columns: scans' ids and revision, kiosks.queue_length
+INT64 = 2**63 - 1  # everything else (BigInteger, SQLite's INTEGER)
+INT32_FIELDS = frozenset({"event_id", "attendee_id", "badge_revision", "session_id",
+                          "unsent_scans"})
+EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=2)
+LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=2)
+
+
+def _time_ok(value: datetime) -> bool:
+    try:
+        return EARLIEST <= value.astimezone(UTC) <= LATEST
+    except OverflowError:
+        return False
+
+
+def _storable(value: Any, loc: list[str | int], problems: list[dict[str, Any]]) -> None:
+    """Collect values no column can hold: text with NUL, out-of-range integers and times
+    (PostgreSQL refuses NUL in text; Integer is 32 bits there)."""
+    if isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            _storable(getattr(value, name), [*loc, name], problems)
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _storable(item, [*loc, i], problems)
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int):
+        bound = INT32 if loc and loc[-1] in INT32_FIELDS else INT64
+        if not -bound - 1 <= value <= bound:
+            problems.append({"loc": loc, "msg": f"integer out of range (at most {bound})"})
+    elif isinstance(value, str):
+        if "\x00" in value:
+            problems.append({"loc": loc, "msg": "text with a NUL character"})
+    elif isinstance(value, datetime) and not _time_ok(value):
+        problems.append({"loc": loc, "msg": "time out of range"})
 
 
 def _reply(payload: BaseModel | str, status: int = 200) -> Response:
@@ -201,10 +248,23 @@ def upload_scans() -> Response:
             record = scan if scan.kiosk_id == kiosk["id"] else scan.model_copy(
                 update={"kiosk_id": kiosk["id"]})
             records.append(record)
-            times[record.id] = place(record, anchors, offset).corrected_time
+            times[record.id] = _placed(record, anchors, offset)
         record_scans(conn, records, scan_times=times)
         q_sync.touch(conn, kiosk["id"], received, int(offset.total_seconds() * 1000))
     return _reply(ScanReceipt(stored=[s.id for s in batch.scans], server_time=_now()))
+
+
+def _placed(scan: ScanRecord, anchors: dict[str, Anchor], offset: timedelta) -> datetime:
+    """The scan's time on the server's clock; a wall time so far off that it cannot be
+    placed (or lands outside the calendar) refuses the batch."""
+    try:
+        when = place(scan, anchors, offset).corrected_time
+    except OverflowError:
+        when = None
+    if when is None or not _time_ok(when):
+        raise WireFailure(400, "bad_request", [{"loc": ["scans", scan.id, "wall_time"],
+                                                "msg": "time out of range"}])
+    return when
 
 
 @bp.get("/roster")
@@ -234,3 +294,16 @@ def heartbeat() -> Response:
         q_sync.record_results(conn, kiosk["id"], beat.results)
         commands = q_sync.deliver_commands(conn, kiosk["id"])
     return _reply(HeartbeatReply(server_time=_now(), commands=commands))
+
+
+@cache
+def _document_text() -> str:
+    return json.dumps(openapi_document(), ensure_ascii=False)
+
+
+@bp.get(DOCUMENT_PATH)
+@public
+@csrf_exempt
+def openapi() -> Response:
+    """The protocol's OpenAPI document (``sync.openapi``): public, no token."""
+    return _reply(_document_text())

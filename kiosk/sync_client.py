@@ -288,6 +288,16 @@ class SyncClient:
             self.bus.publish("roster", {"size": 0}, sticky=True)
             self._set_state(status="revoked", message=exc.error.message.en)
             return self.settings.max_backoff_seconds
+        if exc.code == "protocol_unsupported":
+            # Worded here, not taken from the admin: a newer admin may say anything.
+            detail = exc.error.detail if isinstance(exc.error.detail, dict) else {}
+            supported = ", ".join(str(p) for p in detail.get("supported") or []) or "?"
+            ours = detail.get("requested", "?")
+            log.warning("the admin does not speak this kiosk's sync protocol %s (it speaks %s)",
+                        ours, supported)
+            return self._backoff(
+                f"Update the kiosk software: the admin speaks sync protocol {supported}, "
+                f"this kiosk {ours}.", "rejected")
         if exc.retryable:
             return self._backoff(f"admin error: {exc}", "offline")
         return self._backoff(exc.error.message.en, "rejected")

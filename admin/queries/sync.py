@@ -127,7 +127,8 @@ def record_health(conn: Connection, kiosk_id: str, health: Health, at: datetime,
 
 def record_results(conn: Connection, kiosk_id: str, results: list[CommandResult]) -> None:
     for result in results:
-        if not result.id.isdigit():
+        # Ids we issued are ASCII digits within the column ("²".isdigit() is true too).
+        if not (result.id.isascii() and result.id.isdigit()) or int(result.id) > INT32:
             continue
         conn.execute(update(kiosk_commands).where(
             kiosk_commands.c.kiosk_id == kiosk_id, kiosk_commands.c.id == int(result.id),
