@@ -51,7 +51,7 @@ class KioskSettings(_Section):
 
 
 class CameraSettings(_Section):
-    source: Literal["demo", "device", "url", "video", "images"] = "demo"
+    source: Literal["demo", "device", "picamera", "url", "video", "images"] = "demo"
     device: int = Field(0, ge=0)
     url: str = ""
     path: Path | None = None

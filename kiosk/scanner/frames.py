@@ -384,6 +384,8 @@ def make_frame_source(settings: CameraSettings, tokens: list[str] | None = None)
     - ``demo``: synthetic badges. Tokens come from the file ``path`` when set, else
       from ``tokens``, else the demo shows a "BRAMKA-DEMO" code.
     - ``device`` / ``url``: a real camera at ``width`` x ``height`` and ``fps``.
+    - ``picamera``: the Raspberry Pi camera module through picamera2, camera number
+      ``device``; picamera2 is imported only when the camera is opened.
     - ``video``: a replayed file, at the file's own frame rate unless ``fps`` is set
       explicitly in the configuration.
     - ``images``: a folder of images, each held for about one second.
@@ -397,6 +399,12 @@ def make_frame_source(settings: CameraSettings, tokens: list[str] | None = None)
         return DemoSource(tokens=tokens, fps=settings.fps)
     if source == "device":
         return DeviceCamera(
+            settings.device, width=settings.width, height=settings.height, fps=settings.fps
+        )
+    if source == "picamera":
+        from kiosk.scanner.picamera import Picamera2Source
+
+        return Picamera2Source(
             settings.device, width=settings.width, height=settings.height, fps=settings.fps
         )
     if source == "url":
