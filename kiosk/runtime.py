@@ -63,8 +63,10 @@ class KioskRuntime:
         return self.sync
 
     def start_sync(self) -> None:
+        """The sync thread always runs: a kiosk enrolled later (by the CLI in another
+        process, or by its camera) starts syncing at the thread's next turn."""
         client = self.sync_client()
-        if client.admin_url and client.token and not client.running:
+        if not client.running:
             client.start()
             self.checkin.after_commit.append(lambda _outcome: client.wake())
 
@@ -89,17 +91,27 @@ class KioskRuntime:
         self.checkin.handle_code(text)
 
     def _enroll_from_qr(self, text: str) -> None:
+        from .messages import ScreenMessage, ScreenText
         from .sync_client import EnrollmentError, parse_enrollment_qr
 
         try:
             url, code = parse_enrollment_qr(text)
             reply = self.sync_client().enroll(url, code)
         except EnrollmentError as exc:
-            self.bus.publish("enrollment", {"ok": False, "message": str(exc)})
-            return
-        self.bus.publish("enrollment", {"ok": True, "kiosk_id": reply.kiosk_id})
-        if not self.sync_client().running:
-            self.start_sync()
+            log.warning("enrollment by QR failed: %s", exc)
+            message = ScreenMessage(
+                "error", ScreenText("Rejestracja stanowiska nieudana", str(exc)),
+                ScreenText("Kiosk enrollment failed", str(exc)))
+        else:
+            message = ScreenMessage(
+                "ok", ScreenText("Stanowisko zarejestrowane",
+                                 f"Kiosk {reply.kiosk_id} pobiera listę uczestników."),
+                ScreenText("Kiosk enrolled",
+                           f"Kiosk {reply.kiosk_id} is downloading the participant list."))
+            self.sync_client().wake()
+        self.bus.publish("scan", {"scan_id": None, "result": "enrollment", "admitted": False,
+                                  "name": None, "seconds": self.settings.kiosk.result_seconds,
+                                  **message.to_dict()})
 
     def _start(self, name: str, start: Any) -> None:
         try:

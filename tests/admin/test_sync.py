@@ -340,3 +340,35 @@ def test_a_change_during_a_roster_build_is_never_lost_by_a_delta(engine, event, 
     status.update({a.id: a.status for a in answer.attendees})
     assert answer.cursor == str(int(beside.cursor) + 1)
     assert status[event["lukasz"]] == "cancelled"
+
+
+def test_enrollment_by_showing_the_admin_qr_to_the_kiosk_camera(engine, served, event,
+                                                                tmp_path):
+    from admin.kiosk_views import enrollment_qr
+    from kiosk.runtime import KioskRuntime
+
+    with engine.begin() as conn:
+        kiosk_id = q_sync.create_kiosk(conn, event["id"], "Wejście B", "entrance", "")
+        code = q_sync.new_enrollment(conn, kiosk_id)
+    text, png = enrollment_qr(served + "/", code)
+    assert png.startswith("data:image/png;base64,")
+    runtime = KioskRuntime(load_settings(None, {
+        "BRAMKA_KIOSK__DATA_DIR": str(tmp_path / "qr-kiosk"), "BRAMKA_PRINTER__BACKEND": "none",
+        "BRAMKA_SYNC__INTERVAL_SECONDS": "0.2"}))
+    sub = runtime.bus.subscribe()
+    try:
+        runtime.start_devices(camera=False)  # sync thread runs, not enrolled yet
+        runtime.on_code(text)  # what the scanner hands over when the QR is in view
+        deadline = time.monotonic() + 15
+        while runtime.store.roster_size() < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert runtime.store.roster_size() == 2  # enrolled and synced, no restart
+        screens = []
+        while not sub.queue.empty():
+            kind, data = sub.queue.get_nowait()
+            if kind == "scan":
+                screens.append(data["title"]["en"])
+        assert "Kiosk enrolled" in screens
+        assert runtime.store.count_scans() == 0  # the code is not a scan
+    finally:
+        runtime.stop()
