@@ -8,76 +8,29 @@ by the real check-in path and reach the page by server-sent events. Screenshots 
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import cv2
 import pytest
+from browser_kit import (
+    ARTIFACTS,
+    LARGE,
+    NEEDS_CHROMIUM,
+    PIN,
+    SMALL,
+    Kiosk,
+    launched,
+    page_opener,
+    serve_kiosk,
+)
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from support import token_for
-from werkzeug.serving import make_server
 
-from bramka.config import load_settings
-from kiosk.runtime import KioskRuntime
-from kiosk.scanner.demo_source import DemoSource
-from kiosk.web import create_app
 from sync.roster import RosterSnapshot
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync"]
-SMALL = {"width": 800, "height": 480}  # the official Raspberry Pi touchscreen
-LARGE = {"width": 1920, "height": 1080}
-PIN = "2468"
-
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium (/usr/bin/chromium) "
-                       "is not installed: apt-get install chromium"),
-]
-
+pytestmark = NEEDS_CHROMIUM
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-class DemoPreview:
-    """A scanner stand-in for the preview: a few frames of the demo camera, in a loop."""
-
-    def __init__(self, token: str) -> None:
-        source = DemoSource(tokens=[token], fps=10)
-        source.open()
-        self._jpegs = [cv2.imencode(".jpg", source.render(i))[1].tobytes()
-                       for i in range(12, 20)]
-        source.close()
-        self.state = {"status": "running"}
-
-    def latest_jpeg(self, max_width: int = 640) -> bytes | None:
-        return self._jpegs[int(time.monotonic() * 10) % len(self._jpegs)]
-
-    def start(self) -> None: ...
-
-    def stop(self, timeout: float = 5.0) -> None: ...
-
-
-@dataclass
-class Kiosk:
-    url: str
-    runtime: KioskRuntime
-    key: Ed25519PrivateKey
-
-    def wait_for_page(self, pages: int = 1, timeout: float = 5.0) -> None:
-        """Until that many screens listen to the event stream."""
-        deadline = time.monotonic() + timeout
-        while self.runtime.bus.subscriber_count() < pages:
-            if time.monotonic() > deadline:
-                raise AssertionError("the page did not open its event stream")
-            time.sleep(0.02)
 
 
 @pytest.fixture
@@ -89,54 +42,21 @@ def app_config(request: pytest.FixtureRequest) -> dict[str, Any]:
 @pytest.fixture
 def kiosk(tmp_path: Path, roster: RosterSnapshot, event_key: Ed25519PrivateKey,
           app_config: dict[str, Any]) -> Iterator[Kiosk]:
-    settings = load_settings(None, {"BRAMKA_KIOSK__DATA_DIR": str(tmp_path / "kiosk"),
-                                    "BRAMKA_PRINTER__BACKEND": "none",
-                                    "BRAMKA_KIOSK__RESULT_SECONDS": "10"})
-    runtime = KioskRuntime(settings)
-    runtime.checkin.apply_roster(roster)
-    runtime.scanner = DemoPreview(token_for(event_key, 1))
-    app = create_app(runtime, {"SSE_HEARTBEAT_SECONDS": 1.0, "PREVIEW_IDLE_SECONDS": 1.0,
-                               "LANG_RESET_SECONDS": 5.0,
-                               **app_config})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="kiosk-web", daemon=True)
-    thread.start()
-    try:
-        yield Kiosk(f"http://127.0.0.1:{server.server_port}", runtime, event_key)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-        runtime.scanner = None
-        runtime.stop()
+    with serve_kiosk(tmp_path / "kiosk", roster, event_key,
+                     app_config={"LANG_RESET_SECONDS": 5.0, **app_config}) as kiosk:
+        yield kiosk
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    with launched(sync_api) as chromium:
         yield chromium
-        chromium.close()
 
 
 @pytest.fixture
 def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
-    contexts: list[Any] = []
-    errors: list[str] = []
-
-    def _open(viewport: dict[str, int] = SMALL) -> Any:
-        context = browser.new_context(viewport=viewport, locale="pl-PL")
-        contexts.append(context)
-        page = context.new_page()
-        page.set_default_timeout(5000)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-        return page
-
-    yield _open
-    for context in contexts:
-        context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
+    with page_opener(browser) as opener:
+        yield opener
 
 
 def shot(page: Any, name: str) -> None:

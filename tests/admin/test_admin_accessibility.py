@@ -10,10 +10,8 @@ test_admin_browser.py. The kiosk's screens are checked in tests/test_accessibili
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,6 +19,7 @@ from a11y import assert_focus_visible, assert_no_serious_violations, tab_to
 from admin_fixtures import DAY2_10, add_person, make_event
 from admin_scans import scan
 from admin_testkit import PASSWORD, make_user
+from browser_kit import NEEDS_CHROMIUM, launched, page_opener, served
 from flask import Flask
 from sqlalchemy import Engine, select
 
@@ -28,48 +27,22 @@ from admin.queries import kiosks as q_kiosks
 from admin.scans import record_scans
 from admin.schema import people
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
-]
+pytestmark = NEEDS_CHROMIUM
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture
 def live(app: Flask) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
     app.config["DASHBOARD_POLL_MS"] = 300
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    errors: list[str] = []
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="pl-PL",
-                                      bypass_csp=True)
-            pg = ctx.new_page()
-            pg.set_default_timeout(5000)
-            pg.on("pageerror", lambda exc: errors.append(str(exc)))
-            yield pg
-        finally:
-            browser.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
+    # bypass_csp: axe is injected as an inline script.
+    with launched(sync_api) as browser, page_opener(browser, bypass_csp=True) as open_page:
+        yield open_page({"width": 1280, "height": 900})
 
 
 def _login(page: Any, base: str, username: str) -> None:

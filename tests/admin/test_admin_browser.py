@@ -6,60 +6,38 @@ Screenshots go to ``tests/artifacts/`` for a person to look at.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from admin_fixtures import DAY2_10, add_person, make_event
 from admin_scans import scan
 from admin_testkit import PASSWORD, make_user
+from browser_kit import ARTIFACTS, NEEDS_CHROMIUM, launched, page_opener, served
 from flask import Flask
 from sqlalchemy import Engine, select
-from werkzeug.serving import make_server
 
 from admin.queries import kiosks as q_kiosks
 from admin.scans import record_scans
 from admin.schema import people
 from sync.token import parse_unverified
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
-]
+pytestmark = NEEDS_CHROMIUM
 sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture
 def live(app: Flask) -> Iterator[str]:
     app.config["DASHBOARD_POLL_MS"] = 300
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(5)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture
 def page() -> Iterator[Any]:
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="pl-PL")
-            yield ctx.new_page()
-        finally:
-            browser.close()
+    with launched(sync_api) as browser, page_opener(browser) as open_page:
+        yield open_page({"width": 1280, "height": 900})
 
 
 def _login(page: Any, base: str, username: str) -> None:

@@ -4,7 +4,6 @@ kiosk syncs, and the old badge is refused on the kiosk's screen while the new on
 from __future__ import annotations
 
 import json
-import threading
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 import pytest
 from admin_fixtures import add_person, make_event
 from admin_testkit import PASSWORD, make_user
-from werkzeug.serving import make_server
+from browser_kit import ARTIFACTS, NEEDS_CHROMIUM, launched, served
 
 from admin.queries import events as q_events
 from admin.queries import sync as q_sync
@@ -21,22 +20,8 @@ from bramka.config import load_settings
 from kiosk.runtime import KioskRuntime
 from kiosk.web import create_app as create_kiosk
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-sync"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed"),
-]
+pytestmark = NEEDS_CHROMIUM
 playwright = pytest.importorskip("playwright.sync_api")
-
-
-def serve(app: Any) -> tuple[str, Any]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return f"http://127.0.0.1:{server.server_port}", server
 
 
 @pytest.fixture
@@ -48,20 +33,16 @@ def system(app: Any, engine: Any, tmp_path: Path) -> Iterator[dict[str, Any]]:
         kiosk_id = q_sync.create_kiosk(conn, ev["id"], "Wejście główne", "entrance", "")
         code = q_sync.new_enrollment(conn, kiosk_id)
         old_token = q_events.issue_token(conn, ev["id"], lukasz, 1)
-    admin_url, admin_server = serve(app)
     settings = load_settings(None, {"BRAMKA_KIOSK__DATA_DIR": str(tmp_path / "kiosk"),
                                     "BRAMKA_PRINTER__BACKEND": "none"})
     runtime = KioskRuntime(settings)
-    kiosk_url, kiosk_server = serve(create_kiosk(runtime))
     try:
-        runtime.sync_client().enroll(admin_url, code)
-        runtime.sync_client().contact()
-        yield {"event": ev, "lukasz": lukasz, "kiosk_id": kiosk_id, "old": old_token,
-               "admin": admin_url, "kiosk": kiosk_url, "runtime": runtime}
+        with served(app) as admin_url, served(create_kiosk(runtime)) as kiosk_url:
+            runtime.sync_client().enroll(admin_url, code)
+            runtime.sync_client().contact()
+            yield {"event": ev, "lukasz": lukasz, "kiosk_id": kiosk_id, "old": old_token,
+                   "admin": admin_url, "kiosk": kiosk_url, "runtime": runtime}
     finally:
-        for server in (kiosk_server, admin_server):
-            server.shutdown()
-            server.server_close()
         runtime.stop()
 
 
@@ -76,42 +57,38 @@ def test_replaced_badge_is_refused_at_the_kiosk_after_sync(app, engine, system):
     make_user(app, "wojtek", "volunteer")
     ev, runtime = system["event"], system["runtime"]
     assert runtime.store.attendee(system["lukasz"]).badge_revision == 1
-    with playwright.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            desk = browser.new_page(viewport={"width": 1280, "height": 900})
-            desk.goto(f"{system['admin']}/login")
-            desk.fill("input[name=username]", "wojtek")
-            desk.fill("input[name=password]", PASSWORD)
-            desk.click("#login-submit")
-            desk.wait_for_url(lambda url: "/login" not in url)
-            desk.goto(f"{system['admin']}/events/{ev['id']}/helpdesk")
-            desk.locator("#q").press_sequentially("lukasz wojc", delay=30)
-            desk.locator("#results li a").first.click()
-            playwright.expect(desk.locator("#badge-revision")).to_have_text("1")
-            desk.select_option("select[name=kiosk_id]", system["kiosk_id"])
-            desk.click("#replace-badge")
-            playwright.expect(desk.locator("#badge-revision")).to_have_text("2")
+    with launched(playwright) as browser:
+        desk = browser.new_page(viewport={"width": 1280, "height": 900})
+        desk.goto(f"{system['admin']}/login")
+        desk.fill("input[name=username]", "wojtek")
+        desk.fill("input[name=password]", PASSWORD)
+        desk.click("#login-submit")
+        desk.wait_for_url(lambda url: "/login" not in url)
+        desk.goto(f"{system['admin']}/events/{ev['id']}/helpdesk")
+        desk.locator("#q").press_sequentially("lukasz wojc", delay=30)
+        desk.locator("#results li a").first.click()
+        playwright.expect(desk.locator("#badge-revision")).to_have_text("1")
+        desk.select_option("select[name=kiosk_id]", system["kiosk_id"])
+        desk.click("#replace-badge")
+        playwright.expect(desk.locator("#badge-revision")).to_have_text("2")
 
-            runtime.sync_client().contact()  # the kiosk's next contact with the admin
-            assert runtime.store.attendee(system["lukasz"]).badge_revision == 2
+        runtime.sync_client().contact()  # the kiosk's next contact with the admin
+        assert runtime.store.attendee(system["lukasz"]).badge_revision == 2
 
-            screen = browser.new_page(viewport={"width": 800, "height": 480})
-            screen.goto(system["kiosk"])
-            playwright.expect(screen.locator("body")).to_have_attribute("data-lang", "pl")
-            screen.wait_for_timeout(300)  # the page's event stream is open
-            refused = scan_at(system["kiosk"], system["old"])
-            assert (refused["result"], refused["admitted"]) == ("revoked", False)
-            title = screen.locator("#result-title")
-            playwright.expect(title).to_have_text("Ten identyfikator jest nieaktualny")
-            playwright.expect(screen.locator("#announce")).to_contain_text("nieaktualny")
-            ARTIFACTS.mkdir(exist_ok=True)
-            screen.screenshot(path=str(ARTIFACTS / "system-old-badge-refused-800x480.png"))
+        screen = browser.new_page(viewport={"width": 800, "height": 480})
+        screen.goto(system["kiosk"])
+        playwright.expect(screen.locator("body")).to_have_attribute("data-lang", "pl")
+        screen.wait_for_timeout(300)  # the page's event stream is open
+        refused = scan_at(system["kiosk"], system["old"])
+        assert (refused["result"], refused["admitted"]) == ("revoked", False)
+        title = screen.locator("#result-title")
+        playwright.expect(title).to_have_text("Ten identyfikator jest nieaktualny")
+        playwright.expect(screen.locator("#announce")).to_contain_text("nieaktualny")
+        ARTIFACTS.mkdir(exist_ok=True)
+        screen.screenshot(path=str(ARTIFACTS / "system-old-badge-refused-800x480.png"))
 
-            with engine.connect() as conn:
-                new_token = q_events.issue_token(conn, ev["id"], system["lukasz"], 2)
-            welcome = scan_at(system["kiosk"], new_token)
-            assert welcome["result"] == "ok"
-            playwright.expect(title).to_have_text("Witaj, Łukasz Wójcik")
-        finally:
-            browser.close()
+        with engine.connect() as conn:
+            new_token = q_events.issue_token(conn, ev["id"], system["lukasz"], 2)
+        welcome = scan_at(system["kiosk"], new_token)
+        assert welcome["result"] == "ok"
+        playwright.expect(title).to_have_text("Witaj, Łukasz Wójcik")
