@@ -1,16 +1,20 @@
 """Roster downloads for kiosks: a full snapshot first, then only what changed.
 
-The cursor is the event's ``people_version``, a change counter every write to people,
-registrations and the program bumps. Each version's snapshot is kept (gzip JSON under
-``DATA_DIR/roster-versions``, bounded), so a kiosk at cursor *n* gets the difference
-between version *n* and now. A kiosk whose version is no longer kept gets a full
-snapshot: always correct, only larger.
+The cursor is ``<version>-<fingerprint>``: the event's ``people_version`` (a change counter
+every write to the event, people, registrations and the program bumps) and a hash of the
+snapshot's content. Each snapshot is kept under its cursor (gzip JSON under
+``DATA_DIR/roster-versions``, bounded), so a kiosk gets the difference between exactly
+what it holds and now: even if a restored database reuses version numbers, a cursor only
+ever names the content it was made from. A kiosk whose snapshot is no longer kept gets a
+full snapshot: always correct, only larger.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import logging
+import re
 import threading
 from pathlib import Path
 
@@ -23,6 +27,13 @@ from sync.roster import Deleted, RosterSnapshot, parse_snapshot
 log = logging.getLogger(__name__)
 
 KEEP_VERSIONS = 200
+CURSOR = re.compile(r"^[0-9]{1,12}-[0-9a-f]{16}$")
+
+
+def fingerprinted(snapshot: RosterSnapshot, version: int) -> RosterSnapshot:
+    digest = hashlib.sha256(snapshot.model_copy(update={"cursor": ""}).model_dump_json()
+                            .encode()).hexdigest()[:16]
+    return snapshot.model_copy(update={"cursor": f"{version}-{digest}"})
 
 
 class RosterVersions:
@@ -33,8 +44,8 @@ class RosterVersions:
         self._latest: dict[int, tuple[int, RosterSnapshot]] = {}
         self._lock = threading.Lock()
 
-    def _path(self, event_id: int, version: int) -> Path:
-        return self.folder / f"event-{event_id}-v{version}.json.gz"
+    def _path(self, event_id: int, cursor: str) -> Path:
+        return self.folder / f"event-{event_id}-v{cursor}.json.gz"
 
     def current(self, conn: Connection, event_id: int) -> RosterSnapshot:
         version = q_events.people_version(conn, event_id)
@@ -51,14 +62,17 @@ class RosterVersions:
             if snapshot.cursor == str(version):
                 break
         else:
-            return snapshot  # the roster keeps changing under us: serve it, keep nothing
-        self._store(event_id, version, snapshot)
+            # The roster keeps changing under us: serve it, keep nothing, and give no
+            # cursor, so the kiosk asks for a full snapshot next time.
+            return snapshot.model_copy(update={"cursor": ""})
+        snapshot = fingerprinted(snapshot, version)
+        self._store(event_id, snapshot)
         with self._lock:
             self._latest[event_id] = (version, snapshot)
         return snapshot
 
-    def _store(self, event_id: int, version: int, snapshot: RosterSnapshot) -> None:
-        path = self._path(event_id, version)
+    def _store(self, event_id: int, snapshot: RosterSnapshot) -> None:
+        path = self._path(event_id, snapshot.cursor)
         if path.exists():
             return
         try:
@@ -71,15 +85,17 @@ class RosterVersions:
             for stale in old[:-KEEP_VERSIONS]:
                 stale.unlink(missing_ok=True)
         except OSError as exc:  # the cache is an optimisation: full snapshots still work
-            log.warning("cannot keep roster version %s/%s: %s", event_id, version, exc)
+            log.warning("cannot keep roster %s/%s: %s", event_id, snapshot.cursor, exc)
 
-    def load(self, event_id: int, version: int) -> RosterSnapshot | None:
+    def load(self, event_id: int, cursor: str) -> RosterSnapshot | None:
+        if not CURSOR.match(cursor):
+            return None
         try:
-            return parse_snapshot(gzip.decompress(self._path(event_id, version).read_bytes()))
+            return parse_snapshot(gzip.decompress(self._path(event_id, cursor).read_bytes()))
         except (OSError, EOFError, ValueError, gzip.BadGzipFile):
             return None
         except Exception:  # a damaged file: treat as not kept
-            log.warning("roster version %s/%s unreadable", event_id, version)
+            log.warning("roster %s/%s unreadable", event_id, cursor)
             return None
 
 
@@ -108,10 +124,9 @@ def roster_for(versions: RosterVersions, conn: Connection, event_id: int, cursor
                ) -> RosterSnapshot:
     """The answer to ``GET /roster?cursor=``: empty, a delta, or a full snapshot."""
     current = versions.current(conn, event_id)
-    if cursor == current.cursor:
+    if cursor and cursor == current.cursor:
         return RosterSnapshot(event=current.event, cursor=current.cursor, full=False)
-    if cursor.isdigit():
-        old = versions.load(event_id, int(cursor))
-        if old is not None and old.event.id == event_id:
-            return delta(old, current)
+    old = versions.load(event_id, cursor) if current.cursor else None
+    if old is not None and old.event.id == event_id and old.cursor == cursor:
+        return delta(old, current)
     return current

@@ -333,8 +333,10 @@ def bench_backlog(engine: Engine, url: str, event: dict[str, Any], tmp: Path) ->
 
 def bench_fleet(engine: Engine, admin: AdminProcess, event: dict[str, Any], tmp: Path
                 ) -> dict[str, Any]:
-    with engine.connect() as conn:
-        cursor = str(q_events.people_version(conn, event["id"]))
+    from admin.sync_roster import RosterVersions
+
+    with engine.connect() as conn:  # the admin's own cursor: the same content, the same hash
+        cursor = RosterVersions(tmp / "cursor-probe").current(conn, event["id"]).cursor
     fleet = []
     for i in range(KIOSKS):
         kiosk = enroll(engine, admin.url, event["id"], tmp / "fleet", f"Kiosk {i + 1:03d}")

@@ -53,6 +53,8 @@ def cli(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # PDF font subsetting narrates every table at INFO: not news for an operator.
+    logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 
 def main() -> None:

@@ -94,6 +94,20 @@ class KioskRuntime:
         from .messages import ScreenMessage, ScreenText
         from .sync_client import EnrollmentError, parse_enrollment_qr
 
+        if self.sync_client().token:
+            # The camera faces the public: a QR must never move an enrolled kiosk to another
+            # admin. Re-enrolling takes staff at the kiosk (`bramka kiosk enroll`).
+            log.warning("enrollment QR shown to an enrolled kiosk: ignored")
+            message = ScreenMessage(
+                "error", ScreenText("Stanowisko jest już zarejestrowane",
+                                    "Kod rejestracji zignorowano. Prosimy podejść do punktu "
+                                    "informacyjnego."),
+                ScreenText("This kiosk is already enrolled",
+                           "The enrollment code was ignored. Please go to the help desk."))
+            self.bus.publish("scan", {"scan_id": None, "result": "enrollment", "admitted": False,
+                                      "name": None, "seconds": self.settings.kiosk.result_seconds,
+                                      **message.to_dict()})
+            return
         try:
             url, code = parse_enrollment_qr(text)
             reply = self.sync_client().enroll(url, code)
@@ -172,7 +186,8 @@ class KioskRuntime:
             "camera", {"status": "off"})
         printer = _plain(self.printer.state) if self.printer else self._device_state.get(
             "printer", {"status": "off"})
-        warnings = kiosk_warnings(k, event, today, printer, camera)
+        warnings = kiosk_warnings(k, event, today, printer, camera,
+                                  planned=self.store.get_meta("sync_planned_mode"))
         return {
             "kiosk": {"id": k.id, "mode": k.mode, "room": k.room or None},
             "event": {"id": event.id, "name": event.name} if event else None,

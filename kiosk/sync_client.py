@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 TOKEN_KEY, URL_KEY, KIOSK_KEY = "sync_token", "sync_url", "sync_kiosk_id"
 REVOKED_KEY = "sync_revoked"  # why the admin refused this kiosk, until it enrolls again
 DONE_KEY = "sync_commands_done"  # ids of commands run here, so a resent one runs once
+MODE_KEY = "sync_planned_mode"  # "mode:room" as planned on the admin, to warn on a mismatch
 SyncStatus = Literal["off", "not_enrolled", "ok", "offline", "revoked", "rejected"]
 
 
@@ -130,10 +131,15 @@ class SyncClient:
             raise EnrollmentError(exc.error.message.en) from None
         except TransportError as exc:
             raise EnrollmentError(f"the admin at {url} cannot be reached: {exc}") from None
+        # A new enrollment starts clean: another admin's (or event's) roster, cursor and
+        # finished command ids mean nothing there. Scans stay, as facts.
+        self.store.wipe_roster()
+        for key in (DONE_KEY, REVOKED_KEY):
+            self.store.set_meta(key, None)
         self.store.set_meta(URL_KEY, url)
         self.store.set_meta(TOKEN_KEY, reply.token)
         self.store.set_meta(KIOSK_KEY, reply.kiosk_id)
-        self.store.set_meta(REVOKED_KEY, None)
+        self.store.set_meta(MODE_KEY, f"{reply.mode}:{reply.room}")
         self._set_state(status="ok", message=f"enrolled as {reply.kiosk_id}")
         self._wake.set()
         return reply
@@ -165,7 +171,14 @@ class SyncClient:
                 self._set_state(status="not_enrolled", message="run 'bramka kiosk enroll'")
             return ContactReport()
         report = ContactReport(pushed=self._push(url, token))
-        report.roster_applied = self._pull(url, token)
+        try:
+            report.roster_applied = self._pull(url, token)
+        except (TransportError, SyncRejected, RosterError) as exc:
+            # Health and commands still go through; the pull is tried again next time.
+            if isinstance(exc, SyncRejected) and exc.code == "kiosk_revoked":
+                raise
+            report.commands = self._heartbeat(url, token)
+            raise
         report.commands = self._heartbeat(url, token)
         now = datetime.now(UTC).isoformat()
         self._set_state(status="ok", message="", last_contact_at=now,

@@ -27,9 +27,22 @@ class KioskWarning:
 
 
 def kiosk_warnings(settings: KioskSettings, event: EventInfo | None, local_today: date,
-                   printer: dict[str, Any] | None, camera: dict[str, Any] | None
-                   ) -> list[KioskWarning]:
+                   printer: dict[str, Any] | None, camera: dict[str, Any] | None,
+                   planned: str | None = None) -> list[KioskWarning]:
+    """``planned`` is "mode:room" as the organizers planned this kiosk on the admin."""
     out: list[KioskWarning] = []
+    if planned:
+        mode, _, room = planned.partition(":")
+        if (mode, room if mode == "room" else "") != (
+                settings.mode, settings.room if settings.mode == "room" else ""):
+            where_pl = "wejście" if mode == "entrance" else f"sala {room}"
+            where_en = "entrance" if mode == "entrance" else f"room {room}"
+            out.append(KioskWarning(
+                "mode_mismatch",
+                f"W panelu organizatora ten kiosk zaplanowano jako: {where_pl}; ustawienia "
+                "kiosku mówią co innego (kiosk mode/room).",
+                f"The organizers planned this kiosk as: {where_en}; its settings say "
+                "otherwise (kiosk mode/room)."))
     if settings.staff_pin == DEFAULT_STAFF_PIN:
         out.append(KioskWarning(
             "default_pin",

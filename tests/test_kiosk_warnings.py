@@ -43,3 +43,12 @@ def test_camera_and_printer_problems():
     assert w.code == "printer_queue_error" and "Błąd kolejki wydruku" in w.pl
     (failed,) = kiosk_warnings(SAFE, EVENT, date(2026, 6, 16), {"status": "failed"}, None)
     assert "nie są drukowane" in failed.pl and "not printed" in failed.en
+
+
+def test_planned_mode_on_the_admin_that_the_settings_contradict():
+    assert codes(planned="entrance:") == []
+    assert codes(planned="room:Sala 101") == ["mode_mismatch"]
+    room = KioskSettings(staff_pin="975310", mode="room", room="Sala 101")
+    assert codes(settings=room, planned="room:Sala 101") == []
+    (w,) = kiosk_warnings(room, EVENT, date(2026, 6, 16), None, None, planned="room:Aula")
+    assert "sala Aula" in w.pl and "room Aula" in w.en

@@ -45,6 +45,7 @@ def update_event(conn: Connection, event_id: int, name: str, starts_on: date,
     get_event(conn, event_id)
     conn.execute(update(events).where(events.c.id == event_id)
                  .values(name=name, starts_on=starts_on, ends_on=ends_on))
+    bump_people_version(conn, event_id)  # kiosks print the name and check the dates
 
 
 def get_event(conn: Connection, event_id: int) -> dict[str, Any]:

@@ -58,8 +58,11 @@ def use_enrollment(conn: Connection, code: str, token_hash: str, now: datetime
     kiosk = conn.execute(select(kiosks).where(kiosks.c.id == row["kiosk_id"])).mappings().first()
     if kiosk is None or kiosk["revoked_at"] is not None:
         return None
-    conn.execute(update(kiosk_enrollments).where(
-        kiosk_enrollments.c.code_hash == row["code_hash"]).values(used_at=now))
+    used = conn.execute(update(kiosk_enrollments).where(
+        kiosk_enrollments.c.code_hash == row["code_hash"],
+        kiosk_enrollments.c.used_at.is_(None)).values(used_at=now))
+    if used.rowcount != 1:  # another request used the code a moment ago
+        return None
     conn.execute(update(kiosks).where(kiosks.c.id == kiosk["id"]).values(
         token_hash=token_hash, enrolled_at=now, last_contact_at=now))
     return dict(kiosk)
@@ -80,14 +83,23 @@ def revoke(conn: Connection, kiosk_id: str) -> None:
 # -- clocks ---------------------------------------------------------------------------------------
 
 
+def _lag(anchor: Anchor) -> float:
+    """Server time minus the kiosk's monotonic time: the clock offset plus the request's
+    delay on the way. Of two anchors of one boot, the smaller lag is the truer one."""
+    return anchor.server_time.timestamp() - anchor.monotonic_ns / 1e9
+
+
 def save_anchor(conn: Connection, kiosk_id: str, anchor: Anchor) -> None:
+    """Keep the best anchor per boot: a slow or duplicated request must not replace it."""
+    old = anchors(conn, kiosk_id, [anchor.boot_id]).get(anchor.boot_id)
     values = {"monotonic_ns": anchor.monotonic_ns, "server_time": anchor.server_time}
-    done = conn.execute(update(kiosk_clock).where(
-        kiosk_clock.c.kiosk_id == kiosk_id, kiosk_clock.c.boot_id == anchor.boot_id,
-    ).values(**values))
-    if done.rowcount == 0:
+    if old is None:
         conn.execute(insert(kiosk_clock).values(kiosk_id=kiosk_id, boot_id=anchor.boot_id,
                                                 **values))
+    elif _lag(anchor) < _lag(old):
+        conn.execute(update(kiosk_clock).where(
+            kiosk_clock.c.kiosk_id == kiosk_id, kiosk_clock.c.boot_id == anchor.boot_id,
+        ).values(**values))
 
 
 def anchors(conn: Connection, kiosk_id: str, boot_ids: Iterable[str]) -> dict[str, Anchor]:
