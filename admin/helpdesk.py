@@ -221,15 +221,9 @@ def registrations(person_id: int) -> Any:
             if q_program.get_session(conn, session_id)["event_id"] != person["event_id"]:
                 raise Invalid("Nie ma takiej sesji w tym wydarzeniu",
                               "No such session in this event")
-            if request.form.get("action") == "remove":
-                q_program.unregister(conn, session_id, person_id)
-                action = "unregister"
-            else:
-                q_program.register_within_capacity(conn, session_id, person_id)
-                action = "register"
-            q_events.bump_people_version(conn, person["event_id"])
-            audit.log(conn, g.user["username"], action, event_id=person["event_id"],
-                      person_id=person_id, detail=f"session {session_id}")
+            q_program.change_registration(
+                conn, session_id, person_id, g.user["username"],
+                remove=request.form.get("action") == "remove", within_capacity=True)
         flash(tr("Zapisano.", "Saved."), "ok")
     except AdminError as exc:
         _flash_error(exc)

@@ -15,7 +15,6 @@ from flask import (
     current_app,
     flash,
     g,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -26,7 +25,8 @@ from admin import db
 from admin.auth import requires
 from admin.i18n import current_language, tr
 from admin.importer import FIELD_LABELS, FIELDS, ImportFileError
-from admin.jobs import Job, jobs
+from admin.jobs import Job, event_job, jobs
+from admin.jobs import job_status as event_job_status
 from admin.queries import events as q_events
 from admin.queries.importing import ImportResult, run_import
 
@@ -144,18 +144,13 @@ def confirm(event_id: int, token: str) -> Any:
 @bp.route("/events/<int:event_id>/import/jobs/<job_id>")
 @requires("organizer")
 def job_page(event_id: int, job_id: str) -> Any:
+    job = event_job(event_id, job_id)
     with db.read() as conn:
         event = q_events.get_event(conn, event_id)
-    job = jobs(current_app).get(job_id)
-    if job is None or job.event_id != event_id:
-        abort(404)
     return render_template("import/job.html", event=event, job=job)
 
 
 @bp.route("/events/<int:event_id>/import/jobs/<job_id>.json")
 @requires("organizer")
 def job_status(event_id: int, job_id: str) -> Any:
-    job = jobs(current_app).get(job_id)
-    if job is None or job.event_id != event_id:
-        return jsonify(error="not_found"), 404
-    return jsonify(job.to_dict())
+    return event_job_status(event_id, job_id)

@@ -6,10 +6,8 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -19,7 +17,8 @@ from flask import (
 from admin import db, invitations
 from admin.auth import requires
 from admin.i18n import tr
-from admin.jobs import Job, jobs
+from admin.jobs import Job, event_job, jobs
+from admin.jobs import job_status as event_job_status
 from admin.queries import events as q_events
 from admin.queries import people as q_people
 from bramka.config import AdminSettings
@@ -70,21 +69,16 @@ def index(event_id: int) -> Any:
 @bp.route("/events/<int:event_id>/invitations/jobs/<job_id>")
 @requires("organizer")
 def job_page(event_id: int, job_id: str) -> Any:
+    job = event_job(event_id, job_id)
     with db.read() as conn:
         event = q_events.get_event(conn, event_id)
-    job = jobs(current_app).get(job_id)
-    if job is None or job.event_id != event_id:
-        abort(404)
     return render_template("invitations/job.html", event=event, job=job)
 
 
 @bp.route("/events/<int:event_id>/invitations/jobs/<job_id>.json")
 @requires("organizer")
 def job_status(event_id: int, job_id: str) -> Any:
-    job = jobs(current_app).get(job_id)
-    if job is None or job.event_id != event_id:
-        return jsonify(error="not_found"), 404
-    return jsonify(job.to_dict())
+    return event_job_status(event_id, job_id)
 
 
 @bp.route("/people/<int:person_id>/invite", methods=["POST"])

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, abort, current_app, jsonify
 
 EXTENSION = "bramka_jobs"
 
@@ -64,3 +64,19 @@ class Jobs:
 
 def jobs(app: Flask) -> Jobs:
     return app.extensions.setdefault(EXTENSION, Jobs())
+
+
+def event_job(event_id: int, job_id: str) -> Job:
+    """The job of this event in the current app; 404 for any other (or a finished-long-ago)."""
+    job = jobs(current_app).get(job_id)
+    if job is None or job.event_id != event_id:
+        abort(404)
+    return job
+
+
+def job_status(event_id: int, job_id: str) -> tuple[Response, int]:
+    """A job's progress as JSON, polled by its page."""
+    job = jobs(current_app).get(job_id)
+    if job is None or job.event_id != event_id:
+        return jsonify(error="not_found"), 404
+    return jsonify(job.to_dict()), 200

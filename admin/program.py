@@ -11,7 +11,6 @@ from admin.auth import requires
 from admin.errors import AdminError
 from admin.forms import parse_int, parse_local_datetime, parse_optional_int
 from admin.i18n import current_language, tr
-from admin.queries import audit
 from admin.queries import events as q_events
 from admin.queries import program as q_program
 
@@ -107,6 +106,15 @@ def _session_form() -> dict[str, Any]:
     }
 
 
+def _session_form_page(event_id: int, session: dict[str, Any] | None) -> Any:
+    """The session form, new or existing, refilled with what was posted after an error."""
+    with db.read() as conn:
+        event = q_events.get_event(conn, event_id)
+        venues = q_program.list_venues(conn, event_id)
+    return render_template("program/session_form.html", event=event, venues=venues,
+                           session=session, form=request.form)
+
+
 @bp.route("/events/<int:event_id>/sessions/new", methods=["GET", "POST"])
 @requires("organizer")
 def new_session(event_id: int) -> Any:
@@ -119,11 +127,7 @@ def new_session(event_id: int) -> Any:
             return redirect(url_for("program.index", event_id=event_id))
         except AdminError as exc:
             _flash_error(exc)
-    with db.read() as conn:
-        event = q_events.get_event(conn, event_id)
-        venues = q_program.list_venues(conn, event_id)
-    return render_template("program/session_form.html", event=event, venues=venues,
-                           session=None, form=request.form)
+    return _session_form_page(event_id, None)
 
 
 @bp.route("/sessions/<int:session_id>", methods=["GET", "POST"])
@@ -144,11 +148,7 @@ def edit_session(session_id: int) -> Any:
             return redirect(url_for("program.index", event_id=event_id))
         except AdminError as exc:
             _flash_error(exc)
-    with db.read() as conn:
-        event = q_events.get_event(conn, event_id)
-        venues = q_program.list_venues(conn, event_id)
-    return render_template("program/session_form.html", event=event, venues=venues,
-                           session=session, form=request.form)
+    return _session_form_page(event_id, session)
 
 
 @bp.route("/sessions/<int:session_id>/registrations", methods=["GET", "POST"])
@@ -160,15 +160,9 @@ def registrations(session_id: int) -> Any:
         try:
             person_id = parse_int(request.form.get("person_id"), tr("Osoba", "Person"))
             with db.write() as conn:
-                if request.form.get("action") == "remove":
-                    q_program.unregister(conn, session_id, person_id)
-                    action = "unregister"
-                else:
-                    q_program.register(conn, session_id, person_id)
-                    action = "register"
-                q_events.bump_people_version(conn, session["event_id"])
-                audit.log(conn, g.user["username"], action, event_id=session["event_id"],
-                          person_id=person_id, detail=f"session {session_id}")
+                q_program.change_registration(
+                    conn, session_id, person_id, g.user["username"],
+                    remove=request.form.get("action") == "remove")
         except AdminError as exc:
             _flash_error(exc)
         return redirect(url_for("program.registrations", session_id=session_id))

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from admin.errors import Conflict, Invalid, NotFound
+from admin.queries import audit
 from admin.queries.events import bump_people_version
 from admin.schema import people, registrations, rooms, sessions, utcnow, venues
 
@@ -223,6 +224,24 @@ def register_within_capacity(conn: Connection, session_id: int, person_id: int) 
 def unregister(conn: Connection, session_id: int, person_id: int) -> None:
     conn.execute(delete(registrations).where(registrations.c.session_id == session_id,
                                              registrations.c.person_id == person_id))
+
+
+def change_registration(conn: Connection, session_id: int, person_id: int, username: str, *,
+                        remove: bool = False, within_capacity: bool = False) -> None:
+    """Register or unregister someone, and let kiosks know (roster version), audited.
+
+    Every change to registrations goes through here, so none can miss the kiosks.
+    """
+    session = get_session(conn, session_id)
+    if remove:
+        unregister(conn, session_id, person_id)
+    elif within_capacity:
+        register_within_capacity(conn, session_id, person_id)
+    else:
+        register(conn, session_id, person_id)
+    bump_people_version(conn, session["event_id"])
+    audit.log(conn, username, "unregister" if remove else "register",
+              event_id=session["event_id"], person_id=person_id, detail=f"session {session_id}")
 
 
 def sessions_of_person(conn: Connection, person_id: int) -> list[dict[str, Any]]:
