@@ -137,3 +137,20 @@ def page_opener(browser: Any, **context_options: Any) -> Iterator[Callable[..., 
     for context in contexts:
         context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def staff_log_in(page: Any, kiosk: Kiosk, path: str = "/staff/") -> None:
+    """Into a kiosk's staff mode with the PIN, landing on ``path``."""
+    page.goto(kiosk.url + path)
+    page.locator("#pin").fill(PIN)
+    page.locator("#pin").press("Enter")
+    page.wait_for_url("**" + path)
+
+
+def admin_log_in(page: Any, base: str, username: str, password: str) -> None:
+    """Into the admin through its login form."""
+    page.goto(f"{base}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("#login-submit")
+    page.wait_for_url(lambda url: "/login" not in url)

@@ -28,6 +28,7 @@ from browser_kit import (
     launched,
     page_opener,
     serve_kiosk,
+    staff_log_in,
 )
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from support import token_for
@@ -146,13 +147,6 @@ def test_camera_unavailable_banner_passes_axe(
     assert page.locator("#camera-banner .banner-icon").inner_text().strip() == "!"
 
 
-def log_in(page: Any, kiosk: Kiosk, path: str = "/staff/") -> None:
-    page.goto(kiosk.url + path)
-    page.locator("#pin").fill(PIN)
-    page.locator("#pin").press("Enter")
-    page.wait_for_url("**" + path)
-
-
 @VIEWPORTS
 def test_staff_pages_pass_axe(
     kiosk: Kiosk, open_page: Callable[..., Any], viewport: dict[str, int]
@@ -167,7 +161,7 @@ def test_staff_pages_pass_axe(
     sync_api.expect(page.locator("#login-error")).to_be_visible()
     assert_no_serious_violations(page, f"staff login, wrong PIN {size}")
 
-    log_in(page, kiosk, "/staff/?q=anna")
+    staff_log_in(page, kiosk, "/staff/?q=anna")
     kiosk.runtime.checkin.scan(token_for(kiosk.key, 1))
     page.locator("#q").fill("kowalska")  # typed results: the script's rendering
     sync_api.expect(page.locator("#results .name")).to_have_text(["Anna Kowalska"])

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from a11y import tab_to
 from browser_kit import (
     ARTIFACTS,
     LARGE,
@@ -23,6 +24,7 @@ from browser_kit import (
     launched,
     page_opener,
     serve_kiosk,
+    staff_log_in,
 )
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from support import token_for
@@ -236,21 +238,11 @@ def test_reconnecting_marker_after_the_stream_drops(
 # -- staff mode -----------------------------------------------------------------------------------
 
 
-def tab_to(page: Any, selector: str, limit: int = 25) -> None:
-    """Press Tab until ``selector`` has the focus: it is reachable by keyboard."""
-    target = page.locator(selector)
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if target.evaluate("el => el === document.activeElement"):
-            return
-    raise AssertionError(f"{selector} cannot be reached with Tab")
-
-
 def test_staff_by_keyboard_only(kiosk: Kiosk, open_page: Callable[..., Any]) -> None:
     size = "800x480"
     page = open_page(SMALL)
     page.goto(kiosk.url + "/")
-    tab_to(page, ".staff-link")
+    tab_to(page, ".staff-link", limit=25, check_focus=False)
     page.keyboard.press("Enter")
     page.wait_for_url("**/staff/login**")
     pin = page.locator("#pin")
@@ -272,7 +264,7 @@ def test_staff_by_keyboard_only(kiosk: Kiosk, open_page: Callable[..., Any]) -> 
     sync_api.expect(page.locator("#results .name")).to_have_text(["Łukasz Wójcik"])
     shot(page, f"staff-{size}-search")
 
-    tab_to(page, "#results button[type=submit]")
+    tab_to(page, "#results button[type=submit]", limit=25, check_focus=False)
     page.keyboard.press("Enter")
     outcome = page.locator("#outcome")
     sync_api.expect(outcome).to_contain_text("Witaj, Łukasz Wójcik")
@@ -281,14 +273,14 @@ def test_staff_by_keyboard_only(kiosk: Kiosk, open_page: Callable[..., Any]) -> 
     assert [(s["attendee_id"], s["source"]) for s in scans] == [(2, "manual")]
     shot(page, f"staff-{size}-checked-in")
 
-    tab_to(page, "a[href='/staff/scans']")
+    tab_to(page, "a[href='/staff/scans']", limit=25, check_focus=False)
     page.keyboard.press("Enter")
     page.wait_for_url("**/staff/scans")
     sync_api.expect(page.locator("table.scans tbody tr")).to_have_count(1)
     sync_api.expect(page.locator("table.scans tbody")).to_contain_text("Wpuszczono")
     shot(page, f"staff-{size}-scans")
 
-    tab_to(page, "#logout-form button")
+    tab_to(page, "#logout-form button", limit=25, check_focus=False)
     page.keyboard.press("Enter")
     page.wait_for_url(kiosk.url + "/")
 
@@ -433,13 +425,6 @@ def test_kiosk_error_result_renders(
     sync_api.expect(page.locator("#result-title")).to_have_text(payload["title"]["en"])
 
 
-def log_in(page: Any, kiosk: Kiosk, path: str = "/staff/") -> None:
-    page.goto(kiosk.url + path)
-    page.locator("#pin").fill(PIN)
-    page.locator("#pin").press("Enter")
-    page.wait_for_url("**" + path)
-
-
 @pytest.mark.parametrize("viewport", [SMALL, LARGE], ids=["800x480", "1920x1080"])
 def test_staff_see_warnings_and_the_printer_on_top(
     kiosk: Kiosk, open_page: Callable[..., Any], viewport: dict[str, int]
@@ -447,7 +432,7 @@ def test_staff_see_warnings_and_the_printer_on_top(
     size = f"{viewport['width']}x{viewport['height']}"
     kiosk.runtime.printer = StatePrinter(PAPER_OUT)
     page = open_page(viewport)
-    log_in(page, kiosk, "/staff/?q=anna")
+    staff_log_in(page, kiosk, "/staff/?q=anna")
     printer = page.locator("#printer-state")
     sync_api.expect(printer).to_be_visible()
     sync_api.expect(printer).to_contain_text("Drukarka: brak papieru")

@@ -19,7 +19,7 @@ from a11y import assert_focus_visible, assert_no_serious_violations, tab_to
 from admin_fixtures import DAY2_10, add_person, make_event
 from admin_scans import scan
 from admin_testkit import PASSWORD, make_user
-from browser_kit import NEEDS_CHROMIUM, launched, page_opener, served
+from browser_kit import NEEDS_CHROMIUM, admin_log_in, launched, page_opener, served
 from flask import Flask
 from sqlalchemy import Engine, select
 
@@ -45,14 +45,6 @@ def page() -> Iterator[Any]:
         yield open_page({"width": 1280, "height": 900})
 
 
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
 def test_admin_pages_pass_axe(app: Flask, engine: Engine, live: str, page: Any) -> None:
     ev = make_event(engine)
     lw = add_person(engine, ev["id"], "Łukasz", "Wójcik", "MOPS Kraków",
@@ -71,7 +63,7 @@ def test_admin_pages_pass_axe(app: Flask, engine: Engine, live: str, page: Any) 
     page.fill("input[name=password]", "wrong password")
     page.click("#login-submit")
     assert_no_serious_violations(page, "login, wrong password")
-    _login(page, live, "ola")
+    admin_log_in(page, live, "ola", PASSWORD)
 
     base = f"{live}/events/{ev['id']}"
     pages = {

@@ -14,7 +14,7 @@ import pytest
 from admin_fixtures import DAY2_10, add_person, make_event
 from admin_scans import scan
 from admin_testkit import PASSWORD, make_user
-from browser_kit import ARTIFACTS, NEEDS_CHROMIUM, launched, page_opener, served
+from browser_kit import ARTIFACTS, NEEDS_CHROMIUM, admin_log_in, launched, page_opener, served
 from flask import Flask
 from sqlalchemy import Engine, select
 
@@ -40,14 +40,6 @@ def page() -> Iterator[Any]:
         yield open_page({"width": 1280, "height": 900})
 
 
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("#login-submit")
-    page.wait_for_url(lambda url: "/login" not in url)
-
-
 def test_volunteer_finds_lukasz_and_replaces_his_badge(
         app: Flask, engine: Engine, live: str, page: Any) -> None:
     ev = make_event(engine)
@@ -58,7 +50,7 @@ def test_volunteer_finds_lukasz_and_replaces_his_badge(
     with engine.begin() as conn:
         q_kiosks.ensure_kiosk(conn, "wejscie-1", ev["id"], "Wejście główne 1")
     make_user(app, "wojtek", "volunteer")
-    _login(page, live, "wojtek")
+    admin_log_in(page, live, "wojtek", PASSWORD)
     page.goto(f"{live}/events/{ev['id']}/helpdesk")
     page.locator("#q").press_sequentially("lukasz wojc", delay=30)
     first = page.locator("#results li a").first
@@ -88,7 +80,7 @@ def test_dashboard_updates_when_a_scan_arrives(
     add_person(engine, ev["id"], "Jan", "Nowak")
     app.config["DASHBOARD_NOW"] = DAY2_10
     make_user(app, "ola", "organizer")
-    _login(page, live, "ola")
+    admin_log_in(page, live, "ola", PASSWORD)
     page.goto(f"{live}/events/{ev['id']}/dashboard")
     sync_api.expect(page.locator("#registered")).to_have_text("2")
     sync_api.expect(page.locator("#checked-in")).to_have_text("0")

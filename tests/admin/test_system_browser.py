@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from admin_fixtures import add_person, make_event
 from admin_testkit import PASSWORD, make_user
-from browser_kit import ARTIFACTS, NEEDS_CHROMIUM, launched, served
+from browser_kit import ARTIFACTS, NEEDS_CHROMIUM, admin_log_in, launched, served
 
 from admin.queries import events as q_events
 from admin.queries import sync as q_sync
@@ -59,11 +59,7 @@ def test_replaced_badge_is_refused_at_the_kiosk_after_sync(app, engine, system):
     assert runtime.store.attendee(system["lukasz"]).badge_revision == 1
     with launched(playwright) as browser:
         desk = browser.new_page(viewport={"width": 1280, "height": 900})
-        desk.goto(f"{system['admin']}/login")
-        desk.fill("input[name=username]", "wojtek")
-        desk.fill("input[name=password]", PASSWORD)
-        desk.click("#login-submit")
-        desk.wait_for_url(lambda url: "/login" not in url)
+        admin_log_in(desk, system["admin"], "wojtek", PASSWORD)
         desk.goto(f"{system['admin']}/events/{ev['id']}/helpdesk")
         desk.locator("#q").press_sequentially("lukasz wojc", delay=30)
         desk.locator("#results li a").first.click()
