@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,8 +13,7 @@ from typing import Any
 import cv2
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from support import token_for
-from werkzeug.serving import make_server
+from support import served, token_for
 
 from bramka.config import load_settings
 from kiosk.runtime import KioskRuntime
@@ -37,21 +35,6 @@ NEEDS_CHROMIUM = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium (/usr/bin/chromium) "
                        "is not installed: apt-get install chromium"),
 ]
-
-
-@contextmanager
-def served(app: Any) -> Iterator[str]:
-    """A WSGI app on 127.0.0.1 (threaded, like ``bramka kiosk serve``); yields its URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 class DemoPreview:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from werkzeug.serving import make_server
 
 from sync import token as tokens
 from sync.roster import (
@@ -67,3 +72,18 @@ def make_roster(key: Ed25519PrivateKey, now: datetime = NOW) -> RosterSnapshot:
 def token_for(key: Ed25519PrivateKey, attendee_id: int, revision: int = 1,
               event_id: int = EVENT_ID) -> str:
     return tokens.issue(key, event_id, attendee_id, revision)
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """A WSGI app on 127.0.0.1 (threaded, like ``bramka kiosk serve``); yields its URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
+                              daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)

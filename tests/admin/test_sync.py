@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,7 +18,7 @@ from typing import Any
 import pytest
 from admin_fixtures import add_person, make_event
 from sqlalchemy import func, insert, select, update
-from werkzeug.serving import make_server
+from support import served as serve_app
 
 from admin.queries import events as q_events
 from admin.queries import kiosks as q_kiosks
@@ -37,12 +36,8 @@ from sync.transport import SyncRejected
 
 @pytest.fixture
 def served(app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.port}"
-    server.shutdown()
-    server.server_close()
+    with serve_app(app) as url:
+        yield url
 
 
 @pytest.fixture

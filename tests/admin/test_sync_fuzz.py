@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +30,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 from sqlalchemy import func, insert, select
-from werkzeug.serving import make_server
+from support import served as serve_app
 
 from admin.queries import events as q_events
 from admin.queries import sync as q_sync
@@ -51,12 +50,8 @@ OPERATIONS = [(path, method.upper()) for path, ops in openapi_document()["paths"
 
 @pytest.fixture
 def served(app: Any) -> Iterator[str]:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.port}"
-    server.shutdown()
-    server.server_close()
+    with serve_app(app) as url:
+        yield url
 
 
 @pytest.fixture
