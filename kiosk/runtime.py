@@ -186,20 +186,23 @@ class KioskRuntime:
             "camera", {"status": "off"})
         printer = _plain(self.printer.state) if self.printer else self._device_state.get(
             "printer", {"status": "off"})
+        sync = _plain(self.sync.state) if self.sync else {"status": "off"}
+        unsent = self.store.outbox_size()
         warnings = kiosk_warnings(k, event, today, printer, camera,
-                                  planned=self.store.get_meta("sync_planned_mode"))
+                                  planned=self.store.get_meta("sync_planned_mode"),
+                                  sync=sync, unsent=unsent)
         return {
             "kiosk": {"id": k.id, "mode": k.mode, "room": k.room or None},
             "event": {"id": event.id, "name": event.name} if event else None,
             "roster_size": self.store.roster_size(),
             "scans_today": self.store.count_scans(today),
             "scans_total": self.store.count_scans(),
-            "unsent_scans": self.store.outbox_size(),
+            "unsent_scans": unsent,
             "camera": camera,
             "decoder": self.settings.scanner.decoder,
             "printer": printer,
             "session_override": self.checkin.session_override(),
-            "sync": _plain(self.sync.state) if self.sync else {"status": "off"},
+            "sync": sync,
             "local_date": today.isoformat(),
             "warnings": [w.to_dict() for w in warnings],
         }

@@ -28,9 +28,33 @@ class KioskWarning:
 
 def kiosk_warnings(settings: KioskSettings, event: EventInfo | None, local_today: date,
                    printer: dict[str, Any] | None, camera: dict[str, Any] | None,
-                   planned: str | None = None) -> list[KioskWarning]:
-    """``planned`` is "mode:room" as the organizers planned this kiosk on the admin."""
+                   planned: str | None = None, sync: dict[str, Any] | None = None,
+                   unsent: int = 0) -> list[KioskWarning]:
+    """``planned`` is "mode:room" as the organizers planned this kiosk on the admin;
+    ``sync`` the sync client's state; ``unsent`` the scans not yet confirmed by the admin."""
     out: list[KioskWarning] = []
+    sync_status = (sync or {}).get("status")
+    if sync_status == "revoked":
+        out.append(KioskWarning(
+            "sync_revoked",
+            "Organizator wyłączył ten kiosk: lista uczestników została usunięta. "
+            "Prosimy o kontakt z organizatorem.",
+            "The organizers revoked this kiosk: its participant list was deleted. "
+            "Please contact the organizers."))
+    elif sync_status == "rejected":
+        out.append(KioskWarning(
+            "sync_rejected",
+            "Panel organizatora odrzuca ten kiosk (np. przestarzałe oprogramowanie). Skany są "
+            "zapisywane na stanowisku. Prosimy o kontakt z organizatorem.",
+            "The organizers' admin refuses this kiosk (e.g. outdated software). Scans are "
+            "kept on the kiosk. Please contact the organizers."))
+    elif sync_status == "offline":
+        out.append(KioskWarning(
+            "sync_offline",
+            f"Brak połączenia z panelem organizatora. Skany ({unsent}) są bezpiecznie "
+            "zapisane na stanowisku i zostaną wysłane, gdy połączenie wróci.",
+            f"No connection to the organizers' admin. Scans ({unsent}) are safely stored "
+            "on the kiosk and will be sent when the connection is back."))
     if planned:
         mode, _, room = planned.partition(":")
         if (mode, room if mode == "room" else "") != (

@@ -52,3 +52,12 @@ def test_planned_mode_on_the_admin_that_the_settings_contradict():
     assert codes(settings=room, planned="room:Sala 101") == []
     (w,) = kiosk_warnings(room, EVENT, date(2026, 6, 16), None, None, planned="room:Aula")
     assert "sala Aula" in w.pl and "room Aula" in w.en
+
+
+def test_sync_trouble_is_told_in_words():
+    assert codes(sync={"status": "ok"}) == []
+    assert codes(sync={"status": "revoked"}) == ["sync_revoked"]
+    assert codes(sync={"status": "rejected"}) == ["sync_rejected"]
+    (w,) = kiosk_warnings(SAFE, EVENT, date(2026, 6, 16), None, None,
+                          sync={"status": "offline"}, unsent=12)
+    assert w.code == "sync_offline" and "(12)" in w.pl and "safely stored" in w.en
