@@ -76,6 +76,7 @@ def create_app(
     for module in (auth, events, program, import_views, invitation_views, helpdesk, dashboard,
                    exports, kiosk_views, sync_api):
         app.register_blueprint(module.bp)
+    app.register_blueprint(sync_api.other_versions)
     sync_api.init_app(app)
 
     @app.before_request

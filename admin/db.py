@@ -110,6 +110,13 @@ def read() -> Iterator[Connection]:
 
 @contextmanager
 def write() -> Iterator[Connection]:
-    """A connection inside one transaction: committed on success, rolled back on error."""
+    """A connection inside one transaction: committed on success, rolled back on error.
+
+    On SQLite the transaction takes the write lock at once (``BEGIN IMMEDIATE``), so what
+    a request reads before it writes (a kiosk's clock anchor, presence rows) cannot change
+    under it; other writers wait (``busy_timeout``). PostgreSQL requests lock what they
+    read for writing themselves (``SELECT ... FOR UPDATE``, advisory locks)."""
     with get_engine().begin() as conn:
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
         yield conn

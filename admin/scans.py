@@ -15,9 +15,10 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from admin.bulk import insert_many, one_of, update_many
 from admin.i18n import warsaw_day
 from admin.schema import kiosks, presence, presence_counts, scans, utcnow
 from sync.scans import ScanRecord
@@ -34,10 +35,6 @@ def bucket_of(when: datetime) -> int:
 def _dialect_insert(conn: Connection, table: Any) -> Any:
     return (postgresql.insert(table) if conn.dialect.name == "postgresql"
             else sqlite.insert(table))
-
-
-def _insert_ignoring_duplicates(conn: Connection) -> Any:
-    return _dialect_insert(conn, scans).on_conflict_do_nothing(index_elements=["id"])
 
 
 def _clock_offsets(conn: Connection, kiosk_ids: set[str]) -> dict[str, int]:
@@ -61,19 +58,13 @@ def record_scans(conn: Connection, records: Sequence[ScanRecord],
         unique.setdefault(r.id, r)
     if not unique:
         return 0
-    ids = list(unique)
-    seen: set[str] = set()
-    for start in range(0, len(ids), CHUNK):
-        seen.update(conn.execute(select(scans.c.id)
-                                 .where(scans.c.id.in_(ids[start:start + CHUNK]))).scalars())
-    fresh = [r for i, r in unique.items() if i not in seen]
-    if not fresh:
-        return 0
-    offsets = _clock_offsets(conn, {r.kiosk_id for r in fresh})
+    times = scan_times or {}
+    offsets = {} if all(i in times for i in unique) else _clock_offsets(
+        conn, {r.kiosk_id for r in unique.values()})
     now = utcnow()
     rows = []
-    for r in fresh:
-        scan_time = (scan_times or {}).get(r.id) or (
+    for r in unique.values():
+        scan_time = times.get(r.id) or (
             r.wall_time + timedelta(milliseconds=offsets.get(r.kiosk_id, 0)))
         rows.append({
             "id": r.id, "kiosk_id": r.kiosk_id, "event_id": r.event_id,
@@ -83,15 +74,16 @@ def record_scans(conn: Connection, records: Sequence[ScanRecord],
             "scan_time": scan_time, "monotonic_ns": r.monotonic_ns, "boot_id": r.boot_id,
             "raw": r.raw, "received_at": now,
         })
-    stmt = _insert_ignoring_duplicates(conn).returning(scans.c.id)
-    inserted: set[str] = set()
-    for start in range(0, len(rows), CHUNK):
-        inserted.update(conn.execute(stmt, rows[start:start + CHUNK]).scalars())
+    # A scan id stored before is skipped by the database itself (also when another upload
+    # of the same scans commits in between); only what this statement inserted counts.
+    inserted = set(insert_many(conn, scans, rows, skip_conflicts_on=["id"], returning="id"))
     _update_presence(conn, [row for row in rows if row["id"] in inserted])
     return len(inserted)
 
 
 Key = tuple[int, int, int, date]
+PRESENCE_KEY = ("event_id", "person_id", "session_id", "day")
+PRESENCE_LOCK = 0x6272  # advisory lock class ("br"), with the event id as the second key
 
 
 def _update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -118,13 +110,17 @@ def _update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
     by_event: dict[int, set[int]] = {}
     for k in changes:
         by_event.setdefault(k[0], set()).add(k[1])
+    if conn.dialect.name == "postgresql":
+        # Presence rows of an event change one transaction at a time: two uploads may
+        # create the same person's row (SQLite: every write takes the database lock).
+        for event_id in sorted(by_event):
+            conn.execute(select(func.pg_advisory_xact_lock(PRESENCE_LOCK, event_id)))
     for event_id, person_ids in by_event.items():
         ids = sorted(person_ids)
         for start in range(0, len(ids), CHUNK):
-            stmt = select(presence).where(presence.c.event_id == event_id,
-                                          presence.c.person_id.in_(ids[start:start + CHUNK]))
-            if conn.dialect.name == "postgresql":
-                stmt = stmt.with_for_update()
+            stmt = select(presence).where(
+                presence.c.event_id == event_id,
+                one_of(conn, presence.c.person_id, ids[start:start + CHUNK]))
             for row in conn.execute(stmt).mappings():
                 key = (row["event_id"], row["person_id"], row["session_id"], row["day"])
                 if row["session_id"] == ENTRANCE:
@@ -154,22 +150,9 @@ def _update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
         if old is None:
             inserts.append({**ident, **merged})
         else:
-            updates.append({**{f"k_{k}": v for k, v in ident.items()},
-                            **{f"v_{k}": v for k, v in merged.items()}})
-    if inserts:
-        conn.execute(insert(presence), inserts)
-    if updates:
-        conn.execute(
-            update(presence).where(
-                presence.c.event_id == bindparam("k_event_id"),
-                presence.c.person_id == bindparam("k_person_id"),
-                presence.c.session_id == bindparam("k_session_id"),
-                presence.c.day == bindparam("k_day"),
-            ).values(first_in=bindparam("v_first_in"), last_in=bindparam("v_last_in"),
-                     last_out=bindparam("v_last_out"), admits=bindparam("v_admits"),
-                     inside=bindparam("v_inside"), first_bucket=bindparam("v_first_bucket")),
-            updates,
-        )
+            updates.append({**ident, **merged})
+    insert_many(conn, presence, inserts)
+    update_many(conn, presence, PRESENCE_KEY, updates)
     _add_counts(conn, deltas)
 
 

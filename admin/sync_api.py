@@ -12,6 +12,7 @@ import gzip
 import hashlib
 import json
 import logging
+import math
 import secrets
 import zlib
 from datetime import UTC, datetime, timedelta
@@ -26,7 +27,9 @@ from admin import db
 from admin.auth import csrf_exempt, public
 from admin.queries import sync as q_sync
 from admin.scans import record_scans
+from admin.security import LoginLimiter
 from admin.sync_roster import RosterVersions, roster_for
+from sync.bounds import time_in_range
 from sync.clock import Anchor, anchor_of, place, wall_offset
 from sync.openapi import DOCUMENT_PATH, openapi_document
 from sync.scans import ScanRecord
@@ -46,6 +49,8 @@ log = logging.getLogger(__name__)
 
 bp = Blueprint("sync_api", __name__, url_prefix=BASE_PATH)
 VERSIONS = "bramka_roster_versions"
+ENROLL_LIMITER = "bramka_enroll_limiter"
+ENROLL_MAX_FAILURES, ENROLL_WINDOW_SECONDS = 10, 15 * 60  # wrong codes per address
 MAX_COMPRESSED = 4 * 1024 * 1024
 
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -56,6 +61,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
                       "This kiosk was revoked by the organizers."),
     "enrollment_invalid": ("Kod rejestracji kiosku jest nieprawidłowy, wykorzystany lub "
                            "wygasł.", "The enrollment code is invalid, used or expired."),
+    "too_many_attempts": ("Za wiele błędnych kodów rejestracji z tego adresu. Spróbuj za "
+                          "kilka minut.", "Too many wrong enrollment codes from this address. "
+                          "Try again in a few minutes."),
     "protocol_unsupported": ("Oprogramowanie kiosku jest niezgodne z panelem: zaktualizuj je.",
                              "The kiosk's software does not match this admin: update it."),
     "too_large": ("Zapytanie jest za duże.", "The request is too large."),
@@ -100,61 +108,31 @@ def _body(model: type[BaseModel]) -> Any:
         if len(raw) > MAX_BODY_BYTES or inflater.unconsumed_tail:
             raise WireFailure(413, "too_large")
     try:
-        protocol = json.loads(raw).get("protocol", PROTOCOL)
-    except (ValueError, AttributeError):
-        raise WireFailure(400, "bad_request", "body is not a JSON object") from None
-    if protocol != PROTOCOL:
-        raise WireFailure(426, "protocol_unsupported",
-                          {"supported": [PROTOCOL], "requested": protocol})
-    try:
         parsed = model.model_validate_json(raw)
     except ValidationError as exc:
+        _refuse_other_protocol(raw)
         detail = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()[:5]]
         raise WireFailure(400, "bad_request", detail) from None
-    problems: list[dict[str, Any]] = []
-    _storable(parsed, [], problems)
-    if problems:
-        raise WireFailure(400, "bad_request", problems[:5])
+    if getattr(parsed, "protocol", PROTOCOL) != PROTOCOL:
+        _refuse_other_protocol(raw)
     return parsed
 
 
-# What the models let through but the database or datetime arithmetic cannot take (found by
-# tests/admin/test_sync_fuzz.py): refused as bad_request instead of failing as a 500.
-INT32 = 2**31 - 1  # Integer columns: scans' ids and revision, kiosks.queue_length
-INT64 = 2**63 - 1  # everything else (BigInteger, SQLite's INTEGER)
-INT32_FIELDS = frozenset({"event_id", "attendee_id", "badge_revision", "session_id",
-                          "unsent_scans"})
-EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=2)
-LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=2)
+def _refuse_other_protocol(raw: bytes) -> None:
+    """A body that names another protocol version gets 426 with the versions served here.
 
-
-def _time_ok(value: datetime) -> bool:
+    Checked only when the body does not validate as ours (or names another version), so a
+    good request is parsed once."""
     try:
-        return EARLIEST <= value.astimezone(UTC) <= LATEST
-    except OverflowError:
-        return False
-
-
-def _storable(value: Any, loc: list[str | int], problems: list[dict[str, Any]]) -> None:
-    """Collect values no column can hold: text with NUL, out-of-range integers and times
-    (PostgreSQL refuses NUL in text; Integer is 32 bits there)."""
-    if isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            _storable(getattr(value, name), [*loc, name], problems)
-    elif isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            _storable(item, [*loc, i], problems)
-    elif isinstance(value, bool) or value is None:
-        return
-    elif isinstance(value, int):
-        bound = INT32 if loc and loc[-1] in INT32_FIELDS else INT64
-        if not -bound - 1 <= value <= bound:
-            problems.append({"loc": loc, "msg": f"integer out of range (at most {bound})"})
-    elif isinstance(value, str):
-        if "\x00" in value:
-            problems.append({"loc": loc, "msg": "text with a NUL character"})
-    elif isinstance(value, datetime) and not _time_ok(value):
-        problems.append({"loc": loc, "msg": "time out of range"})
+        document = json.loads(raw)
+    except ValueError:
+        raise WireFailure(400, "bad_request", "body is not JSON") from None
+    if not isinstance(document, dict):
+        raise WireFailure(400, "bad_request", "body is not a JSON object")
+    protocol = document.get("protocol", PROTOCOL)
+    if protocol != PROTOCOL:
+        raise WireFailure(426, "protocol_unsupported",
+                          {"supported": [PROTOCOL], "requested": protocol})
 
 
 def _reply(payload: BaseModel | str, status: int = 200) -> Response:
@@ -191,11 +169,11 @@ def _unexpected(exc: Exception) -> Response:
     return _error(500, "server_error")
 
 
-def _kiosk(conn: Connection) -> dict[str, Any]:
+def _kiosk(conn: Connection, *, lock: bool = False) -> dict[str, Any]:
     auth = request.headers.get("Authorization", "")
     if not auth.startswith("Bearer ") or len(auth) > 200:
         raise WireFailure(401, "unauthenticated")
-    kiosk = q_sync.kiosk_by_token(conn, hash_token(auth[7:].strip()))
+    kiosk = q_sync.kiosk_by_token(conn, hash_token(auth[7:].strip()), lock=lock)
     if kiosk is None:
         raise WireFailure(401, "unauthenticated")
     if kiosk["revoked_at"] is not None:
@@ -211,6 +189,8 @@ def init_app(app: Any) -> None:
     from pathlib import Path
 
     app.extensions[VERSIONS] = RosterVersions(Path(app.config["DATA_DIR"]) / "roster-versions")
+    # Codes are 40 bits and live 24 h; this keeps guessing from one address hopeless.
+    app.extensions[ENROLL_LIMITER] = LoginLimiter(ENROLL_MAX_FAILURES, ENROLL_WINDOW_SECONDS)
 
 
 # -- endpoints ----------------------------------------------------------------------------------
@@ -220,12 +200,20 @@ def init_app(app: Any) -> None:
 @public
 @csrf_exempt
 def enroll() -> Response:
+    limiter: LoginLimiter = current_app.extensions[ENROLL_LIMITER]
+    keys = [f"enroll:{request.remote_addr}"]
+    wait = limiter.blocked_for(keys)
+    if wait:
+        failure = _error(429, "too_many_attempts", {"retry_after_seconds": math.ceil(wait)})
+        failure.headers["Retry-After"] = str(math.ceil(wait))
+        return failure
     body: EnrollRequest = _body(EnrollRequest)
     token = new_secret()
     with db.write() as conn:
         kiosk = q_sync.use_enrollment(conn, body.code, hash_token(token), _now())
-        if kiosk is None:
-            raise WireFailure(400, "enrollment_invalid")
+    if kiosk is None:
+        limiter.failed(keys)
+        raise WireFailure(400, "enrollment_invalid")
     log.info("kiosk %s enrolled (software %s)", kiosk["id"], body.software)
     return _reply(EnrollResponse(kiosk_id=kiosk["id"], token=token, event_id=kiosk["event_id"],
                                  mode=kiosk["mode"], room=kiosk["room"] or "",
@@ -239,7 +227,7 @@ def upload_scans() -> Response:
     received = _now()
     batch: ScanBatch = _body(ScanBatch)
     with db.write() as conn:
-        kiosk = _kiosk(conn)
+        kiosk = _kiosk(conn, lock=True)
         q_sync.save_anchor(conn, kiosk["id"], anchor_of(batch.clock, received))
         anchors = q_sync.anchors(conn, kiosk["id"], {s.boot_id for s in batch.scans})
         offset = wall_offset(batch.clock, received)
@@ -261,7 +249,7 @@ def _placed(scan: ScanRecord, anchors: dict[str, Anchor], offset: timedelta) -> 
         when = place(scan, anchors, offset).corrected_time
     except OverflowError:
         when = None
-    if when is None or not _time_ok(when):
+    if when is None or not time_in_range(when):
         raise WireFailure(400, "bad_request", [{"loc": ["scans", scan.id, "wall_time"],
                                                 "msg": "time out of range"}])
     return when
@@ -287,13 +275,27 @@ def heartbeat() -> Response:
     received = _now()
     beat: Heartbeat = _body(Heartbeat)
     with db.write() as conn:
-        kiosk = _kiosk(conn)
+        kiosk = _kiosk(conn, lock=True)
         q_sync.save_anchor(conn, kiosk["id"], anchor_of(beat.clock, received))
         offset_ms = int(wall_offset(beat.clock, received).total_seconds() * 1000)
         q_sync.record_health(conn, kiosk["id"], beat.health, received, offset_ms)
         q_sync.record_results(conn, kiosk["id"], beat.results)
         commands = q_sync.deliver_commands(conn, kiosk["id"])
     return _reply(HeartbeatReply(server_time=_now(), commands=commands))
+
+
+# A kiosk of another protocol version calls paths of its own version (``/api/sync/v2/...``):
+# it is told which versions this admin serves (426), not sent an HTML 404.
+other_versions = Blueprint("sync_versions", __name__, url_prefix=BASE_PATH.rsplit("/", 1)[0])
+
+
+@other_versions.route("/v<int:version>/<path:rest>", methods=["GET", "POST", "PUT", "DELETE"])
+@public
+@csrf_exempt
+def other_version(version: int, rest: str) -> Response:
+    if version == PROTOCOL:
+        return _error(404, "bad_request", f"no such endpoint: {BASE_PATH}/{rest}")
+    return _error(426, "protocol_unsupported", {"supported": [PROTOCOL], "requested": version})
 
 
 @cache

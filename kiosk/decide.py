@@ -16,6 +16,7 @@ from typing import Literal, Protocol
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from sync import token as tokens
+from sync.bounds import INT32_MAX
 from sync.roster import Attendee, Session
 from sync.scans import Direction, ResultCode
 
@@ -108,6 +109,8 @@ def decide_token(text: str, view: RosterView, ctx: ScanContext) -> Decision:
         return Decision("wrong_event", False, reason=exc.reason)
     except tokens.TokenError as exc:
         return Decision("invalid", False, reason=exc.reason)
+    if claim.attendee_id > INT32_MAX:  # signed, yet beyond any id the admin gives out
+        return Decision("invalid", False, reason="attendee id out of range")
     attendee = view.attendee(claim.attendee_id)
     if attendee is None:
         return Decision(

@@ -73,7 +73,7 @@ class KioskRuntime:
     def _health(self) -> dict[str, Any]:
         camera = _plain(self.scanner.state).get("status", "off") if self.scanner else "off"
         printer = self.printer.state if self.printer else {"status": "off", "queued": 0}
-        return {"camera": str(camera), "printer": str(printer.get("status", "off")),
+        return {"camera": str(camera)[:64], "printer": str(printer.get("status", "off"))[:64],
                 "print_queue": int(printer.get("queued") or 0)}
 
     def _run_command(self, command: Any) -> None:

@@ -132,7 +132,19 @@ CREATE TABLE IF NOT EXISTS print_jobs (
     db.execute("CREATE INDEX IF NOT EXISTS print_jobs_state ON print_jobs (state)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_m1_initial, _m2_print_jobs]
+def _m3_outbox_in_order(db: sqlite_utils.Database) -> None:
+    # The outbox keyed by the scan's seq: the next batch is a range read, oldest first,
+    # however many scans were sent before (it used to walk every scan ever made).
+    db.execute("CREATE TABLE outbox_m3 (seq INTEGER PRIMARY KEY, "
+               "scan_id TEXT NOT NULL UNIQUE REFERENCES scans(id))")
+    db.execute("INSERT INTO outbox_m3 (seq, scan_id) "
+               "SELECT s.seq, s.id FROM outbox o JOIN scans s ON s.id = o.scan_id")
+    db.execute("DROP TABLE outbox")
+    db.execute("ALTER TABLE outbox_m3 RENAME TO outbox")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    _m1_initial, _m2_print_jobs, _m3_outbox_in_order]
 
 
 def migrate(db: sqlite_utils.Database, migrations: list[Callable] | None = None) -> int:
@@ -400,7 +412,8 @@ class Store:
         row["admitted"] = int(scan.admitted)
         row["local_day"] = local_day.isoformat()
         db["scans"].insert(row)
-        db.execute("INSERT INTO outbox (scan_id) VALUES (?)", [scan.id])
+        db.execute("INSERT INTO outbox (seq, scan_id) SELECT seq, id FROM scans WHERE id = ?",
+                   [scan.id])
 
     def first_admission_on(self, attendee_id: int, day: date,
                            db: sqlite_utils.Database | None = None) -> datetime | None:
@@ -484,25 +497,32 @@ class Store:
 
     def outbox_batch(self, limit: int) -> list[ScanRecord]:
         """The oldest scans not yet confirmed by the admin."""
+        return self.outbox_page(limit)[0]
+
+    def outbox_page(self, limit: int, after_seq: int = 0) -> tuple[list[ScanRecord], int]:
+        """Unconfirmed scans after ``after_seq`` (oldest first), and the seq to continue
+        from: the sync client reads the next batch while the previous is in flight."""
         rows = self.reader.query(
-            "SELECT s.* FROM outbox o JOIN scans s ON s.id = o.scan_id ORDER BY s.seq LIMIT ?",
-            [limit])
+            "SELECT s.* FROM outbox o JOIN scans s ON s.seq = o.seq WHERE o.seq > ? "
+            "ORDER BY o.seq LIMIT ?", [after_seq, limit])
         out = []
         for row in rows:
-            row.pop("seq"), row.pop("local_day")
+            after_seq = row.pop("seq")
+            row.pop("local_day")
             row["admitted"] = bool(row["admitted"])
             out.append(ScanRecord.model_validate(row))
-        return out
+        return out, after_seq
 
     def mark_sent(self, scan_ids: list[str]) -> int:
         """The admin holds these scans: take them off the outbox (scans stay, as facts)."""
+        removed = 0
         with self.write() as db:
-            before = db.execute("SELECT count(*) FROM outbox").fetchone()[0]
             for start in range(0, len(scan_ids), 500):
                 chunk = scan_ids[start:start + 500]
-                db.execute(f"DELETE FROM outbox WHERE scan_id IN ({','.join('?' * len(chunk))})",
-                           chunk)
-            return before - db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+                removed += db.execute(
+                    f"DELETE FROM outbox WHERE scan_id IN ({','.join('?' * len(chunk))})",
+                    chunk).rowcount
+        return removed
 
     def wipe_roster(self) -> None:
         """A revoked kiosk forgets the people it knew (its own scans stay, as facts)."""

@@ -15,7 +15,9 @@ import logging
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -48,6 +50,7 @@ TOKEN_KEY, URL_KEY, KIOSK_KEY = "sync_token", "sync_url", "sync_kiosk_id"
 REVOKED_KEY = "sync_revoked"  # why the admin refused this kiosk, until it enrolls again
 DONE_KEY = "sync_commands_done"  # ids of commands run here, so a resent one runs once
 MODE_KEY = "sync_planned_mode"  # "mode:room" as planned on the admin, to warn on a mismatch
+PUSH_WINDOW = 2  # scan batches in flight at once
 SyncStatus = Literal["off", "not_enrolled", "ok", "offline", "revoked", "rejected"]
 
 
@@ -186,22 +189,36 @@ class SyncClient:
         return report
 
     def _push(self, url: str, token: str) -> int:
-        pushed = 0
-        while not self._stop.is_set():
-            batch = self.store.outbox_batch(self.settings.batch_size)
-            if not batch:
-                return pushed
-            body = ScanBatch(clock=clock_sample(self.checkin.clock()), scans=batch)
-            receipt = transport.call(url, "POST", "/scans", ScanReceipt, token=token, body=body,
-                                     timeout=self.settings.timeout_seconds)
-            sent = {s.id for s in batch}
-            confirmed = [i for i in receipt.stored if i in sent]
-            pushed += self.store.mark_sent(confirmed)
-            if len(confirmed) < len(batch):
-                log.warning("admin confirmed %d of %d scans; the rest stay queued",
-                            len(confirmed), len(batch))
-                return pushed
-        return pushed
+        """Upload the outbox, oldest first, with up to :data:`PUSH_WINDOW` batches in
+        flight: the next batch is read and sent while the admin commits the previous one.
+        Scans are marked sent only as the admin confirms them; a failed batch stays in
+        the outbox (the admin stores every scan once, so resending is harmless)."""
+        pushed, after, more = 0, 0, True
+        in_flight: deque[tuple[set[str], Future[ScanReceipt]]] = deque()
+        with ThreadPoolExecutor(PUSH_WINDOW, thread_name_prefix="sync-push") as pool:
+            try:
+                while True:
+                    while more and len(in_flight) < PUSH_WINDOW and not self._stop.is_set():
+                        batch, after = self.store.outbox_page(self.settings.batch_size, after)
+                        if not batch:
+                            more = False
+                            break
+                        body = ScanBatch(clock=clock_sample(self.checkin.clock()), scans=batch)
+                        in_flight.append(({s.id for s in batch}, pool.submit(
+                            transport.call, url, "POST", "/scans", ScanReceipt, token=token,
+                            body=body, timeout=self.settings.timeout_seconds)))
+                    if not in_flight:
+                        return pushed
+                    sent, future = in_flight.popleft()
+                    confirmed = [i for i in future.result().stored if i in sent]
+                    pushed += self.store.mark_sent(confirmed)
+                    if len(confirmed) < len(sent):
+                        log.warning("admin confirmed %d of %d scans; the rest stay queued",
+                                    len(confirmed), len(sent))
+                        more = False
+            finally:
+                for _, future in in_flight:  # after a failure: what is still out is resent
+                    future.cancel()
 
     def _pull(self, url: str, token: str) -> bool:
         cursor = self.store.get_meta("cursor") or ""

@@ -56,6 +56,8 @@ _ERRORS: dict[int, str] = {
     426: "The admin does not speak the kiosk's protocol (`protocol_unsupported`); "
          "`detail.supported` lists the protocols it does speak. The kiosk's software "
          "must be updated.",
+    429: "Too many wrong enrollment codes from this address (`too_many_attempts`); "
+         "`Retry-After` says when to try again.",
     500: "Server error (`server_error`); the kiosk retries later.",
 }
 _BODY_ERRORS = (400, 413, 426, 500)
@@ -98,12 +100,13 @@ _CONTENT_ENCODING = {
 def _operation(op_id: str, summary: str, *, request: dict[str, Any] | None,
                response: dict[str, Any], response_text: str, error_ref: dict[str, Any],
                authenticated: bool, parameters: list[dict[str, Any]] | None = None,
-               ) -> dict[str, Any]:
+               extra_errors: tuple[int, ...] = ()) -> dict[str, Any]:
     errors: tuple[int, ...] = (400, 500)
     if request is not None:
         errors = _BODY_ERRORS
     if authenticated:
         errors += _AUTH_ERRORS
+    errors += extra_errors
     ok = _json(response, response_text)
     ok["headers"] = copy.deepcopy(_GZIP_RESPONSE_HEADER)
     op: dict[str, Any] = {
@@ -143,7 +146,7 @@ def openapi_document() -> dict[str, Any]:
             "enroll", "Trade a single-use enrollment code for the kiosk's own token.",
             request=req(EnrollRequest), response=res(EnrollResponse),
             response_text="Enrolled: keep the token, it is shown only once.",
-            error_ref=error_ref, authenticated=False)},
+            error_ref=error_ref, authenticated=False, extra_errors=(429,))},
         "/scans": {"post": _operation(
             "uploadScans",
             f"Upload a batch of at most {MAX_BATCH} scans (idempotent on the scan ids).",

@@ -23,6 +23,8 @@ from pydantic import (
     model_validator,
 )
 
+from .bounds import Id
+
 FORMAT = "bramka.roster/1"
 
 Role = Literal["participant", "speaker", "organizer", "press", "volunteer", "guest"]
@@ -40,7 +42,7 @@ class LocalizedText(_Strict):
 
 
 class EventInfo(_Strict):
-    id: int = Field(ge=0, le=2**32 - 1)
+    id: Id
     name: str = Field(min_length=1)
     starts_on: date
     ends_on: date
@@ -65,7 +67,7 @@ class EventInfo(_Strict):
 
 
 class Attendee(_Strict):
-    id: int = Field(ge=0, le=2**32 - 1)
+    id: Id
     first_name: str
     last_name: str
     institution: str = ""
@@ -79,7 +81,7 @@ class Attendee(_Strict):
 
 
 class Session(_Strict):
-    id: int = Field(ge=0)
+    id: Id
     kind: SessionKind = "session"
     title: str = Field(min_length=1)
     room: str = Field(min_length=1)

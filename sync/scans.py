@@ -9,7 +9,9 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from .bounds import Id, Nanoseconds, Text, Time
 
 ResultCode = Literal[
     "ok",
@@ -40,16 +42,16 @@ class ScanRecord(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(pattern=r"^[0-9a-f]{32}$")
-    kiosk_id: str = Field(min_length=1, max_length=64)
-    event_id: int | None = None
-    attendee_id: int | None = None
-    badge_revision: int | None = None
-    session_id: int | None = None
+    kiosk_id: Text = Field(min_length=1, max_length=64)
+    event_id: Id | None = None
+    attendee_id: Id | None = None
+    badge_revision: Id | None = None
+    session_id: Id | None = None
     direction: Direction | None = None
     result: ResultCode
     admitted: bool
     source: ScanSource = "camera"
-    wall_time: AwareDatetime
-    monotonic_ns: int = Field(ge=0)
-    boot_id: str = Field(max_length=64)
-    raw: str | None = Field(default=None, max_length=256)
+    wall_time: Time
+    monotonic_ns: Nanoseconds
+    boot_id: Text = Field(max_length=64)
+    raw: Text | None = Field(default=None, max_length=256)

@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from .bounds import Count, Nanoseconds, Text, Time
 from .scans import ScanRecord
 
 PROTOCOL = 1
@@ -39,6 +40,7 @@ ErrorCode = Literal[
     "unauthenticated",      # no or unknown token
     "kiosk_revoked",        # token was revoked: wipe the roster
     "enrollment_invalid",   # unknown, used or expired enrollment code
+    "too_many_attempts",    # too many wrong enrollment codes from this address: wait
     "protocol_unsupported",  # this admin does not speak the kiosk's protocol
     "too_large",            # body or batch over the limits
     "server_error",
@@ -68,15 +70,15 @@ class ClockSample(_Wire):
     same boot on the server's clock, however wrong the kiosk's wall clock is.
     """
 
-    boot_id: str = Field(max_length=64)
-    monotonic_ns: int = Field(ge=0)
-    wall_time: AwareDatetime
+    boot_id: Text = Field(max_length=64)
+    monotonic_ns: Nanoseconds
+    wall_time: Time
 
 
 class EnrollRequest(_Wire):
     protocol: int = PROTOCOL
-    code: str = Field(min_length=6, max_length=64)
-    software: str = Field(default="", max_length=64)
+    code: Text = Field(min_length=6, max_length=64)
+    software: Text = Field(default="", max_length=64)
 
 
 class EnrollResponse(_Wire):
@@ -103,19 +105,19 @@ class ScanReceipt(_Wire):
 
 
 class Health(_Wire):
-    camera: str = "off"
-    printer: str = "off"
-    unsent_scans: int = Field(default=0, ge=0)
-    print_queue: int = Field(default=0, ge=0)
-    last_scan_at: AwareDatetime | None = None
-    software: str = Field(default="", max_length=64)
-    roster_cursor: str = ""
+    camera: Text = Field(default="off", max_length=200)
+    printer: Text = Field(default="off", max_length=200)
+    unsent_scans: Count = 0
+    print_queue: Count = 0
+    last_scan_at: Time | None = None
+    software: Text = Field(default="", max_length=64)
+    roster_cursor: Text = Field(default="", max_length=200)
 
 
 class CommandResult(_Wire):
-    id: str
+    id: Text = Field(max_length=64)
     ok: bool
-    error: str = Field(default="", max_length=500)
+    error: Text = Field(default="", max_length=500)
 
 
 class Heartbeat(_Wire):

@@ -90,6 +90,14 @@ def test_unknown_person_admitted_per_config(store, event_key, admit):
     assert out.message.tone == ("warn" if admit else "error")
 
 
+def test_signed_badge_beyond_the_admins_id_range_is_invalid_not_a_crash(store, event_key):
+    # The token format has room for 32-bit unsigned ids; the admin gives out 31-bit ones,
+    # and a scan record (the sync contract) holds only those.
+    out = service(store, admit_unknown=True).scan(token_for(event_key, 2**31))
+    assert (out.scan.result, out.scan.admitted, out.scan.attendee_id) == ("invalid", False, None)
+    assert store.outbox_size() == 1
+
+
 def test_invalid_forged_and_garbage(store, event_key):
     svc = service(store)
     forged = tokens.issue(tokens.generate_key(), EVENT_ID, 1)

@@ -6,6 +6,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 import pytest
+from sqlite_utils import Database
 
 from kiosk.store import MIGRATIONS, StoreError, migrate, open_store
 from sync.roster import Attendee, Deleted, Registration, RosterError, RosterSnapshot
@@ -50,6 +51,43 @@ def scan(**kw):
                 admitted=True, wall_time=datetime(2026, 6, 16, 8, tzinfo=UTC),
                 monotonic_ns=1, boot_id="b")
     return ScanRecord(**{**base, **kw})
+
+
+def test_outbox_pages_oldest_first_and_continues_after_a_seq(store):
+    made = [scan(attendee_id=i) for i in range(1, 8)]
+    with store.write() as db:
+        for rec in made:
+            store.insert_scan(db, rec, datetime(2026, 6, 16).date())
+    assert store.mark_sent([made[1].id, made[4].id, "not-a-scan"]) == 2
+    first, after = store.outbox_page(3)
+    second, after = store.outbox_page(3, after)
+    third, last = store.outbox_page(3, after)
+    assert [r.id for r in first + second] == [made[i].id for i in (0, 2, 3, 5, 6)]
+    assert (third, last) == ([], after)
+    assert first[0] == made[0]  # read back whole
+    assert store.outbox_batch(10) == first + second
+
+
+def test_outbox_of_a_version_2_store_is_carried_over_in_order(tmp_path):
+    # A kiosk updated in the middle of an event: its unsent scans must all go up after.
+    old = sqlite3.connect(tmp_path / "kiosk.db")
+    db = Database(old)
+    migrate(db, MIGRATIONS[:2])
+    made = [scan(attendee_id=i) for i in range(1, 5)]
+    for rec in made:
+        row = rec.model_dump()
+        row.update(wall_time=rec.wall_time.isoformat(), admitted=1, local_day="2026-06-16")
+        db["scans"].insert(row)
+    for rec in reversed(made[1:]):  # the old outbox had no order of its own
+        db.execute("INSERT INTO outbox (scan_id) VALUES (?)", [rec.id])
+    old.commit()
+    old.close()
+    store = open_store(tmp_path)
+    try:
+        assert store.outbox_size() == 3
+        assert [r.id for r in store.outbox_batch(10)] == [r.id for r in made[1:]]
+    finally:
+        store.close()
 
 
 def test_scans_are_append_only(store):

@@ -68,8 +68,15 @@ def use_enrollment(conn: Connection, code: str, token_hash: str, now: datetime
     return dict(kiosk)
 
 
-def kiosk_by_token(conn: Connection, token_hash: str) -> dict[str, Any] | None:
-    row = conn.execute(select(kiosks).where(kiosks.c.token_hash == token_hash)).mappings().first()
+def kiosk_by_token(conn: Connection, token_hash: str, *, lock: bool = False
+                   ) -> dict[str, Any] | None:
+    """The kiosk with this token. ``lock`` (for requests that write) holds its row until
+    the transaction ends on PostgreSQL, so two requests of one kiosk (a batch and its
+    retry, or two batches in flight) apply one after the other."""
+    stmt = select(kiosks).where(kiosks.c.token_hash == token_hash)
+    if lock and conn.dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    row = conn.execute(stmt).mappings().first()
     return dict(row) if row else None
 
 

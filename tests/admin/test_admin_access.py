@@ -10,7 +10,7 @@ from flask import Flask
 
 PUBLIC = {"auth.login", "auth.logout", "auth.set_language", "static"}
 # Kiosk machine endpoints authenticate with the kiosk's own token, not a login session.
-MACHINE_BLUEPRINTS = ("sync_api.",)
+MACHINE_BLUEPRINTS = ("sync_api.", "sync_versions.")
 
 
 def _routes(app: Flask) -> list[tuple[str, str, str, Any]]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -127,6 +128,31 @@ def test_enrollment_code_is_single_use_and_expires(engine, served, event, tmp_pa
         second.close()
 
 
+def test_guessing_enrollment_codes_is_stopped_per_address(engine, served, event, tmp_path):
+    from admin.sync_api import ENROLL_MAX_FAILURES
+
+    with engine.begin() as conn:
+        kiosk_id = q_sync.create_kiosk(conn, event["id"], "Wejście", "entrance", "")
+        code = q_sync.new_enrollment(conn, kiosk_id)
+    kiosk = Kiosk(tmp_path / "k", served)
+    try:
+        for n in range(ENROLL_MAX_FAILURES):
+            with pytest.raises(EnrollmentError, match="invalid, used or expired"):
+                kiosk.client.enroll(served, f"WRNG{n:04d}")
+        status, body = post(served + "/api/sync/v1/enroll",
+                            json.dumps({"code": code}).encode(),
+                            {"Content-Type": "application/json"})
+        assert status == 429 and body["error"] == "too_many_attempts"
+        assert 0 < body["detail"]["retry_after_seconds"] <= 15 * 60
+        assert body["message"]["pl"].startswith("Za wiele")
+        with pytest.raises(EnrollmentError, match="Too many wrong enrollment codes"):
+            kiosk.client.enroll(served, code)  # even the right code waits: not used up
+        with engine.connect() as conn:
+            assert q_kiosks.get_kiosk(conn, kiosk_id)["enrolled_at"] is None
+    finally:
+        kiosk.close()
+
+
 def test_roster_changes_come_down_as_deltas(engine, served, event, tmp_path):
     kiosk = enroll(engine, served, event["id"], tmp_path)
     try:
@@ -165,12 +191,55 @@ def test_retried_upload_is_stored_once(engine, served, event, tmp_path):
         kiosk.client.contact()
         with kiosk.store.write() as db:  # as if the confirmation had been lost on the way
             for scan_id in made:
-                db.execute("INSERT INTO outbox (scan_id) VALUES (?)", [scan_id])
+                db.execute("INSERT INTO outbox (seq, scan_id) SELECT seq, id FROM scans "
+                           "WHERE id = ?", [scan_id])
         assert kiosk.client.contact().pushed == 3
         with engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(scans)).scalar() == 3
     finally:
         kiosk.close()
+
+
+def test_kiosks_uploading_at_once_store_every_scan_once_and_count_people_once(
+        engine, served, event, tmp_path):
+    # Three kiosks were offline together and admitted the same 12 people; they come back
+    # at the same moment, each with two small batches in flight (the window). Every
+    # request touches the same presence rows and each kiosk's clock anchor at once.
+    people_ids = [add_person(engine, event["id"], "Osoba", f"Numer {i}") for i in range(12)]
+    kiosks = [enroll(engine, served, event["id"], tmp_path, f"Wejście {n}") for n in "ABC"]
+    try:
+        tokens_ = [token(engine, event["id"], p) for p in people_ids]
+        for kiosk in kiosks:
+            kiosk.client.settings = kiosk.client.settings.model_copy(update={"batch_size": 2})
+            kiosk.client.contact()
+            for text in tokens_:
+                assert kiosk.checkin.scan(text).scan.result == "ok"
+        errors: list[BaseException] = []
+
+        def push(kiosk: Kiosk) -> None:
+            try:
+                kiosk.client.contact()
+            except BaseException as exc:  # reported below, with the kiosk's name
+                errors.append(exc)
+            finally:
+                kiosk.store.release_reader()
+
+        threads = [threading.Thread(target=push, args=(k,)) for k in kiosks]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert errors == []
+        assert [k.store.outbox_size() for k in kiosks] == [0, 0, 0]
+        with engine.connect() as conn:
+            stored = conn.execute(select(func.count()).select_from(scans)).scalar()
+            data = dashboard_data(conn, event["id"], datetime.now(UTC))
+        assert stored == 3 * 12
+        assert data["checked_in"] == 12  # people, not scans
+        assert len(data["duplicates"]) == 12  # each admitted by three kiosks
+    finally:
+        for kiosk in kiosks:
+            kiosk.close()
 
 
 def test_a_kiosk_a_day_wrong_gets_a_correct_timeline(engine, served, event, tmp_path):

@@ -82,7 +82,7 @@ def test_auth_errors_and_gzip_are_described():
                 continue
             codes = {c for c in op["responses"] if c != "200"}
             expected = {"400", "500"} | ({"413", "426"} if method == "post" else set())
-            expected |= set() if public else {"401", "403"}
+            expected |= {"429"} if path == "/enroll" else {"401", "403"}
             assert codes == expected, (path, method)
             for code in codes:
                 assert op["responses"][code]["content"]["application/json"]["schema"] == error
@@ -138,6 +138,23 @@ def test_other_protocols_get_426_with_both_languages(app, kiosk_token, path, pro
     assert body["message"]["pl"] and body["message"]["en"]
     assert "zaktualizuj" in body["message"]["pl"] and "update" in body["message"]["en"]
     assert body["detail"] == {"supported": [PROTOCOL], "requested": protocol}
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_paths_of_another_protocol_version_get_426_not_404(app, kiosk_token, method):
+    client = app.test_client()
+    for path in ("/api/sync/v2/scans", "/api/sync/v2/roster", "/api/sync/v17/anything/else"):
+        resp = client.open(path, method=method, json=BODIES["/scans"],
+                           headers={"Authorization": f"Bearer {kiosk_token}"})
+        assert resp.status_code == 426, path
+        body = resp.get_json()
+        assert body["error"] == "protocol_unsupported"
+        assert body["detail"] == {"supported": [PROTOCOL],
+                                  "requested": int(path.split("/")[3][1:])}
+    resp = client.open(BASE_PATH + "/no-such-endpoint", method=method)
+    assert resp.status_code in (404, 405) and resp.get_json()["error"] == "bad_request"
+    # The real endpoints still win over the catch-all.
+    assert client.get(BASE_PATH + "/roster").status_code == 401
 
 
 def test_current_protocol_is_accepted(app, kiosk_token):
