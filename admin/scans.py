@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -46,12 +46,14 @@ def _clock_offsets(conn: Connection, kiosk_ids: set[str]) -> dict[str, int]:
 
 
 def record_scans(conn: Connection, records: Sequence[ScanRecord],
-                 scan_times: Mapping[str, datetime] | None = None) -> int:
+                 scan_times: Mapping[str, datetime] | None = None,
+                 estimated: Collection[str] = ()) -> int:
     """Store new scans and update presence; return how many were new. One transaction.
 
     ``scan_times`` (scan id -> time on the server's clock, e.g. from ``sync.clock.place``)
     wins when given; otherwise a scan's time is its wall time corrected by the kiosk's last
     known clock offset (``kiosks.clock_offset_ms``: server time minus kiosk time).
+    ``estimated`` names the scans whose given time is such an estimate too.
     """
     unique: dict[str, ScanRecord] = {}
     for r in records:
@@ -72,7 +74,7 @@ def record_scans(conn: Connection, records: Sequence[ScanRecord],
             "session_id": r.session_id, "direction": r.direction, "result": r.result,
             "admitted": r.admitted, "source": r.source, "wall_time": r.wall_time,
             "scan_time": scan_time, "monotonic_ns": r.monotonic_ns, "boot_id": r.boot_id,
-            "raw": r.raw, "received_at": now,
+            "raw": r.raw, "received_at": now, "time_estimated": r.id in estimated,
         })
     # A scan id stored before is skipped by the database itself (also when another upload
     # of the same scans commits in between); only what this statement inserted counts.

@@ -253,6 +253,9 @@ scans = Table(
     Column("boot_id", String(64), nullable=False),
     Column("raw", String(256)),
     Column("received_at", UTCDateTime, nullable=False),
+    # scan_time is the wall time corrected by the kiosk's current offset, not placed by a
+    # clock anchor of its boot (a boot the admin never heard from): shown as estimated.
+    Column("time_estimated", Boolean, nullable=False, server_default="0"),
     Index("ix_scans_event_attendee", "event_id", "attendee_id"),
     Index("ix_scans_event_time", "event_id", "scan_time"),
 )

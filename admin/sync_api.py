@@ -30,7 +30,7 @@ from admin.scans import record_scans
 from admin.security import LoginLimiter
 from admin.sync_roster import RosterVersions, roster_for
 from sync.bounds import time_in_range
-from sync.clock import Anchor, anchor_of, place, wall_offset
+from sync.clock import Anchor, Placed, anchor_of, place, wall_offset
 from sync.openapi import DOCUMENT_PATH, openapi_document
 from sync.scans import ScanRecord
 from sync.wire import (
@@ -231,28 +231,31 @@ def upload_scans() -> Response:
         q_sync.save_anchor(conn, kiosk["id"], anchor_of(batch.clock, received))
         anchors = q_sync.anchors(conn, kiosk["id"], {s.boot_id for s in batch.scans})
         offset = wall_offset(batch.clock, received)
-        records, times = [], {}
+        records, times, estimated = [], {}, set()
         for scan in batch.scans:
             record = scan if scan.kiosk_id == kiosk["id"] else scan.model_copy(
                 update={"kiosk_id": kiosk["id"]})
             records.append(record)
-            times[record.id] = _placed(record, anchors, offset)
-        record_scans(conn, records, scan_times=times)
+            placed = _placed(record, anchors, offset)
+            times[record.id] = placed.corrected_time
+            if placed.estimated:
+                estimated.add(record.id)
+        record_scans(conn, records, scan_times=times, estimated=estimated)
         q_sync.touch(conn, kiosk["id"], received, int(offset.total_seconds() * 1000))
     return _reply(ScanReceipt(stored=[s.id for s in batch.scans], server_time=_now()))
 
 
-def _placed(scan: ScanRecord, anchors: dict[str, Anchor], offset: timedelta) -> datetime:
+def _placed(scan: ScanRecord, anchors: dict[str, Anchor], offset: timedelta) -> Placed:
     """The scan's time on the server's clock; a wall time so far off that it cannot be
     placed (or lands outside the calendar) refuses the batch."""
     try:
-        when = place(scan, anchors, offset).corrected_time
+        placed: Placed | None = place(scan, anchors, offset)
     except OverflowError:
-        when = None
-    if when is None or not time_in_range(when):
+        placed = None
+    if placed is None or not time_in_range(placed.corrected_time):
         raise WireFailure(400, "bad_request", [{"loc": ["scans", scan.id, "wall_time"],
                                                 "msg": "time out of range"}])
-    return when
+    return placed
 
 
 @bp.get("/roster")

@@ -6,7 +6,8 @@ Its monotonic clock is right within a boot, though. Each contact gives the admin
 server's time when it arrived (off by at most the one-way network delay). A scan from
 the same boot is placed at ``anchor.server_time - (anchor.monotonic - scan.monotonic)``.
 A scan from a boot the admin never heard from falls back to its wall time corrected by
-the kiosk's current offset (``Placed.estimated``; the admin does not store the flag yet).
+the kiosk's current offset; ``Placed.estimated`` says so, and the admin keeps that flag
+(``scans.time_estimated``) and shows such times as estimated.
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 from admin_fixtures import add_person, make_event
+from admin_testkit import Client, make_user
 from sqlalchemy import func, insert, select, update
 from support import served as serve_app
 
@@ -263,6 +264,35 @@ def test_a_kiosk_a_day_wrong_gets_a_correct_timeline(engine, served, event, tmp_
         gap = rows[second.id].scan_time - rows[first.id].scan_time
         assert timedelta(seconds=0.25) < gap < timedelta(seconds=1)
         assert abs(offset - skew.total_seconds() * 1000) < 5000
+    finally:
+        kiosk.close()
+
+
+def test_scans_of_a_boot_the_admin_never_heard_from_are_marked_estimated(
+        engine, app, served, event, tmp_path):
+    # The kiosk checked people in, then lost power before any contact; it came back up
+    # (a new boot, a new monotonic clock). Those earlier scans can only be timed by the
+    # kiosk's present clock offset: they are kept, and marked as estimated.
+    kiosk = enroll(engine, served, event["id"], tmp_path)
+    try:
+        kiosk.client.contact()
+        earlier = kiosk.checkin.scan(token(engine, event["id"], event["anna"])).scan
+        earlier = earlier.model_copy(update={"id": "e" * 32, "boot_id": "an-earlier-boot"})
+        with kiosk.store.write() as db:
+            kiosk.store.insert_scan(db, earlier, earlier.wall_time.date())
+        now = kiosk.checkin.scan(token(engine, event["id"], event["lukasz"])).scan
+        kiosk.client.contact()
+        with engine.connect() as conn:
+            rows = {r.id: r for r in conn.execute(select(scans))}
+        assert rows[earlier.id].time_estimated is True
+        assert abs(rows[earlier.id].scan_time - earlier.wall_time) < timedelta(seconds=5)
+        assert rows[now.id].time_estimated is False
+        person = rows[earlier.id].attendee_id
+        make_user(app, "wolontariusz", "volunteer")
+        desk = Client(app.test_client())
+        desk.login("wolontariusz")
+        page = desk.get(f"/people/{person}").get_data(as_text=True)
+        assert "≈" in page and "czas szacowany" in page
     finally:
         kiosk.close()
 
