@@ -45,6 +45,8 @@ def place(scan: ScanRecord, anchors: dict[str, Anchor], offset: timedelta) -> Pl
     """The scan's time on the server's clock."""
     anchor = anchors.get(scan.boot_id)
     if anchor is not None:
-        delta = timedelta(microseconds=(anchor.monotonic_ns - scan.monotonic_ns) // 1000)
+        # Both readings cut to microseconds first, so that order within a boot is exactly
+        # the order of the scans' own (microsecond) readings.
+        delta = timedelta(microseconds=anchor.monotonic_ns // 1000 - scan.monotonic_ns // 1000)
         return Placed(anchor.server_time - delta, False)
     return Placed(scan.wall_time + offset, True)

@@ -19,7 +19,8 @@ def scan_row(n: int, **changes):
            "badge_revision": 1, "session_id": None, "direction": None, "result": "ok",
            "admitted": True, "source": "camera", "wall_time": T0 + timedelta(seconds=n),
            "scan_time": T0 + timedelta(seconds=n, microseconds=n), "monotonic_ns": 2**62 + n,
-           "boot_id": "boot", "raw": "Zażółć gęślą jaźń", "received_at": T0}
+           "boot_id": "boot", "raw": "Zażółć gęślą jaźń", "received_at": T0,
+           "time_estimated": n % 2 == 0}
     row.update(changes)
     return row
 
