@@ -66,6 +66,7 @@ QUEUE_MESSAGES: dict[str, PrinterMessage] = {
 _INSERT = (
     "INSERT INTO print_jobs (id, attendee_id, scan_id, reason, badge, state, attempts,"
     " created_at, updated_at, next_attempt_at) VALUES (?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)"
+    " ON CONFLICT (id) DO NOTHING"
 )
 _PENDING = "state IN ('queued', 'printing')"
 _KEEP: Any = object()  # sentinel: leave the last error as it is
@@ -82,11 +83,15 @@ def enqueue(
     attendee_id: int,
     reason: Reason,
     scan_id: str | None = None,
+    job_id: str | None = None,
 ) -> str:
-    """Queue one badge; return the job id. Joins the caller's transaction if one is open."""
+    """Queue one badge; return the job id. Joins the caller's transaction if one is open.
+
+    A given ``job_id`` makes queueing idempotent: a job of that id queued before (printed
+    or not) is kept and nothing new is queued."""
     if reason not in ("checkin", "reprint"):
         raise ValueError(f"reason must be 'checkin' or 'reprint', got {reason!r}")
-    job_id = uuid.uuid4().hex
+    job_id = job_id or uuid.uuid4().hex
     now = _now()
     badge_json = json.dumps(badge.to_dict(), ensure_ascii=False)
     db.execute(_INSERT, (job_id, attendee_id, scan_id, reason, badge_json, now, now, now))

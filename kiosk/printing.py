@@ -114,8 +114,12 @@ class KioskPrinting:
             role=command.badge.role, token=command.badge.token,
             event_name=event.name if event else "",
             event_dates=format_event_dates(event.starts_on, event.ends_on) if event else "")
+        # One job per command: a command run again (the kiosk stopped before it could note
+        # it as done, so the admin sent it again) does not print a second badge.
+        kiosk_id = self.store.get_meta("sync_kiosk_id") or "-"
         with self.store.write() as db:
-            job = enqueue(db, badge, attendee_id=command.attendee_id, reason="reprint")
+            job = enqueue(db, badge, attendee_id=command.attendee_id, reason="reprint",
+                          job_id=f"command:{kiosk_id}:{command.id}")
         self.worker.notify()
         return job
 

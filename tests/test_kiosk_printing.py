@@ -14,6 +14,7 @@ from kiosk.printing import ReprintUnavailable
 from kiosk.runtime import KioskRuntime
 from kiosk.scanner.decoders import make_decoder
 from printers.virtual import VirtualPrinter
+from sync.wire import BadgePayload, Command
 
 
 @pytest.fixture
@@ -76,6 +77,20 @@ def test_reprint_uses_the_current_badge_code(tmp_path, runtime, printer, event_k
     assert [decoded(p) for p in pages(tmp_path)] == [[token], [token]]
     with pytest.raises(ReprintUnavailable):
         runtime.printer.reprint(999)
+
+
+def test_a_reprint_command_run_twice_prints_one_badge(tmp_path, runtime, printer, event_key):
+    # The kiosk queued the badge, then stopped before noting the command as done: the
+    # admin sends the same command again at the next contact.
+    command = Command(id="41", kind="reprint", attendee_id=4, badge=BadgePayload(
+        name="Ewa Nowak", token=token_for(event_key, 4, 2)))
+    first = runtime.printer.print_command(command)
+    assert runtime.printer.print_command(command) == first
+    other = runtime.printer.print_command(command.model_copy(update={"id": "42"}))
+    assert other != first
+    assert printer.wait_for_pages(2, timeout=10)
+    time.sleep(0.8)
+    assert len(pages(tmp_path)) == 2
 
 
 def test_paper_out_never_blocks_check_in(tmp_path, runtime, printer, event_key):
