@@ -206,6 +206,9 @@ kiosk_enrollments = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
     Column("used_at", UTCDateTime),
+    # SHA-256 of the kiosk's request id for this enrollment: a retry (the reply was lost)
+    # with the same id shortly after gets a fresh token instead of "code used".
+    Column("request_hash", String(64)),
 )
 
 # Per kiosk and boot: the kiosk's monotonic clock paired with the server's time at a

@@ -210,7 +210,8 @@ def enroll() -> Response:
     body: EnrollRequest = _body(EnrollRequest)
     token = new_secret()
     with db.write() as conn:
-        kiosk = q_sync.use_enrollment(conn, body.code, hash_token(token), _now())
+        kiosk = q_sync.use_enrollment(conn, body.code, hash_token(token), _now(),
+                                      body.request_id)
     if kiosk is None:
         limiter.failed(keys)
         raise WireFailure(400, "enrollment_invalid")

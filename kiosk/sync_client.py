@@ -15,6 +15,7 @@ import logging
 import random
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -51,6 +52,7 @@ REVOKED_KEY = "sync_revoked"  # why the admin refused this kiosk, until it enrol
 DONE_KEY = "sync_commands_done"  # ids of commands run here, so a resent one runs once
 MODE_KEY = "sync_planned_mode"  # "mode:room" as planned on the admin, to warn on a mismatch
 PUSH_WINDOW = 2  # scan batches in flight at once
+ENROLL_ATTEMPTS, ENROLL_RETRY_SECONDS = 3, 1.0
 SyncStatus = Literal["off", "not_enrolled", "ok", "offline", "revoked", "rejected"]
 
 
@@ -126,14 +128,22 @@ class SyncClient:
 
     def enroll(self, url: str, code: str) -> EnrollResponse:
         """Trade a single-use enrollment code for this kiosk's own token."""
-        try:
-            reply = transport.call(url, "POST", "/enroll", EnrollResponse,
-                                   body=EnrollRequest(code=code, software=__version__),
-                                   timeout=self.settings.timeout_seconds)
-        except SyncRejected as exc:
-            raise EnrollmentError(exc.error.message.en) from None
-        except TransportError as exc:
-            raise EnrollmentError(f"the admin at {url} cannot be reached: {exc}") from None
+        # Tried a few times with one request id: when only the reply was lost, the admin
+        # recognises the retry and answers with a fresh token instead of "code used".
+        request = EnrollRequest(code=code, software=__version__, request_id=uuid.uuid4().hex)
+        for attempt in range(ENROLL_ATTEMPTS):
+            try:
+                reply = transport.call(url, "POST", "/enroll", EnrollResponse, body=request,
+                                       timeout=self.settings.timeout_seconds)
+                break
+            except SyncRejected as exc:
+                raise EnrollmentError(exc.error.message.en) from None
+            except TransportError as exc:
+                if attempt == ENROLL_ATTEMPTS - 1:
+                    raise EnrollmentError(
+                        f"the admin at {url} cannot be reached: {exc}") from None
+                log.info("enrollment attempt %d failed (%s); trying again", attempt + 1, exc)
+                time.sleep(ENROLL_RETRY_SECONDS * (attempt + 1))
         # A new enrollment starts clean: another admin's (or event's) roster, cursor and
         # finished command ids mean nothing there. Scans stay, as facts.
         self.store.wipe_roster()

@@ -34,6 +34,7 @@ BASE_PATH = f"/api/sync/v{PROTOCOL}"
 MAX_BATCH = 500
 MAX_BODY_BYTES = 8 * 1024 * 1024  # after gunzip
 ENROLL_PREFIX = "BRAMKA-ENROLL:"
+ENROLL_RETRY_MINUTES = 10
 
 ErrorCode = Literal[
     "bad_request",          # malformed JSON, schema violation, bad gzip
@@ -76,9 +77,14 @@ class ClockSample(_Wire):
 
 
 class EnrollRequest(_Wire):
+    """``request_id`` is made by the kiosk for one enrollment and sent again with each
+    retry: if the reply to the first request was lost, a retry with the same id within
+    :data:`ENROLL_RETRY_MINUTES` gets a fresh token instead of "code used"."""
+
     protocol: int = PROTOCOL
     code: Text = Field(min_length=6, max_length=64)
     software: Text = Field(default="", max_length=64)
+    request_id: Text = Field(default="", max_length=64)
 
 
 class EnrollResponse(_Wire):

@@ -15,12 +15,13 @@ from sqlalchemy import Connection, delete, insert, select, update
 from admin.schema import kiosk_clock, kiosk_commands, kiosk_enrollments, kiosks, utcnow
 from sync.clock import Anchor
 from sync.text import fold
-from sync.wire import BadgePayload, Command, CommandResult, Health
+from sync.wire import ENROLL_RETRY_MINUTES, BadgePayload, Command, CommandResult, Health
 
 # Crockford's base32 without look-alikes (no I, L, O, U): easy to read out and type.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CODE_LENGTH = 8
 ENROLLMENT_VALID = timedelta(hours=24)
+ENROLL_RETRY = timedelta(minutes=ENROLL_RETRY_MINUTES)
 
 
 def normalize_code(code: str) -> str:
@@ -48,21 +49,34 @@ def new_enrollment(conn: Connection, kiosk_id: str, now: datetime | None = None)
     return format_code(code)
 
 
-def use_enrollment(conn: Connection, code: str, token_hash: str, now: datetime
-                   ) -> dict[str, Any] | None:
-    """Trade a valid code for the kiosk row, setting its new token; None if not valid."""
+def use_enrollment(conn: Connection, code: str, token_hash: str, now: datetime,
+                   request_id: str = "") -> dict[str, Any] | None:
+    """Trade a valid code for the kiosk row, setting its new token; None if not valid.
+
+    A code used a moment ago by a request with the same ``request_id`` is valid again
+    (the kiosk never got the reply): the kiosk gets a new token, the lost one stops
+    working."""
     row = conn.execute(select(kiosk_enrollments).where(
         kiosk_enrollments.c.code_hash == _code_hash(code))).mappings().first()
-    if row is None or row["used_at"] is not None or row["expires_at"] <= now:
+    if row is None:
+        return None
+    request_hash = hashlib.sha256(request_id.encode()).hexdigest() if request_id else None
+    if row["used_at"] is None:
+        if row["expires_at"] <= now:
+            return None
+    elif (request_hash is None or row["request_hash"] != request_hash
+          or now - row["used_at"] > ENROLL_RETRY):
         return None
     kiosk = conn.execute(select(kiosks).where(kiosks.c.id == row["kiosk_id"])).mappings().first()
     if kiosk is None or kiosk["revoked_at"] is not None:
         return None
-    used = conn.execute(update(kiosk_enrollments).where(
-        kiosk_enrollments.c.code_hash == row["code_hash"],
-        kiosk_enrollments.c.used_at.is_(None)).values(used_at=now))
-    if used.rowcount != 1:  # another request used the code a moment ago
-        return None
+    if row["used_at"] is None:
+        used = conn.execute(update(kiosk_enrollments).where(
+            kiosk_enrollments.c.code_hash == row["code_hash"],
+            kiosk_enrollments.c.used_at.is_(None)).values(used_at=now,
+                                                          request_hash=request_hash))
+        if used.rowcount != 1:  # another request used the code a moment ago
+            return None
     conn.execute(update(kiosks).where(kiosks.c.id == kiosk["id"]).values(
         token_hash=token_hash, enrolled_at=now, last_contact_at=now))
     return dict(kiosk)

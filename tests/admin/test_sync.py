@@ -106,7 +106,9 @@ def test_enroll_pull_scan_push(engine, served, event, tmp_path):
         kiosk.close()
 
 
-def test_enrollment_code_is_single_use_and_expires(engine, served, event, tmp_path):
+def test_enrollment_code_is_single_use_and_expires(engine, served, event, tmp_path,
+                                                    monkeypatch):
+    monkeypatch.setattr("kiosk.sync_client.ENROLL_RETRY_SECONDS", 0.01)
     with engine.begin() as conn:
         kiosk_id = q_sync.create_kiosk(conn, event["id"], "Sala", "room", "Sala 101")
         code = q_sync.new_enrollment(conn, kiosk_id)
@@ -127,6 +129,47 @@ def test_enrollment_code_is_single_use_and_expires(engine, served, event, tmp_pa
     finally:
         first.close()
         second.close()
+
+
+def test_an_enrollment_whose_reply_was_lost_is_retried_with_the_same_code(
+        engine, served, event, tmp_path, monkeypatch):
+    import kiosk.sync_client as client_module
+
+    monkeypatch.setattr(client_module, "ENROLL_RETRY_SECONDS", 0.01)
+    real_call, requests = client_module.transport.call, []
+
+    def reply_lost_once(url, method, path, reply, **kw):
+        answer = real_call(url, method, path, reply, **kw)  # the admin did enroll us
+        requests.append(kw["body"])
+        if len(requests) == 1:
+            raise client_module.TransportError("connection reset before the reply")
+        return answer
+
+    with engine.begin() as conn:
+        kiosk_id = q_sync.create_kiosk(conn, event["id"], "Wejście", "entrance", "")
+        code = q_sync.new_enrollment(conn, kiosk_id)
+    kiosk = Kiosk(tmp_path / "k", served)
+    try:
+        monkeypatch.setattr(client_module.transport, "call", reply_lost_once)
+        assert kiosk.client.enroll(served, code).kiosk_id == kiosk_id
+        monkeypatch.undo()
+        assert len(requests) == 2 and requests[0].request_id == requests[1].request_id
+        assert kiosk.client.contact().roster_applied  # the token it kept works
+        # The code stays used for anyone else, and for a retry that comes too late.
+        other = Kiosk(tmp_path / "other", served)
+        try:
+            with pytest.raises(EnrollmentError, match="invalid, used or expired"):
+                other.client.enroll(served, code)
+        finally:
+            other.close()
+        with engine.begin() as conn:
+            later = datetime.now(UTC) + timedelta(minutes=11)
+            assert q_sync.use_enrollment(conn, code, "x" * 64, later,
+                                         requests[0].request_id) is None
+            assert q_sync.use_enrollment(conn, code, "y" * 64, datetime.now(UTC),
+                                         requests[0].request_id) is not None
+    finally:
+        kiosk.close()
 
 
 def test_guessing_enrollment_codes_is_stopped_per_address(engine, served, event, tmp_path):
