@@ -20,7 +20,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, Column, Connection, Date, DateTime, Table, any_, bindparam
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    String,
+    Table,
+    any_,
+    bindparam,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -103,6 +113,10 @@ def _columns(conn: Connection, table: Table, names: Sequence[str]) -> list[_Col]
         pg_array, pg_value = "", f'v."{name}"'
         if dialect.name == "postgresql":
             pg_array = column.type.compile(dialect=dialect) + "[]"
+            if isinstance(column.type, String):
+                # Not varchar(n)[]: an explicit cast cuts long text without a word; the
+                # insert into the column refuses it instead.
+                pg_array = "text[]"
             if _is_datetime(column):
                 # psycopg sends aware datetimes as timestamptz; stored as naive UTC.
                 pg_array, pg_value = "timestamptz[]", f"v.\"{name}\" AT TIME ZONE 'UTC'"
@@ -137,10 +151,11 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     columns = _columns(conn, table, list(rows[0]))
     names = ", ".join(c.quoted for c in columns)
     tail = ""
-    if skip_conflicts_on:
-        tail += f" ON CONFLICT ({', '.join(skip_conflicts_on)}) DO NOTHING"
+    if skip_conflicts_on:  # names checked against the table, like every column here
+        keys = ", ".join(f'"{table.c[name].name}"' for name in skip_conflicts_on)
+        tail += f" ON CONFLICT ({keys}) DO NOTHING"
     if returning:
-        tail += f' RETURNING "{returning}"'
+        tail += f' RETURNING "{table.c[returning].name}"'
     if conn.dialect.name == "postgresql":
         source, arrays = _pg_unnest(columns, rows)
         values = ", ".join(c.pg_value for c in columns)

@@ -104,7 +104,9 @@ class LoginLimiter:
         with self._lock:
             for key in keys:
                 q = self._recent(key, now)
-                if len(q) >= self.max_attempts:
+                if not q:  # nothing recent: forget the key, so the table does not grow
+                    del self._failures[key]
+                elif len(q) >= self.max_attempts:
                     wait = max(wait, q[0] + self.window - now)
         return wait
 

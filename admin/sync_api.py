@@ -215,6 +215,7 @@ def enroll() -> Response:
     if kiosk is None:
         limiter.failed(keys)
         raise WireFailure(400, "enrollment_invalid")
+    limiter.succeeded(keys)
     log.info("kiosk %s enrolled (software %s)", kiosk["id"], body.software)
     return _reply(EnrollResponse(kiosk_id=kiosk["id"], token=token, event_id=kiosk["event_id"],
                                  mode=kiosk["mode"], room=kiosk["room"] or "",
@@ -297,7 +298,14 @@ other_versions = Blueprint("sync_versions", __name__, url_prefix=BASE_PATH.rspli
 @public
 @csrf_exempt
 def other_version(version: int, rest: str) -> Response:
-    if version == PROTOCOL:
+    if version == PROTOCOL:  # our own version: a wrong method on a real path, or no path
+        allowed = sorted({m for rule in current_app.url_map.iter_rules()
+                          if rule.rule == request.path and rule.endpoint.startswith("sync_api.")
+                          for m in rule.methods or ()} - {"HEAD", "OPTIONS"})
+        if allowed:
+            failure = _error(405, "bad_request", f"use {' or '.join(allowed)}")
+            failure.headers["Allow"] = ", ".join(allowed)
+            return failure
         return _error(404, "bad_request", f"no such endpoint: {BASE_PATH}/{rest}")
     return _error(426, "protocol_unsupported", {"supported": [PROTOCOL], "requested": version})
 

@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from bramka.config import KioskSettings
 from sync import token as tokens
 from sync.roster import EventInfo, RosterSnapshot
-from sync.scans import ScanRecord, ScanSource, new_scan_id
+from sync.scans import ScanRecord, ScanSource, new_scan_id, storable_raw
 
 from .decide import Decision, ScanContext, decide_attendee, decide_token
 from .events import EventBus
@@ -34,7 +34,6 @@ from .store import Store, StoreError, StoreView
 
 log = logging.getLogger(__name__)
 
-RAW_LIMIT = 256
 T = TypeVar("T")
 OVERRIDE_KEY = "session_override"
 
@@ -178,7 +177,7 @@ class CheckinService:
                 direction=decision.direction, result=decision.result,
                 admitted=decision.admitted, source=source, wall_time=now,
                 monotonic_ns=mono, boot_id=boot_id(),
-                raw=None if raw is None else raw[:RAW_LIMIT],
+                raw=None if raw is None else storable_raw(raw),
             )
             self.store.insert_scan(db, scan, ctx.local_day)
             badge: BadgeNote = "none"

@@ -20,7 +20,7 @@ from typing import Any
 import sqlite_utils
 
 from sync.roster import Attendee, EventInfo, RosterError, RosterSnapshot, Session
-from sync.scans import ScanRecord
+from sync.scans import ScanRecord, storable_raw
 from sync.text import fold
 
 DB_FILENAME = "kiosk.db"
@@ -510,6 +510,8 @@ class Store:
             after_seq = row.pop("seq")
             row.pop("local_day")
             row["admitted"] = bool(row["admitted"])
+            if row["raw"] is not None:  # kept by a kiosk before NUL was replaced
+                row["raw"] = storable_raw(row["raw"])
             out.append(ScanRecord.model_validate(row))
         return out, after_seq
 

@@ -268,7 +268,8 @@ class SyncClient:
                 self._results.append(CommandResult(id=command.id, ok=True))
             except Exception as exc:  # a command that fails is reported, never fatal
                 log.warning("command %s failed: %s", command.id, exc)
-                self._results.append(CommandResult(id=command.id, ok=False, error=str(exc)))
+                self._results.append(CommandResult(id=command.id, ok=False,
+                                                   error=str(exc)[:500]))
             done.add(command.id)
             self.store.set_meta(DONE_KEY, json.dumps(sorted(done, key=_numeric)[-200:]))
         return len(reply.commands)

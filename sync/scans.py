@@ -31,6 +31,15 @@ Direction = Literal["in", "out"]
 ScanSource = Literal["camera", "handheld", "manual"]
 
 
+RAW_LIMIT = 256  # characters of a scanned code kept with its scan
+
+
+def storable_raw(text: str) -> str:
+    """What of a scanned code a scan record keeps: the first :data:`RAW_LIMIT` characters,
+    NUL (which a QR code may carry, and no database text can) shown as U+FFFD."""
+    return text[:RAW_LIMIT].replace("\x00", "\ufffd")
+
+
 def new_scan_id() -> str:
     """A client-made id: unique without coordination, safe to retry."""
     return uuid.uuid4().hex
@@ -54,4 +63,4 @@ class ScanRecord(BaseModel):
     wall_time: Time
     monotonic_ns: Nanoseconds
     boot_id: Text = Field(max_length=64)
-    raw: Text | None = Field(default=None, max_length=256)
+    raw: Text | None = Field(default=None, max_length=RAW_LIMIT)

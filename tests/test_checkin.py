@@ -98,6 +98,12 @@ def test_signed_badge_beyond_the_admins_id_range_is_invalid_not_a_crash(store, e
     assert store.outbox_size() == 1
 
 
+def test_a_code_carrying_nul_is_recorded_as_invalid_not_a_kiosk_error(store, event_key):
+    out = service(store).scan("ABC\x00DEF")
+    assert (out.scan.result, out.scan.raw) == ("invalid", "ABC\ufffdDEF")
+    assert store.outbox_batch(5) == [out.scan]
+
+
 def test_invalid_forged_and_garbage(store, event_key):
     svc = service(store)
     forged = tokens.issue(tokens.generate_key(), EVENT_ID, 1)

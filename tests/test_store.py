@@ -68,6 +68,15 @@ def test_outbox_pages_oldest_first_and_continues_after_a_seq(store):
     assert store.outbox_batch(10) == first + second
 
 
+def test_a_nul_kept_by_older_software_does_not_block_the_outbox(store):
+    rec = scan(result="invalid", admitted=False, attendee_id=None, raw="A")
+    with store.write() as db:
+        store.insert_scan(db, rec, datetime(2026, 6, 16).date())
+        db.execute("DROP TRIGGER scans_append_only_update")  # as older software stored it
+        db.execute("UPDATE scans SET raw = ? WHERE id = ?", ["A\x00B", rec.id])
+    assert [r.raw for r in store.outbox_batch(5)] == ["A\ufffdB"]
+
+
 def test_outbox_of_a_version_2_store_is_carried_over_in_order(tmp_path):
     # A kiosk updated in the middle of an event: its unsent scans must all go up after.
     old = sqlite3.connect(tmp_path / "kiosk.db")

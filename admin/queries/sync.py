@@ -89,7 +89,10 @@ def kiosk_by_token(conn: Connection, token_hash: str, *, lock: bool = False
     retry, or two batches in flight) apply one after the other."""
     stmt = select(kiosks).where(kiosks.c.token_hash == token_hash)
     if lock and conn.dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
+        # FOR NO KEY UPDATE: rows that only point at the kiosk (a help-desk reprint
+        # command) can still be inserted meanwhile; FOR UPDATE blocked their foreign-key
+        # check and deadlocked with a walk-in holding the presence lock.
+        stmt = stmt.with_for_update(key_share=True)
     row = conn.execute(stmt).mappings().first()
     return dict(row) if row else None
 

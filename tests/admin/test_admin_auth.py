@@ -54,6 +54,16 @@ def test_limiter_window_expires() -> None:
     assert lim.blocked_for(["user:a"], now=11.5) == 0
 
 
+def test_limiter_forgets_keys_with_nothing_recent() -> None:
+    # Every address that ever asked must not stay in memory for good.
+    lim = LoginLimiter(max_attempts=2, window_seconds=10)
+    for n in range(1000):
+        assert lim.blocked_for([f"addr:10.0.{n // 250}.{n % 250}"], now=n / 100) == 0
+    lim.failed(["addr:x"], now=0)
+    assert lim.blocked_for(["addr:x"], now=11) == 0
+    assert lim._failures == {}
+
+
 def test_unknown_user_and_disabled_user_cannot_log_in(app: Flask, client: Client) -> None:
     assert client.login("nobody").status_code == 401
     uid = make_user(app, "ola", "organizer")

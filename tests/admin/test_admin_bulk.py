@@ -113,6 +113,21 @@ def test_update_many_sets_only_the_matching_rows(engine):
     assert len(rows) == 3
 
 
+def test_text_longer_than_its_column_is_refused_not_cut(engine):
+    # PostgreSQL would cut it silently in a cast to varchar(n): a cut scan id would then
+    # collide with another and the scan be dropped while the kiosk hears "stored".
+    with engine.begin() as conn:
+        if conn.dialect.name != "postgresql":
+            pytest.skip("SQLite does not enforce varchar lengths at all")
+    with pytest.raises(Exception, match="(?i)too long"), engine.begin() as conn:
+        insert_many(conn, scans, [scan_row(1, kiosk_id="k" * 65)], skip_conflicts_on=["id"])
+
+
+def test_names_outside_the_table_are_refused(engine):
+    with pytest.raises(KeyError), engine.begin() as conn:
+        insert_many(conn, scans, [scan_row(1)], skip_conflicts_on=["id); DROP TABLE scans; --"])
+
+
 def test_naive_times_are_refused(engine):
     with pytest.raises(ValueError, match="naive"), engine.begin() as conn:
         insert_many(conn, scans, [scan_row(1, wall_time=datetime(2026, 6, 15, 7, 0))])

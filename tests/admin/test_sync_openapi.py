@@ -152,7 +152,11 @@ def test_paths_of_another_protocol_version_get_426_not_404(app, kiosk_token, met
         assert body["detail"] == {"supported": [PROTOCOL],
                                   "requested": int(path.split("/")[3][1:])}
     resp = client.open(BASE_PATH + "/no-such-endpoint", method=method)
-    assert resp.status_code in (404, 405) and resp.get_json()["error"] == "bad_request"
+    assert resp.status_code == 404 and resp.get_json()["error"] == "bad_request"
+    wrong = {"GET": "/scans", "POST": "/roster"}[method]
+    resp = client.open(BASE_PATH + wrong, method=method)
+    assert resp.status_code == 405 and resp.get_json()["error"] == "bad_request"
+    assert resp.headers["Allow"] == ("POST" if method == "GET" else "GET")
     # The real endpoints still win over the catch-all.
     assert client.get(BASE_PATH + "/roster").status_code == 401
 
