@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -127,9 +128,26 @@ def _columns(conn: Connection, table: Table, names: Sequence[str]) -> list[_Col]
 def _pg_unnest(columns: Sequence[_Col], rows: Sequence[Mapping[str, Any]]
                ) -> tuple[str, tuple[list[Any], ...]]:
     """``unnest(...) AS v(...)`` with one binary array parameter per column."""
-    arrays = tuple([c.convert(row[c.name]) for row in rows] for c in columns)
+    arrays = tuple([row[c.name] for row in rows] if c.convert is _identity
+                   else [c.convert(row[c.name]) for row in rows] for c in columns)
     casts = ", ".join(f"%b::{c.pg_array}" for c in columns)
     return f"unnest({casts}) AS v({', '.join(c.quoted for c in columns)})", arrays
+
+
+def _row_values(columns: Sequence[_Col]) -> Callable[[Mapping[str, Any]], list[Any]]:
+    """A function giving a row's values in column order, converted: a value is read
+    and converted in one pass, calling converters only for columns that have one."""
+    getter = itemgetter(*[c.name for c in columns])
+    special = [(i, c.convert) for i, c in enumerate(columns) if c.convert is not _identity]
+    single = len(columns) == 1
+
+    def values(row: Mapping[str, Any]) -> list[Any]:
+        out = [getter(row)] if single else list(getter(row))
+        for i, convert in special:
+            out[i] = convert(out[i])
+        return out
+
+    return values
 
 
 def _sqlite_rows_per_statement(conn: Connection, width: int) -> int:
@@ -165,9 +183,10 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     per = _sqlite_rows_per_statement(conn, len(columns))
     group = "(" + ", ".join("?" * len(columns)) + ")"
     out: list[Any] = []
+    row_values = _row_values(columns)
     for start in range(0, len(rows), per):
         chunk = rows[start:start + per]
-        values = [c.convert(row[c.name]) for row in chunk for c in columns]
+        values = [value for row in chunk for value in row_values(row)]
         sql = (f'INSERT INTO "{table.name}" ({names}) VALUES '
                f'{", ".join([group] * len(chunk))}{tail}')
         result = conn.exec_driver_sql(sql, tuple(values))
@@ -192,7 +211,8 @@ def update_many(conn: Connection, table: Table, keys: Sequence[str],
         return
     sets = ", ".join(f"{c.quoted} = ?" for c in set_cols)
     match = " AND ".join(f"{c.quoted} = ?" for c in key_cols)
-    params = [tuple(c.convert(row[c.name]) for c in set_cols + key_cols) for row in rows]
+    row_values = _row_values(set_cols + key_cols)
+    params = [tuple(row_values(row)) for row in rows]
     conn.exec_driver_sql(f'UPDATE "{table.name}" SET {sets} WHERE {match}', params)
 
 

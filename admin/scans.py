@@ -95,11 +95,10 @@ def _update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
         return
     changes: dict[Key, dict[str, Any]] = {}
     for r in facts:
-        key = (r["event_id"], r["attendee_id"], r["session_id"] or ENTRANCE,
-               warsaw_day(r["scan_time"]))
+        t = r["scan_time"]
+        key = (r["event_id"], r["attendee_id"], r["session_id"] or ENTRANCE, warsaw_day(t))
         c = changes.setdefault(key, {"first_in": None, "last_in": None, "last_out": None,
                                      "admits": 0})
-        t = r["scan_time"]
         if r["direction"] == "out":
             c["last_out"] = _max(c["last_out"], t)
         else:
@@ -143,9 +142,9 @@ def _update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
             merged["last_out"] is None or merged["last_in"] > merged["last_out"])
         merged["first_bucket"] = bucket_of(merged["first_in"]) if merged["first_in"] else None
         ident = {"event_id": key[0], "person_id": key[1], "session_id": key[2], "day": key[3]}
-        deltas.update(_contribution(ident, merged))
+        _count(deltas, key, merged, +1)
         if old is not None:
-            deltas.subtract(_contribution(ident, old))
+            _count(deltas, key, old, -1)
         elif key[2] == ENTRANCE and (key[0], key[1]) not in came_before:
             came_before.add((key[0], key[1]))
             deltas[(key[0], "visitors", 0)] += 1
@@ -158,21 +157,20 @@ def _update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
     _add_counts(conn, deltas)
 
 
-def _contribution(ident: dict[str, Any], row: dict[str, Any]) -> Counter[tuple[int, str, int]]:
-    """What one presence row adds to the running totals."""
-    event_id, session_id = ident["event_id"], ident["session_id"]
-    out: Counter[tuple[int, str, int]] = Counter()
+def _count(deltas: Counter[tuple[int, str, int]], key: Key, row: Mapping[str, Any],
+           sign: int) -> None:
+    """Add (``sign`` +1) or take back (-1) what one presence row gives the running totals."""
+    event_id, session_id = key[0], key[2]
     if session_id == ENTRANCE:
-        out[(event_id, "day", ident["day"].toordinal())] += 1
+        deltas[(event_id, "day", key[3].toordinal())] += sign
         if row["first_bucket"] is not None:
-            out[(event_id, "bucket", int(row["first_bucket"]))] += 1
+            deltas[(event_id, "bucket", int(row["first_bucket"]))] += sign
     else:
-        out[(event_id, "attended", session_id)] += 1
+        deltas[(event_id, "attended", session_id)] += sign
         if row["inside"]:
-            out[(event_id, "inside", session_id)] += 1
+            deltas[(event_id, "inside", session_id)] += sign
     if row["admits"] > 1:
-        out[(event_id, "dups", session_id)] += 1
-    return out
+        deltas[(event_id, "dups", session_id)] += sign
 
 
 def _add_counts(conn: Connection, deltas: Counter[tuple[int, str, int]]) -> None:
