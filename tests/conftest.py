@@ -1,11 +1,14 @@
-"""Shared fixtures: a signing key, a small hand-made roster, a real kiosk store."""
+"""Shared fixtures: a signing key, a small hand-made roster, a real kiosk store, and
+Debian's chromium for the browser tests."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from browser_kit import launched, page_opener
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from support import make_roster
 
@@ -37,3 +40,20 @@ def store(tmp_path: Path, roster: RosterSnapshot) -> Iterator[Store]:
 def settings(tmp_path: Path) -> Settings:
     return load_settings(None, {"BRAMKA_KIOSK__DATA_DIR": str(tmp_path / "kiosk"),
                                 "BRAMKA_PRINTER__BACKEND": "none"})
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """One chromium per test module (Playwright driving Debian's /usr/bin/chromium)."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with launched(sync_api) as chromium:
+        yield chromium
+
+
+@pytest.fixture
+def open_page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[..., Any]]:
+    """``open_page(viewport)``; a JavaScript error on any page fails the test. Modules that
+    inject axe-core set ``INJECTS_SCRIPTS = True``: the pages' CSP forbids inline scripts."""
+    bypass_csp = getattr(request.module, "INJECTS_SCRIPTS", False)
+    with page_opener(browser, bypass_csp=bypass_csp) as opener:
+        yield opener

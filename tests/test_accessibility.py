@@ -25,8 +25,6 @@ from browser_kit import (
     PIN,
     SMALL,
     Kiosk,
-    launched,
-    page_opener,
     serve_kiosk,
     staff_log_in,
 )
@@ -39,6 +37,7 @@ VIEWPORTS = pytest.mark.parametrize("viewport", [SMALL, LARGE], ids=["800x480", 
 
 pytestmark = NEEDS_CHROMIUM
 sync_api = pytest.importorskip("playwright.sync_api")
+INJECTS_SCRIPTS = True  # axe-core, see open_page in conftest.py
 
 
 @pytest.fixture
@@ -46,19 +45,6 @@ def kiosk(tmp_path: Path, roster: RosterSnapshot,
           event_key: Ed25519PrivateKey) -> Iterator[Kiosk]:
     with serve_kiosk(tmp_path / "kiosk", roster, event_key, result_seconds=30) as kiosk:
         yield kiosk
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launched(sync_api) as chromium:
-        yield chromium
-
-
-@pytest.fixture
-def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
-    # bypass_csp: axe is injected as an inline script, which the kiosk's CSP forbids.
-    with page_opener(browser, bypass_csp=True) as opener:
-        yield opener
 
 
 WARN = {"result": "full", "tone": "warn", "icon": "!", "seconds": 30, "name": "Anna Kowalska",

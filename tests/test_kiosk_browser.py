@@ -21,8 +21,6 @@ from browser_kit import (
     PIN,
     SMALL,
     Kiosk,
-    launched,
-    page_opener,
     serve_kiosk,
     staff_log_in,
 )
@@ -47,18 +45,6 @@ def kiosk(tmp_path: Path, roster: RosterSnapshot, event_key: Ed25519PrivateKey,
     with serve_kiosk(tmp_path / "kiosk", roster, event_key,
                      app_config={"LANG_RESET_SECONDS": 5.0, **app_config}) as kiosk:
         yield kiosk
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    with launched(sync_api) as chromium:
-        yield chromium
-
-
-@pytest.fixture
-def open_page(browser: Any) -> Iterator[Callable[..., Any]]:
-    with page_opener(browser) as opener:
-        yield opener
 
 
 def shot(page: Any, name: str) -> None:

@@ -23,6 +23,7 @@ import pytest  # noqa: E402
 from admin_testkit import Client, make_user  # noqa: E402
 from flask import Flask  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
+from support import served  # noqa: E402
 
 from admin import create_app  # noqa: E402
 from admin.db import normalize_url  # noqa: E402
@@ -86,3 +87,17 @@ def volunteer(app: Flask) -> Client:
     c = Client(app.test_client())
     assert c.login("wojtek").status_code == 302
     return c
+
+
+@pytest.fixture
+def live(app: Flask) -> Iterator[str]:
+    """The admin served on 127.0.0.1 for a browser, its dashboard polling fast."""
+    app.config["DASHBOARD_POLL_MS"] = 300
+    with served(app) as url:
+        yield url
+
+
+@pytest.fixture
+def page(open_page: Any) -> Any:
+    """A desktop-sized page (see open_page in tests/conftest.py)."""
+    return open_page({"width": 1280, "height": 900})

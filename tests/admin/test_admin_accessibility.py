@@ -10,7 +10,6 @@ test_admin_browser.py. The kiosk's screens are checked in tests/test_accessibili
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -19,7 +18,7 @@ from a11y import assert_focus_visible, assert_no_serious_violations, tab_to
 from admin_fixtures import DAY2_10, add_person, make_event
 from admin_scans import scan
 from admin_testkit import PASSWORD, make_user
-from browser_kit import NEEDS_CHROMIUM, admin_log_in, launched, page_opener, served
+from browser_kit import NEEDS_CHROMIUM, admin_log_in
 from flask import Flask
 from sqlalchemy import Engine, select
 
@@ -29,20 +28,7 @@ from admin.schema import people
 
 pytestmark = NEEDS_CHROMIUM
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture
-def live(app: Flask) -> Iterator[str]:
-    app.config["DASHBOARD_POLL_MS"] = 300
-    with served(app) as url:
-        yield url
-
-
-@pytest.fixture
-def page() -> Iterator[Any]:
-    # bypass_csp: axe is injected as an inline script.
-    with launched(sync_api) as browser, page_opener(browser, bypass_csp=True) as open_page:
-        yield open_page({"width": 1280, "height": 900})
+INJECTS_SCRIPTS = True  # axe-core, see open_page in tests/conftest.py
 
 
 def test_admin_pages_pass_axe(app: Flask, engine: Engine, live: str, page: Any) -> None:

@@ -6,7 +6,6 @@ Screenshots go to ``tests/artifacts/`` for a person to look at.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -14,7 +13,7 @@ import pytest
 from admin_fixtures import DAY2_10, add_person, make_event
 from admin_scans import scan
 from admin_testkit import PASSWORD, make_user
-from browser_kit import ARTIFACTS, NEEDS_CHROMIUM, admin_log_in, launched, page_opener, served
+from browser_kit import ARTIFACTS, NEEDS_CHROMIUM, admin_log_in
 from flask import Flask
 from sqlalchemy import Engine, select
 
@@ -25,19 +24,6 @@ from sync.token import parse_unverified
 
 pytestmark = NEEDS_CHROMIUM
 sync_api = pytest.importorskip("playwright.sync_api")
-
-
-@pytest.fixture
-def live(app: Flask) -> Iterator[str]:
-    app.config["DASHBOARD_POLL_MS"] = 300
-    with served(app) as url:
-        yield url
-
-
-@pytest.fixture
-def page() -> Iterator[Any]:
-    with launched(sync_api) as browser, page_opener(browser) as open_page:
-        yield open_page({"width": 1280, "height": 900})
 
 
 def test_volunteer_finds_lukasz_and_replaces_his_badge(
