@@ -118,6 +118,11 @@ def _body(model: type[BaseModel]) -> Any:
     return parsed
 
 
+def _unsupported(requested: Any) -> WireFailure:
+    return WireFailure(426, "protocol_unsupported",
+                       {"supported": [PROTOCOL], "requested": requested})
+
+
 def _refuse_other_protocol(raw: bytes) -> None:
     """A body that names another protocol version gets 426 with the versions served here.
 
@@ -131,8 +136,7 @@ def _refuse_other_protocol(raw: bytes) -> None:
         raise WireFailure(400, "bad_request", "body is not a JSON object")
     protocol = document.get("protocol", PROTOCOL)
     if protocol != PROTOCOL:
-        raise WireFailure(426, "protocol_unsupported",
-                          {"supported": [PROTOCOL], "requested": protocol})
+        raise _unsupported(protocol)
 
 
 def _reply(payload: BaseModel | str, status: int = 200) -> Response:
@@ -307,7 +311,7 @@ def other_version(version: int, rest: str) -> Response:
             failure.headers["Allow"] = ", ".join(allowed)
             return failure
         return _error(404, "bad_request", f"no such endpoint: {BASE_PATH}/{rest}")
-    return _error(426, "protocol_unsupported", {"supported": [PROTOCOL], "requested": version})
+    return _failure(_unsupported(version))  # this blueprint has no error handlers
 
 
 @cache

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bramka.config import Settings
+from sync.wire import STATUS_MAX
 
 from .checkin import CheckinService
 from .events import EventBus
@@ -73,7 +74,8 @@ class KioskRuntime:
     def _health(self) -> dict[str, Any]:
         camera = _plain(self.scanner.state).get("status", "off") if self.scanner else "off"
         printer = self.printer.state if self.printer else {"status": "off", "queued": 0}
-        return {"camera": str(camera)[:64], "printer": str(printer.get("status", "off"))[:64],
+        return {"camera": str(camera)[:STATUS_MAX],
+                "printer": str(printer.get("status", "off"))[:STATUS_MAX],
                 "print_queue": int(printer.get("queued") or 0)}
 
     def _run_command(self, command: Any) -> None:
@@ -114,7 +116,7 @@ class KioskRuntime:
         except EnrollmentError as exc:
             log.warning("enrollment by QR failed: %s", exc)
             message = ScreenMessage(
-                "error", ScreenText("Rejestracja stanowiska nieudana", str(exc)),
+                "error", ScreenText("Rejestracja stanowiska nieudana", exc.pl),
                 ScreenText("Kiosk enrollment failed", str(exc)))
         else:
             message = ScreenMessage(

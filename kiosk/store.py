@@ -411,9 +411,8 @@ class Store:
         row["wall_time"] = _iso(scan.wall_time)
         row["admitted"] = int(scan.admitted)
         row["local_day"] = local_day.isoformat()
-        db["scans"].insert(row)
-        db.execute("INSERT INTO outbox (seq, scan_id) SELECT seq, id FROM scans WHERE id = ?",
-                   [scan.id])
+        seq = db["scans"].insert(row).last_rowid
+        db.execute("INSERT INTO outbox (seq, scan_id) VALUES (?, ?)", [seq, scan.id])
 
     def first_admission_on(self, attendee_id: int, day: date,
                            db: sqlite_utils.Database | None = None) -> datetime | None:

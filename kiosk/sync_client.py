@@ -57,7 +57,13 @@ SyncStatus = Literal["off", "not_enrolled", "ok", "offline", "revoked", "rejecte
 
 
 class EnrollmentError(Exception):
+    """Why enrollment failed: ``str()`` in English, :attr:`pl` in Polish (for the screen)."""
+
     code = "enrollment_invalid"
+
+    def __init__(self, en: str, pl: str) -> None:
+        super().__init__(en)
+        self.pl = pl
 
 
 @dataclass(frozen=True)
@@ -80,10 +86,11 @@ class ContactReport:
 def parse_enrollment_qr(text: str) -> tuple[str, str]:
     """``BRAMKA-ENROLL:<admin url>#<code>`` -> (url, code)."""
     if not text.startswith(ENROLL_PREFIX) or "#" not in text:
-        raise EnrollmentError("not an enrollment code")
+        raise EnrollmentError("not an enrollment code", "to nie jest kod rejestracji kiosku")
     url, _, code = text[len(ENROLL_PREFIX):].rpartition("#")
     if not url.startswith(("http://", "https://")) or not code:
-        raise EnrollmentError("enrollment code without an admin address")
+        raise EnrollmentError("enrollment code without an admin address",
+                              "w kodzie rejestracji brakuje adresu panelu")
     return url, code
 
 
@@ -137,11 +144,12 @@ class SyncClient:
                                        timeout=self.settings.timeout_seconds)
                 break
             except SyncRejected as exc:
-                raise EnrollmentError(exc.error.message.en) from None
+                raise EnrollmentError(exc.error.message.en, exc.error.message.pl) from None
             except TransportError as exc:
                 if attempt == ENROLL_ATTEMPTS - 1:
                     raise EnrollmentError(
-                        f"the admin at {url} cannot be reached: {exc}") from None
+                        f"the admin at {url} cannot be reached: {exc}",
+                        f"panel pod adresem {url} nie odpowiada; sprawdź sieć") from None
                 log.info("enrollment attempt %d failed (%s); trying again", attempt + 1, exc)
                 time.sleep(ENROLL_RETRY_SECONDS * (attempt + 1))
         # A new enrollment starts clean: another admin's (or event's) roster, cursor and

@@ -35,6 +35,7 @@ MAX_BATCH = 500
 MAX_BODY_BYTES = 8 * 1024 * 1024  # after gunzip
 ENROLL_PREFIX = "BRAMKA-ENROLL:"
 ENROLL_RETRY_MINUTES = 10
+STATUS_MAX = 64  # characters of a camera or printer status in a heartbeat
 
 ErrorCode = Literal[
     "bad_request",          # malformed JSON, schema violation, bad gzip
@@ -111,8 +112,8 @@ class ScanReceipt(_Wire):
 
 
 class Health(_Wire):
-    camera: Text = Field(default="off", max_length=200)
-    printer: Text = Field(default="off", max_length=200)
+    camera: Text = Field(default="off", max_length=STATUS_MAX)
+    printer: Text = Field(default="off", max_length=STATUS_MAX)
     unsent_scans: Count = 0
     print_queue: Count = 0
     last_scan_at: Time | None = None

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, select, update
 
 from admin.schema import kiosk_clock, kiosk_commands, kiosk_enrollments, kiosks, utcnow
+from sync.bounds import INT32_MAX
 from sync.clock import Anchor
 from sync.text import fold
 from sync.wire import ENROLL_RETRY_MINUTES, BadgePayload, Command, CommandResult, Health
@@ -139,13 +140,12 @@ def anchors(conn: Connection, kiosk_id: str, boot_ids: Iterable[str]) -> dict[st
 # -- health and commands ------------------------------------------------------------------------
 
 
-INT32 = 2**31 - 1
 
 
 def _offset(offset_ms: int) -> int:
     """Clamped to the column (about 24.8 days): beyond that it only says "very wrong";
     scans are placed by their boot's monotonic anchor, not by this figure."""
-    return max(-INT32, min(INT32, offset_ms))
+    return max(-INT32_MAX, min(INT32_MAX, offset_ms))
 
 
 def touch(conn: Connection, kiosk_id: str, at: datetime, offset_ms: int) -> None:
@@ -158,13 +158,13 @@ def record_health(conn: Connection, kiosk_id: str, health: Health, at: datetime,
     conn.execute(update(kiosks).where(kiosks.c.id == kiosk_id).values(
         last_contact_at=at, clock_offset_ms=_offset(offset_ms),
         queue_length=health.unsent_scans,
-        printer_state=health.printer[:64], camera_state=health.camera[:64]))
+        printer_state=health.printer, camera_state=health.camera))
 
 
 def record_results(conn: Connection, kiosk_id: str, results: list[CommandResult]) -> None:
     for result in results:
         # Ids we issued are ASCII digits within the column ("²".isdigit() is true too).
-        if not (result.id.isascii() and result.id.isdigit()) or int(result.id) > INT32:
+        if not (result.id.isascii() and result.id.isdigit()) or int(result.id) > INT32_MAX:
             continue
         conn.execute(update(kiosk_commands).where(
             kiosk_commands.c.kiosk_id == kiosk_id, kiosk_commands.c.id == int(result.id),

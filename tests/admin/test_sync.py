@@ -581,6 +581,25 @@ def test_enrollment_by_showing_the_admin_qr_to_the_kiosk_camera(engine, served, 
         runtime.stop()
 
 
+def test_a_wrong_enrollment_qr_is_explained_on_screen_in_both_languages(
+        served, tmp_path):
+    from admin.kiosk_views import enrollment_qr
+    from kiosk.runtime import KioskRuntime
+
+    runtime = KioskRuntime(load_settings(None, {
+        "BRAMKA_KIOSK__DATA_DIR": str(tmp_path / "qr-kiosk"), "BRAMKA_PRINTER__BACKEND": "none"}))
+    sub = runtime.bus.subscribe()
+    try:
+        runtime._enroll_from_qr(enrollment_qr(served + "/", "WRNG-CODE")[0])
+        kind, data = sub.queue.get(timeout=5)
+        assert data["title"] == {"pl": "Rejestracja stanowiska nieudana",
+                                 "en": "Kiosk enrollment failed"}
+        assert "wygasł" in data["detail"]["pl"] and "expired" in data["detail"]["en"]
+        assert runtime.store.get_meta("sync_token") is None
+    finally:
+        runtime.stop()
+
+
 def test_an_enrolled_kiosk_ignores_enrollment_codes_shown_to_its_camera(
         engine, served, event, tmp_path):
     """The camera faces the public: a QR must never move a kiosk to another admin."""
