@@ -60,7 +60,8 @@ def attendance(session_id: int, fmt: str) -> Any:
     if fmt == "pdf":
         data = attendance_pdf(
             event["name"], title, subtitle + f" · {tr('obecnych', 'present')}: {len(rows)}",
-            [(f"{r['last_name']} {r['first_name']}", r["institution"],
+            [(" ".join(filter(None, [f"{r['last_name']} {r['first_name']}",
+                                     q_attendance.manual_note(r, tr)])), r["institution"],
               local(r["first_in"], "%H:%M"), local(r["last_out"], "%H:%M")) for r in rows],
             [tr("Lp.", "No."), tr("Nazwisko i imię", "Name"), tr("Instytucja", "Institution"),
              tr("Wejście", "In"), tr("Wyjście", "Out"), tr("Podpis", "Signature")],
@@ -68,10 +69,12 @@ def attendance(session_id: int, fmt: str) -> Any:
     else:
         headers = [tr("Lp.", "No."), tr("Nazwisko", "Last name"), tr("Imię", "First name"),
                    tr("Instytucja", "Institution"), tr("Stanowisko", "Position"),
-                   tr("Wejście", "In"), tr("Wyjście", "Out"), tr("Zapisany", "Registered")]
+                   tr("Wejście", "In"), tr("Wyjście", "Out"), tr("Zapisany", "Registered"),
+                   tr("Uwagi", "Notes")]
         table = [[i, r["last_name"], r["first_name"], r["institution"], r["position"],
                   local(r["first_in"]), local(r["last_out"]),
-                  tr("tak", "yes") if r["registered"] else tr("nie", "no")]
+                  tr("tak", "yes") if r["registered"] else tr("nie", "no"),
+                  q_attendance.manual_note(r, tr)]
                  for i, r in enumerate(rows, 1)]
         data = (to_csv(headers, table) if fmt == "csv"
                 else to_xlsx(f"{event['name']}: {title} ({subtitle})", headers, table))

@@ -22,7 +22,7 @@ from flask import (
 
 from admin import db
 from admin.auth import requires
-from admin.errors import AdminError, Invalid
+from admin.errors import AdminError, Forbidden, Invalid
 from admin.i18n import current_language, tr
 from admin.queries import audit
 from admin.queries import events as q_events
@@ -105,6 +105,9 @@ def person(person_id: int) -> Any:
             "history": audit.for_person(conn, person_id)[:30],
             "roles": q_people.ROLES,
         }
+    refused = request.args.get("refused", "")
+    context["refused_session"] = next(
+        (s for s in context["sessions"] if refused.isdigit() and s["id"] == int(refused)), None)
     return render_template("helpdesk/person.html", **context)
 
 
@@ -125,15 +128,26 @@ def check_in(person_id: int) -> Any:
     raw = request.form.get("session_id", "")
     session_id = int(raw) if raw.isdigit() and int(raw) > 0 else None
     direction = "out" if request.form.get("direction") == "out" else "in"
+    reason = request.form.get("override_reason", "").strip()
     try:
+        if reason and g.user["role"] != "organizer":
+            raise Forbidden("Tylko organizator może wpisać wejście mimo zasad",
+                            "Only an organizer can record an entry despite the rules")
+        if reason and len(reason) < 5:
+            raise Invalid("Podaj powód (co najmniej 5 znaków)",
+                          "Give a reason (at least 5 characters)")
         with db.write() as conn:
             result = q_people.check_in_by_hand(conn, person_id, session_id, g.user["username"],
-                                               direction)
+                                               direction, override_reason=reason)
         if result == "already_checked_in":
             flash(tr("Ta osoba była już wpuszczona; zapisano ponowne wejście.",
                      "This person was already admitted; the re-entry is recorded."), "warn")
         else:
             flash(tr("Zapisano wejście.", "Check-in recorded."), "ok")
+    except q_people.EntryRefused as exc:
+        flash(tr("Nie wpuszczono: ", "Not admitted: ") + exc.message(current_language()) + ".",
+              "error")
+        return redirect(url_for("helpdesk.person", person_id=person_id, refused=session_id))
     except AdminError as exc:
         _flash_error(exc)
     return redirect(url_for("helpdesk.person", person_id=person_id))

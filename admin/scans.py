@@ -47,19 +47,28 @@ def _clock_offsets(conn: Connection, kiosk_ids: set[str]) -> dict[str, int]:
 
 def record_scans(conn: Connection, records: Sequence[ScanRecord],
                  scan_times: Mapping[str, datetime] | None = None,
-                 estimated: Collection[str] = ()) -> int:
-    """Store new scans and update presence; return how many were new. One transaction.
+                 estimated: Collection[str] = (), override_reason: str = "") -> int:
+    """Store new scans and update presence; return how many were new (:func:`store_scans`)."""
+    return len(store_scans(conn, records, scan_times, estimated, override_reason))
+
+
+def store_scans(conn: Connection, records: Sequence[ScanRecord],
+                scan_times: Mapping[str, datetime] | None = None,
+                estimated: Collection[str] = (), override_reason: str = "") -> set[str]:
+    """Store new scans and update presence; return the ids that were new. One transaction.
 
     ``scan_times`` (scan id -> time on the server's clock, e.g. from ``sync.clock.place``)
     wins when given; otherwise a scan's time is its wall time corrected by the kiosk's last
     known clock offset (``kiosks.clock_offset_ms``: server time minus kiosk time).
     ``estimated`` names the scans whose given time is such an estimate too.
+    ``override_reason`` is an organizer's written reason for a check-in the rules refuse.
+    The records are facts already judged (``admin.scan_trust`` for uploads).
     """
     unique: dict[str, ScanRecord] = {}
     for r in records:
         unique.setdefault(r.id, r)
     if not unique:
-        return 0
+        return set()
     times = scan_times or {}
     offsets = {} if all(i in times for i in unique) else _clock_offsets(
         conn, {r.kiosk_id for r in unique.values()})
@@ -75,12 +84,13 @@ def record_scans(conn: Connection, records: Sequence[ScanRecord],
             "admitted": r.admitted, "source": r.source, "wall_time": r.wall_time,
             "scan_time": scan_time, "monotonic_ns": r.monotonic_ns, "boot_id": r.boot_id,
             "raw": r.raw, "received_at": now, "time_estimated": r.id in estimated,
+            "override_reason": override_reason,
         })
     # A scan id stored before is skipped by the database itself (also when another upload
     # of the same scans commits in between); only what this statement inserted counts.
     inserted = set(insert_many(conn, scans, rows, skip_conflicts_on=["id"], returning="id"))
     _update_presence(conn, [row for row in rows if row["id"] in inserted])
-    return len(inserted)
+    return inserted
 
 
 Key = tuple[int, int, int, date]

@@ -220,6 +220,11 @@ kiosk_clock = Table(
     Column("boot_id", String(64), primary_key=True),
     Column("monotonic_ns", BigInteger, nullable=False),
     Column("server_time", UTCDateTime, nullable=False),
+    # Samples in a row that disagree with the anchor, and the best of them (sync.clock).
+    Column("disputes", Integer, nullable=False, server_default="0"),
+    Column("challenger_monotonic_ns", BigInteger),
+    Column("challenger_server_time", UTCDateTime),
+    Column("reanchored_ms", Integer, nullable=False, server_default="0"),
 )
 
 kiosk_commands = Table(
@@ -259,8 +264,25 @@ scans = Table(
     # scan_time is the wall time corrected by the kiosk's current offset, not placed by a
     # clock anchor of its boot (a boot the admin never heard from): shown as estimated.
     Column("time_estimated", Boolean, nullable=False, server_default="0"),
+    # An organizer's written reason for a check-in the rules would refuse (help desk).
+    Column("override_reason", String(500), nullable=False, server_default=""),
     Index("ix_scans_event_attendee", "event_id", "attendee_id"),
     Index("ix_scans_event_time", "event_id", "scan_time"),
+)
+
+# Uploaded scans the admin cannot keep as facts (sync.rules): held with the reason, never
+# counted, shown on the kiosk's page and the dashboard. Keyed per kiosk, so a scan id that
+# another kiosk already holds (an id conflict) is kept here too.
+scan_quarantine = Table(
+    "scan_quarantine",
+    metadata,
+    Column("kiosk_id", String(64), primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("event_id", Integer, index=True),  # the kiosk's event when it arrived
+    Column("reason", String(32), nullable=False),
+    Column("scan_time", UTCDateTime),
+    Column("record", Text, nullable=False),  # the sync.scans.ScanRecord as JSON
+    Column("received_at", UTCDateTime, nullable=False),
 )
 
 # Derived from scans: one row per person and place (entrance per day, or a session).

@@ -1,4 +1,4 @@
-"""The admin's side of the sync protocol (``sync/wire.py``), under ``/api/sync/v1``.
+"""The admin's side of the sync protocol (``sync/wire.py``), under ``/api/sync/v2``.
 
 Kiosks authenticate with their own token (only its SHA-256 is stored). Every failure
 is a :class:`~sync.wire.WireError` JSON body with a 4xx/5xx status; nothing is applied
@@ -26,7 +26,7 @@ from sqlalchemy import Connection
 from admin import db
 from admin.auth import csrf_exempt, public
 from admin.queries import sync as q_sync
-from admin.scans import record_scans
+from admin.scan_trust import accept_batch
 from admin.security import LoginLimiter
 from admin.sync_roster import RosterVersions, roster_for
 from sync.bounds import time_in_range
@@ -35,14 +35,18 @@ from sync.openapi import DOCUMENT_PATH, openapi_document
 from sync.scans import ScanRecord
 from sync.wire import (
     BASE_PATH,
+    CLOCK_OFFSET_MAX,
     MAX_BODY_BYTES,
     PROTOCOL,
+    ClockSample,
     EnrollRequest,
     EnrollResponse,
     Heartbeat,
     HeartbeatReply,
+    Quarantined,
     ScanBatch,
     ScanReceipt,
+    parse,
 )
 
 log = logging.getLogger(__name__)
@@ -67,6 +71,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "protocol_unsupported": ("Oprogramowanie kiosku jest niezgodne z panelem: zaktualizuj je.",
                              "The kiosk's software does not match this admin: update it."),
     "too_large": ("Zapytanie jest za duże.", "The request is too large."),
+    "clock_invalid": ("Zegar kiosku podaje niemożliwy czas.",
+                      "The kiosk's clock gives an impossible time."),
     "server_error": ("Błąd serwera.", "Server error."),
 }
 
@@ -108,7 +114,7 @@ def _body(model: type[BaseModel]) -> Any:
         if len(raw) > MAX_BODY_BYTES or inflater.unconsumed_tail:
             raise WireFailure(413, "too_large")
     try:
-        parsed = model.model_validate_json(raw)
+        parsed = parse(model, raw)
     except ValidationError as exc:
         _refuse_other_protocol(raw)
         detail = [{"loc": list(e["loc"]), "msg": e["msg"]} for e in exc.errors()[:5]]
@@ -130,6 +136,8 @@ def _refuse_other_protocol(raw: bytes) -> None:
     good request is parsed once."""
     try:
         document = json.loads(raw)
+    except RecursionError:
+        raise WireFailure(400, "bad_request", "body is nested too deeply") from None
     except ValueError:
         raise WireFailure(400, "bad_request", "body is not JSON") from None
     if not isinstance(document, dict):
@@ -232,11 +240,11 @@ def enroll() -> Response:
 def upload_scans() -> Response:
     received = _now()
     batch: ScanBatch = _body(ScanBatch)
+    offset = _checked_offset(batch.clock, received)
     with db.write() as conn:
         kiosk = _kiosk(conn, lock=True)
         q_sync.save_anchor(conn, kiosk["id"], anchor_of(batch.clock, received))
         anchors = q_sync.anchors(conn, kiosk["id"], {s.boot_id for s in batch.scans})
-        offset = wall_offset(batch.clock, received)
         records, times, estimated = [], {}, set()
         for scan in batch.scans:
             record = scan if scan.kiosk_id == kiosk["id"] else scan.model_copy(
@@ -246,9 +254,27 @@ def upload_scans() -> Response:
             times[record.id] = placed.corrected_time
             if placed.estimated:
                 estimated.add(record.id)
-        record_scans(conn, records, scan_times=times, estimated=estimated)
+        verdict = accept_batch(conn, kiosk, records, times, estimated, received)
         q_sync.touch(conn, kiosk["id"], received, int(offset.total_seconds() * 1000))
-    return _reply(ScanReceipt(stored=[s.id for s in batch.scans], server_time=_now()))
+    if verdict.quarantined:
+        log.warning("kiosk %s: %d scans quarantined (%s)", kiosk["id"],
+                    len(verdict.quarantined), ", ".join(sorted(set(verdict.quarantined.values()))))
+    return _reply(ScanReceipt(
+        stored=verdict.stored, server_time=_now(),
+        quarantined=[Quarantined(id=i, reason=r)  # type: ignore[arg-type]
+                     for i, r in verdict.quarantined.items()]))
+
+
+def _checked_offset(sample: ClockSample, received: datetime) -> timedelta:
+    """The kiosk's wall-clock offset; a sample no real clock can give is refused."""
+    try:
+        offset = wall_offset(sample, received)
+    except OverflowError:
+        offset = CLOCK_OFFSET_MAX * 2
+    if abs(offset) > CLOCK_OFFSET_MAX:
+        raise WireFailure(400, "clock_invalid", [{"loc": ["clock", "wall_time"],
+                                                  "msg": "wall time impossibly far off"}])
+    return offset
 
 
 def _placed(scan: ScanRecord, anchors: dict[str, Anchor], offset: timedelta) -> Placed:
@@ -283,10 +309,11 @@ def roster() -> Response:
 def heartbeat() -> Response:
     received = _now()
     beat: Heartbeat = _body(Heartbeat)
+    _checked_offset(beat.clock, received)
     with db.write() as conn:
         kiosk = _kiosk(conn, lock=True)
         q_sync.save_anchor(conn, kiosk["id"], anchor_of(beat.clock, received))
-        offset_ms = int(wall_offset(beat.clock, received).total_seconds() * 1000)
+        offset_ms = int(_checked_offset(beat.clock, received).total_seconds() * 1000)
         q_sync.record_health(conn, kiosk["id"], beat.health, received, offset_ms)
         q_sync.record_results(conn, kiosk["id"], beat.results)
         commands = q_sync.deliver_commands(conn, kiosk["id"])

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from bramka.config import KioskSettings
 from sync import token as tokens
 from sync.roster import EventInfo, RosterSnapshot
+from sync.rules import record_fault
 from sync.scans import ScanRecord, ScanSource, new_scan_id, storable_raw
 
 from .decide import Decision, ScanContext, decide_attendee, decide_token
@@ -179,6 +180,10 @@ class CheckinService:
                 monotonic_ns=mono, boot_id=boot_id(),
                 raw=None if raw is None else storable_raw(raw),
             )
+            fault = record_fault(scan)
+            if fault is not None:  # a bug in a decision: kept (it happened), and told
+                log.error("scan %s breaks the sync rules (%s); the admin will hold it in "
+                          "quarantine", scan.id, fault)
             self.store.insert_scan(db, scan, ctx.local_day)
             badge: BadgeNote = "none"
             if decision.print_badge and self.badge_queue is not None:

@@ -18,9 +18,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sync import token as tokens
 from sync.bounds import INT32_MAX
 from sync.roster import Attendee, Session
+from sync.rules import session_entry
 from sync.scans import Direction, ResultCode
 
 KioskMode = Literal["entrance", "room"]
+ENTRY_REASONS = {"not_registered": "session needs registration", "full": "capacity reached"}
 DirectionSetting = Literal["toggle", "in", "out"]
 
 
@@ -190,9 +192,12 @@ def _decide_room(attendee: Attendee, view: RosterView, ctx: ScanContext, base: d
     if stay is not None and stay.id == session.id:
         return Decision("already_checked_in", True, **with_session, first_seen_at=entered_at,
                         reason="already inside this session")
-    if session.registration_required and not view.is_registered(session.id, attendee.id):
-        return Decision("not_registered", False, **with_session,
-                        reason="session needs registration")
-    if session.capacity is not None and occupancy >= session.capacity:
-        return Decision("full", False, **with_session, reason="capacity reached")
+    entry = session_entry(session, now, registered=view.is_registered(session.id, attendee.id),
+                          occupancy=occupancy, open_before=ctx.open_before)
+    if entry == "not_open":  # staff chose a session that does not take entries now
+        return Decision("not_open", False, **with_session,
+                        next_session=_next_session(sessions, now),
+                        reason=f"{session.title} does not take entries now")
+    if entry != "ok":
+        return Decision(entry, False, **with_session, reason=ENTRY_REASONS[entry])
     return Decision("ok", True, **{**with_session, "occupancy": occupancy + 1}, direction="in")

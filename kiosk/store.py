@@ -143,8 +143,14 @@ def _m3_outbox_in_order(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE outbox_m3 RENAME TO outbox")
 
 
+def _m4_quarantined(db: sqlite_utils.Database) -> None:
+    # Scans the admin keeps in quarantine (protocol 2), with its reason (sync.rules).
+    db.execute("CREATE TABLE quarantined (scan_id TEXT PRIMARY KEY REFERENCES scans(id), "
+               "reason TEXT NOT NULL, at TEXT NOT NULL) WITHOUT ROWID")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _m1_initial, _m2_print_jobs, _m3_outbox_in_order]
+    _m1_initial, _m2_print_jobs, _m3_outbox_in_order, _m4_quarantined]
 
 
 def migrate(db: sqlite_utils.Database, migrations: list[Callable] | None = None) -> int:
@@ -514,16 +520,28 @@ class Store:
             out.append(ScanRecord.model_validate(row))
         return out, after_seq
 
-    def mark_sent(self, scan_ids: list[str]) -> int:
-        """The admin holds these scans: take them off the outbox (scans stay, as facts)."""
+    def mark_sent(self, scan_ids: list[str], quarantined: dict[str, str] | None = None
+                  ) -> int:
+        """The admin holds these scans: take them off the outbox (scans stay, as facts).
+        ``quarantined`` (scan id -> reason, ``sync.rules``) are those it holds in
+        quarantine: kept here with the reason, for the kiosk's staff page and logs."""
         removed = 0
         with self.write() as db:
+            if quarantined:
+                now = datetime.now(UTC).isoformat()
+                db.conn.executemany("INSERT OR REPLACE INTO quarantined (scan_id, reason, at) "
+                               "VALUES (?, ?, ?)",
+                               [(i, r, now) for i, r in quarantined.items()])
             for start in range(0, len(scan_ids), 500):
                 chunk = scan_ids[start:start + 500]
                 removed += db.execute(
                     f"DELETE FROM outbox WHERE scan_id IN ({','.join('?' * len(chunk))})",
                     chunk).rowcount
         return removed
+
+    def quarantined(self) -> dict[str, str]:
+        """Scan id -> reason of the scans the admin holds in quarantine."""
+        return dict(self.reader.execute("SELECT scan_id, reason FROM quarantined").fetchall())
 
     def wipe_roster(self) -> None:
         """A revoked kiosk forgets the people it knew (its own scans stay, as facts)."""

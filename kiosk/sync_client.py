@@ -228,8 +228,13 @@ class SyncClient:
                     if not in_flight:
                         return pushed
                     sent, future = in_flight.popleft()
-                    confirmed = [i for i in future.result().stored if i in sent]
-                    pushed += self.store.mark_sent(confirmed)
+                    receipt = future.result()
+                    held = {q.id: q.reason for q in receipt.quarantined if q.id in sent}
+                    confirmed = [i for i in receipt.stored if i in sent] + list(held)
+                    pushed += self.store.mark_sent(confirmed, quarantined=held)
+                    if held:
+                        log.warning("admin holds %d scans in quarantine: %s", len(held),
+                                    ", ".join(sorted(set(held.values()))))
                     if len(confirmed) < len(sent):
                         log.warning("admin confirmed %d of %d scans; the rest stay queued",
                                     len(confirmed), len(sent))

@@ -15,13 +15,18 @@ from typing import Annotated
 from pydantic import AwareDatetime, Field, StringConstraints
 
 INT32_MAX = 2**31 - 1  # ids, revisions and counters (PostgreSQL integer)
-INT64_MAX = 2**63 - 1  # monotonic clock readings (bigint)
+INT64_MAX = 2**63 - 1  # bigint
+UPTIME_MAX_NS = 5 * 366 * 24 * 3600 * 10**9
+"""A monotonic reading beyond five years of uptime is no kiosk's clock: refused (issue 10).
+A kiosk is a Raspberry Pi that reboots for every event; 2**63 - 1 would otherwise win the
+lowest-delay clock anchor for good and move a whole boot's scans to 1734."""
 EARLIEST = datetime.min.replace(tzinfo=UTC) + timedelta(days=2)
 LATEST = datetime.max.replace(tzinfo=UTC) - timedelta(days=2)
 
 Id = Annotated[int, Field(ge=0, le=INT32_MAX)]
 Count = Annotated[int, Field(ge=0, le=INT32_MAX)]
-Nanoseconds = Annotated[int, Field(ge=0, le=INT64_MAX)]
+Nanoseconds = Annotated[int, Field(ge=0, le=UPTIME_MAX_NS)]
+"""A monotonic clock reading: nanoseconds since the kiosk booted."""
 Text = Annotated[str, StringConstraints(pattern=r"^[^\x00]*$")]
 """Any text but NUL (PostgreSQL cannot store it)."""
 Time = Annotated[AwareDatetime, Field(ge=EARLIEST, le=LATEST)]

@@ -50,3 +50,62 @@ def place(scan: ScanRecord, anchors: dict[str, Anchor], offset: timedelta) -> Pl
         delta = timedelta(microseconds=anchor.monotonic_ns // 1000 - scan.monotonic_ns // 1000)
         return Placed(anchor.server_time - delta, False)
     return Placed(scan.wall_time + offset, True)
+
+
+# -- keeping the best anchor, re-checked against later samples -------------------------------
+
+MAX_DELAY = timedelta(minutes=2)
+"""No request a kiosk sends takes longer on the way (its own timeouts are shorter)."""
+DRIFT = 200e-6
+"""A crystal clock drifts by well under 200 ppm (a Pi's by about 50 ppm)."""
+DISPUTES_TO_REANCHOR = 3
+"""Samples in a row that agree with each other and not with the anchor replace it."""
+
+
+@dataclass(frozen=True, slots=True)
+class AnchorState:
+    """A boot's anchor with the samples that disagree with it so far."""
+
+    anchor: Anchor
+    disputes: int = 0
+    challenger: Anchor | None = None
+    reanchored_ms: int = 0  # how far the last re-anchoring moved the boot's times
+
+
+def lag(anchor: Anchor) -> float:
+    """Server time minus the kiosk's monotonic time: the clock offset plus the request's
+    delay on the way. Of two honest anchors of one boot, the smaller lag is the truer one."""
+    return anchor.server_time.timestamp() - anchor.monotonic_ns / 1e9
+
+
+def agree(a: Anchor, b: Anchor) -> bool:
+    """Whether two samples of one boot can both be true: their lags differ by no more than
+    a request's delay plus the clocks' drift over the time between them."""
+    elapsed = abs((b.server_time - a.server_time).total_seconds())
+    return abs(lag(a) - lag(b)) <= MAX_DELAY.total_seconds() + DRIFT * elapsed
+
+
+def reconcile(state: AnchorState | None, sample: Anchor) -> AnchorState:
+    """The boot's anchor after ``sample``.
+
+    A sample that agrees with the anchor replaces it when its lag is smaller (a faster
+    request). One that does not is a dispute: it never wins alone, so one bad sample
+    cannot move a boot's scans; :data:`DISPUTES_TO_REANCHOR` disputing samples in a row
+    that agree with each other show the anchor itself was wrong, and the best of them
+    becomes the anchor.
+    """
+    if state is None:
+        return AnchorState(sample)
+    if agree(state.anchor, sample):
+        best = sample if lag(sample) < lag(state.anchor) else state.anchor
+        return AnchorState(best, reanchored_ms=state.reanchored_ms)
+    challenger = state.challenger
+    if challenger is not None and agree(challenger, sample):
+        disputes = state.disputes + 1
+        challenger = sample if lag(sample) < lag(challenger) else challenger
+    else:
+        disputes, challenger = 1, sample
+    if disputes >= DISPUTES_TO_REANCHOR:
+        moved = round((lag(challenger) - lag(state.anchor)) * 1000)
+        return AnchorState(challenger, reanchored_ms=moved)
+    return AnchorState(state.anchor, disputes, challenger, state.reanchored_ms)

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from .wire import BASE_PATH, WireError
+from .wire import BASE_PATH, WireError, parse
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -89,6 +89,6 @@ def request(base_url: str, method: str, path: str, *, body: BaseModel | None = N
 def call(base_url: str, method: str, path: str, reply: type[M], **kwargs: Any) -> M:
     raw = request(base_url, method, path, **kwargs)
     try:
-        return reply.model_validate_json(raw)
+        return parse(reply, raw)
     except ValidationError as exc:
         raise TransportError(f"unexpected answer from the admin: {exc.errors()[:1]}") from None

@@ -1,6 +1,6 @@
 """The sync protocol between kiosks and the admin (HTTP + JSON, gzip both ways).
 
-Version 1, under ``/api/sync/v1``. Every request but enrollment carries the kiosk's own
+Version 2, under ``/api/sync/v2``. Every request but enrollment carries the kiosk's own
 token (``Authorization: Bearer ...``). Order of a contact: upload scans first (batches of
 at most :data:`MAX_BATCH`), then pull the roster since the server-issued cursor, then a
 heartbeat that reports health and fetches commands.
@@ -18,24 +18,38 @@ Errors are :class:`WireError` bodies with a 4xx/5xx status; ``code`` is one of
 :data:`ERROR_CODES`. A kiosk whose protocol is not served gets ``protocol_unsupported``
 (HTTP 426) and says so on its status; a revoked kiosk gets ``kiosk_revoked`` (403) and
 wipes its roster.
+
+Bodies are parsed strictly (:func:`parse`): ``"1"`` is not 1 and ``"true"`` is not true.
+
+Version 2 (issue 10) over version 1: strict types; monotonic readings bounded by
+:data:`sync.bounds.UPTIME_MAX_NS` and clock samples whose wall time is further than
+:data:`CLOCK_OFFSET_MAX` from the admin's are refused (``clock_invalid``); the scan reply
+names the scans the admin keeps in quarantine (``ScanReceipt.quarantined``, reasons in
+``sync.rules``): the kiosk takes them off its outbox like stored ones, as the admin holds
+them, and keeps the reason.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from datetime import timedelta
+from typing import Any, Literal, TypeVar
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from .bounds import Count, Nanoseconds, Text, Time
+from .rules import QuarantineReason
 from .scans import ScanRecord
 
-PROTOCOL = 1
+PROTOCOL = 2
 BASE_PATH = f"/api/sync/v{PROTOCOL}"
 MAX_BATCH = 500
 MAX_BODY_BYTES = 8 * 1024 * 1024  # after gunzip
 ENROLL_PREFIX = "BRAMKA-ENROLL:"
 ENROLL_RETRY_MINUTES = 10
 STATUS_MAX = 64  # characters of a camera or printer status in a heartbeat
+CLOCK_OFFSET_MAX = timedelta(days=60 * 366)
+"""The furthest a kiosk's wall clock may be from the admin's. A Pi has no battery clock and
+may boot at the Unix epoch (1970), so the bound is wide; beyond it a sample is refused."""
 
 ErrorCode = Literal[
     "bad_request",          # malformed JSON, schema violation, bad gzip
@@ -45,6 +59,7 @@ ErrorCode = Literal[
     "too_many_attempts",    # too many wrong enrollment codes from this address: wait
     "protocol_unsupported",  # this admin does not speak the kiosk's protocol
     "too_large",            # body or batch over the limits
+    "clock_invalid",        # a clock sample no real kiosk clock can give
     "server_error",
 ]
 ERROR_CODES: tuple[str, ...] = ErrorCode.__args__  # type: ignore[attr-defined]
@@ -52,6 +67,14 @@ ERROR_CODES: tuple[str, ...] = ErrorCode.__args__  # type: ignore[attr-defined]
 
 class _Wire(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse(model: type[M], raw: bytes | str) -> M:
+    """A body of the protocol: JSON types as they are, no coercion (raises ValidationError)."""
+    return model.model_validate_json(raw, strict=True)
 
 
 class LocalizedMessage(_Wire):
@@ -104,10 +127,17 @@ class ScanBatch(_Wire):
     scans: list[ScanRecord] = Field(max_length=MAX_BATCH)
 
 
+class Quarantined(_Wire):
+    id: str
+    reason: QuarantineReason
+
+
 class ScanReceipt(_Wire):
-    """Ids the server holds now (new or stored before): the kiosk marks these sent."""
+    """Ids the server holds now (new or stored before) as facts, and those it holds in
+    quarantine with the reason: the kiosk marks both sent."""
 
     stored: list[str]
+    quarantined: list[Quarantined] = []
     server_time: AwareDatetime
 
 

@@ -38,6 +38,7 @@ from admin.queries import sync as q_sync
 from admin.roster_export import build_snapshot
 from admin.schema import scans
 from sync import token as tokens
+from sync.wire import BASE_PATH
 
 pytestmark = pytest.mark.e2e
 
@@ -92,7 +93,7 @@ class AdminProcess:
     def _answers(self) -> bool:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
         try:
-            conn.request("GET", "/api/sync/v1/roster")
+            conn.request("GET", BASE_PATH + "/roster")
             return conn.getresponse().status == 401  # up, and refusing a token-less kiosk
         except OSError:
             return False

@@ -4,17 +4,28 @@ from __future__ import annotations
 
 import re
 import time
+from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from admin.errors import Conflict, Invalid, NotFound
 from admin.i18n import warsaw_day
 from admin.queries import audit
 from admin.queries import events as q_events
+from admin.queries import program as q_program
 from admin.scans import record_scans
-from admin.schema import badge_revisions, people, presence, scans, sessions, utcnow
+from admin.schema import (
+    badge_revisions,
+    people,
+    presence,
+    registrations,
+    scans,
+    sessions,
+    utcnow,
+)
 from admin.textnorm import fold, tidy
+from sync.rules import session_entry
 from sync.scans import ScanRecord, new_scan_id
 
 ROLES = ("participant", "speaker", "organizer", "press", "volunteer", "guest")
@@ -164,17 +175,48 @@ def checked_in_ids(conn: Connection, event_id: int, person_ids: list[int]) -> se
     return set(conn.execute(stmt).scalars())
 
 
+ENTRY_REFUSALS = {
+    "not_open": ("Ta sesja nie przyjmuje teraz wejść (wejście od 30 minut przed jej "
+                 "początkiem do końca)", "This session does not take entries now (from 30 "
+                 "minutes before its start until its end)"),
+    "not_registered": ("Ta sesja wymaga zapisu, a ta osoba nie jest zapisana",
+                       "This session needs registration and this person is not registered"),
+    "full": ("Sesja jest pełna", "The session is full"),
+}
+
+
+class EntryRefused(Conflict):
+    """The rules every check-in path shares (``sync.rules.session_entry``) refuse this
+    entry; an organizer may record it anyway with a written reason."""
+
+    code = "entry_refused"
+
+    def __init__(self, result: str) -> None:
+        super().__init__(*ENTRY_REFUSALS[result])
+        self.result = result
+
+
 def check_in_by_hand(conn: Connection, person_id: int, session_id: int | None,
-                     username: str, direction: str = "in") -> str:
-    """Record a help-desk check-in as a manual scan; return its result code."""
+                     username: str, direction: str = "in",
+                     override_reason: str = "") -> str:
+    """Record a help-desk check-in as a manual scan; return its result code.
+
+    An entry into a session passes the same gate as at a kiosk (time window, registration,
+    capacity: ``sync.rules.session_entry``) or raises :class:`EntryRefused`; with an
+    ``override_reason`` (the caller checks that an organizer gave it) it is recorded anyway,
+    the reason kept with the scan and shown on the attendance list."""
     person = get_person(conn, person_id)
     if person["status"] != "active":
         raise Conflict("Rejestracja tej osoby jest anulowana",
                        "This person's registration is cancelled")
+    override_reason = tidy(override_reason)[:500]
+    session: dict[str, Any] | None = None
     if session_id is not None:
-        owner = conn.execute(select(sessions.c.event_id)
-                             .where(sessions.c.id == session_id)).scalar()
-        if owner != person["event_id"]:
+        try:
+            session = q_program.get_session(conn, session_id)
+        except NotFound:
+            session = None
+        if session is None or session["event_id"] != person["event_id"]:
             raise Invalid("Nie ma takiej sesji w tym wydarzeniu", "No such session in this event")
     now = utcnow()
     already = conn.execute(select(presence.c.person_id).where(
@@ -182,13 +224,38 @@ def check_in_by_hand(conn: Connection, person_id: int, session_id: int | None,
         presence.c.session_id == (session_id or 0), presence.c.day == warsaw_day(now),
         presence.c.inside)).first()
     result = "already_checked_in" if already and direction == "in" else "ok"
+    if session_id is not None and direction == "in" and result == "ok":
+        entry = _session_entry(conn, session, person_id, now)
+        if entry != "ok" and not override_reason:
+            raise EntryRefused(entry)
+        if entry == "ok":
+            override_reason = ""
+    else:
+        override_reason = ""
     record = ScanRecord(
         id=new_scan_id(), kiosk_id="helpdesk", event_id=person["event_id"],
         attendee_id=person_id, badge_revision=person["badge_revision"], session_id=session_id,
         direction=direction if session_id is not None else None, result=result,
         admitted=True, source="manual", wall_time=now, monotonic_ns=time.monotonic_ns(),
         boot_id="admin", raw=None)
-    record_scans(conn, [record])
+    record_scans(conn, [record], override_reason=override_reason)
+    detail = f"session {session_id or 'entrance'} {direction}: {result}"
+    if override_reason:
+        detail += f" (override: {override_reason})"
     audit.log(conn, username, "check_in", event_id=person["event_id"], person_id=person_id,
-              detail=f"session {session_id or 'entrance'} {direction}: {result}")
+              detail=detail)
     return result
+
+
+def _session_entry(conn: Connection, session: dict[str, Any], person_id: int,
+                   now: Any) -> str:
+    registered = conn.execute(select(registrations.c.person_id).where(
+        registrations.c.session_id == session["id"],
+        registrations.c.person_id == person_id)).first() is not None
+    occupancy = conn.execute(select(func.count()).select_from(presence).where(
+        presence.c.event_id == session["event_id"], presence.c.session_id == session["id"],
+        presence.c.inside)).scalar_one()
+    facts = SimpleNamespace(starts_at=session["starts_at"], ends_at=session["ends_at"],
+                            capacity=q_program.effective_capacity(session),
+                            registration_required=session["registration_required"])
+    return session_entry(facts, now, registered=registered, occupancy=occupancy)

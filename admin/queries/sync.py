@@ -14,7 +14,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from admin.schema import kiosk_clock, kiosk_commands, kiosk_enrollments, kiosks, utcnow
 from sync.bounds import INT32_MAX
-from sync.clock import Anchor
+from sync.clock import Anchor, AnchorState, reconcile
 from sync.text import fold
 from sync.wire import ENROLL_RETRY_MINUTES, BadgePayload, Command, CommandResult, Health
 
@@ -108,23 +108,36 @@ def revoke(conn: Connection, kiosk_id: str) -> None:
 # -- clocks ---------------------------------------------------------------------------------------
 
 
-def _lag(anchor: Anchor) -> float:
-    """Server time minus the kiosk's monotonic time: the clock offset plus the request's
-    delay on the way. Of two anchors of one boot, the smaller lag is the truer one."""
-    return anchor.server_time.timestamp() - anchor.monotonic_ns / 1e9
-
-
-def save_anchor(conn: Connection, kiosk_id: str, anchor: Anchor) -> None:
-    """Keep the best anchor per boot: a slow or duplicated request must not replace it."""
-    old = anchors(conn, kiosk_id, [anchor.boot_id]).get(anchor.boot_id)
-    values = {"monotonic_ns": anchor.monotonic_ns, "server_time": anchor.server_time}
+def save_anchor(conn: Connection, kiosk_id: str, sample: Anchor) -> AnchorState:
+    """Keep the best anchor per boot (``sync.clock.reconcile``): a slow, duplicated or
+    impossible request must not replace it; the state after ``sample`` is returned."""
+    row = conn.execute(select(kiosk_clock).where(
+        kiosk_clock.c.kiosk_id == kiosk_id, kiosk_clock.c.boot_id == sample.boot_id,
+    )).mappings().first()
+    old = None if row is None else _state(row)
+    new = reconcile(old, sample)
+    challenger = new.challenger
+    values = {"monotonic_ns": new.anchor.monotonic_ns, "server_time": new.anchor.server_time,
+              "disputes": new.disputes, "reanchored_ms": _offset(new.reanchored_ms),
+              "challenger_monotonic_ns": challenger.monotonic_ns if challenger else None,
+              "challenger_server_time": challenger.server_time if challenger else None}
     if old is None:
-        conn.execute(insert(kiosk_clock).values(kiosk_id=kiosk_id, boot_id=anchor.boot_id,
+        conn.execute(insert(kiosk_clock).values(kiosk_id=kiosk_id, boot_id=sample.boot_id,
                                                 **values))
-    elif _lag(anchor) < _lag(old):
+    elif new != old:
         conn.execute(update(kiosk_clock).where(
-            kiosk_clock.c.kiosk_id == kiosk_id, kiosk_clock.c.boot_id == anchor.boot_id,
+            kiosk_clock.c.kiosk_id == kiosk_id, kiosk_clock.c.boot_id == sample.boot_id,
         ).values(**values))
+    return new
+
+
+def _state(row: Any) -> AnchorState:
+    challenger = None
+    if row["challenger_monotonic_ns"] is not None and row["challenger_server_time"]:
+        challenger = Anchor(row["boot_id"], row["challenger_monotonic_ns"],
+                            row["challenger_server_time"])
+    return AnchorState(Anchor(row["boot_id"], row["monotonic_ns"], row["server_time"]),
+                       row["disputes"], challenger, row["reanchored_ms"])
 
 
 def anchors(conn: Connection, kiosk_id: str, boot_ids: Iterable[str]) -> dict[str, Anchor]:
@@ -135,6 +148,13 @@ def anchors(conn: Connection, kiosk_id: str, boot_ids: Iterable[str]) -> dict[st
                                                   kiosk_clock.c.boot_id.in_(wanted))).mappings()
     return {r["boot_id"]: Anchor(r["boot_id"], r["monotonic_ns"], r["server_time"])
             for r in rows}
+
+
+def reanchored_boots(conn: Connection, kiosk_id: str) -> list[dict[str, Any]]:
+    """Boots of the kiosk whose anchor later samples showed wrong (times before moved)."""
+    rows = conn.execute(select(kiosk_clock.c.boot_id, kiosk_clock.c.reanchored_ms).where(
+        kiosk_clock.c.kiosk_id == kiosk_id, kiosk_clock.c.reanchored_ms != 0))
+    return [dict(r._mapping) for r in rows]
 
 
 # -- health and commands ------------------------------------------------------------------------

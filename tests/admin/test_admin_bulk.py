@@ -20,7 +20,7 @@ def scan_row(n: int, **changes):
            "admitted": True, "source": "camera", "wall_time": T0 + timedelta(seconds=n),
            "scan_time": T0 + timedelta(seconds=n, microseconds=n), "monotonic_ns": 2**62 + n,
            "boot_id": "boot", "raw": "Zażółć gęślą jaźń", "received_at": T0,
-           "time_estimated": n % 2 == 0}
+           "time_estimated": n % 2 == 0, "override_reason": "wpis ręczny" if n == 3 else ""}
     row.update(changes)
     return row
 

@@ -98,10 +98,12 @@ def test_fix_a_typo_in_a_name(volunteer: Client, engine: Engine) -> None:
 
 def test_check_in_by_hand_shows_on_the_person_page(volunteer: Client, engine: Engine) -> None:
     ev, lw = _setup(engine)
+    panel = _session_now(engine, ev)
     volunteer.post(f"/people/{lw}/checkin", {"session_id": ""})
-    volunteer.post(f"/people/{lw}/checkin", {"session_id": str(ev["workshop"])})
+    volunteer.post(f"/people/{lw}/checkin", {"session_id": str(panel)})
     page = volunteer.get(f"/people/{lw}").get_data(as_text=True)
-    assert "wejście główne" in page and "Warsztat: piecza zastępcza" in page
+    presence = page.split("<tbody>")[1].split("</tbody>")[0]
+    assert "wejście główne" in presence and "Panel: usługi społeczne" in presence
     resp = volunteer.post(f"/people/{lw}/checkin", {"session_id": ""})
     page = volunteer.get(resp.headers["Location"]).get_data(as_text=True)
     assert "już wpuszczona" in page
@@ -162,3 +164,83 @@ def test_register_for_a_workshop_at_the_desk(volunteer: Client, engine: Engine) 
     resp = volunteer.post(url, {"session_id": str(other_event["workshop"])})
     assert "Nie ma takiej sesji" in volunteer.get(resp.headers["Location"]).get_data(
         as_text=True)
+
+
+def _session_now(engine: Engine, ev: dict, **extra: object) -> int:
+    from datetime import UTC, datetime, timedelta
+
+    from admin.queries import program as q_program
+
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        return q_program.add_session(conn, ev["id"], {
+            "title": extra.pop("title", "Panel: usługi społeczne"), "kind": "session",
+            "room_id": ev["sala"], "starts_at": now - timedelta(minutes=10),
+            "ends_at": now + timedelta(hours=1), "capacity": None, **extra})
+
+
+def _session_scans(engine: Engine, session_id: int) -> list[dict]:
+    from admin.schema import scans
+
+    with engine.connect() as conn:
+        return [dict(r) for r in conn.execute(
+            select(scans).where(scans.c.session_id == session_id)).mappings()]
+
+
+def test_help_desk_entry_into_a_session_that_has_not_started_is_refused(
+        volunteer: Client, engine: Engine) -> None:
+    """The side event is tomorrow: the desk may not put anyone on its list today."""
+    ev, lw = _setup(engine)
+    resp = volunteer.post(f"/people/{lw}/checkin", {"session_id": str(ev["walk"])})
+    page = volunteer.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "Nie wpuszczono" in page and "nie przyjmuje teraz wejść" in page
+    assert "Zapisano wejście" not in page
+    assert 'id="override-hint"' in page and 'id="override"' not in page
+    assert _session_scans(engine, ev["walk"]) == []
+    # A volunteer cannot go past the rules by sending a reason.
+    resp = volunteer.post(f"/people/{lw}/checkin", {"session_id": str(ev["walk"]),
+                                                    "override_reason": "bo tak trzeba"})
+    assert "Tylko organizator" in volunteer.get(resp.headers["Location"]).get_data(as_text=True)
+    assert _session_scans(engine, ev["walk"]) == []
+
+
+def test_help_desk_follows_registration_and_capacity_like_a_kiosk(
+        volunteer: Client, engine: Engine) -> None:
+    ev, lw = _setup(engine)
+    closed = _session_now(engine, ev, title="Warsztat z zapisami", registration_required=True)
+    resp = volunteer.post(f"/people/{lw}/checkin", {"session_id": str(closed)})
+    assert "nie jest zapisana" in volunteer.get(resp.headers["Location"]).get_data(as_text=True)
+    assert _session_scans(engine, closed) == []
+    small = _session_now(engine, ev, title="Mała sala", capacity=1)
+    other = add_person(engine, ev["id"], "Anna", "Nowak")
+    volunteer.post(f"/people/{other}/checkin", {"session_id": str(small)})
+    resp = volunteer.post(f"/people/{lw}/checkin", {"session_id": str(small)})
+    assert "pełna" in volunteer.get(resp.headers["Location"]).get_data(as_text=True)
+    assert [s["attendee_id"] for s in _session_scans(engine, small)] == [other]
+    open_now = _session_now(engine, ev, title="Sesja otwarta")
+    resp = volunteer.post(f"/people/{lw}/checkin", {"session_id": str(open_now)})
+    assert "Zapisano wejście" in volunteer.get(resp.headers["Location"]).get_data(as_text=True)
+    assert [s["attendee_id"] for s in _session_scans(engine, open_now)] == [lw]
+
+
+def test_organizer_override_asks_for_a_reason_and_the_list_shows_it(
+        organizer: Client, engine: Engine) -> None:
+    ev, lw = _setup(engine)
+    resp = organizer.post(f"/people/{lw}/checkin", {"session_id": str(ev["walk"])})
+    page = organizer.get(resp.headers["Location"]).get_data(as_text=True)
+    assert 'id="override"' in page and 'name="override_reason"' in page
+    resp = organizer.post(f"/people/{lw}/checkin", {"session_id": str(ev["walk"]),
+                                                    "override_reason": "  "})
+    assert _session_scans(engine, ev["walk"]) == []
+    resp = organizer.post(f"/people/{lw}/checkin", {
+        "session_id": str(ev["walk"]), "override_reason": "przyjechała wcześniej autobusem"})
+    assert "Zapisano wejście" in organizer.get(resp.headers["Location"]).get_data(as_text=True)
+    [row] = _session_scans(engine, ev["walk"])
+    assert row["override_reason"] == "przyjechała wcześniej autobusem"
+    csv = organizer.get(f"/sessions/{ev['walk']}/attendance.csv").get_data(as_text=True)
+    line = next(x for x in csv.splitlines() if "Wójcik" in x)
+    assert "wpis ręczny: przyjechała wcześniej autobusem" in line
+    with engine.connect() as conn:
+        details = list(conn.execute(select(audit_log.c.detail).where(
+            audit_log.c.action == "check_in")).scalars())
+    assert any("override: przyjechała" in d for d in details)

@@ -12,7 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +28,7 @@ from admin.queries import people as q_people
 from admin.queries import sync as q_sync
 from admin.queries.stats import dashboard_data
 from admin.scans import record_scans
-from admin.schema import kiosk_commands, people, scans
+from admin.schema import events, kiosk_commands, people, scans
 from bramka.config import load_settings
 from kiosk.checkin import CheckinService
 from kiosk.events import EventBus
@@ -36,6 +36,7 @@ from kiosk.store import Store, open_store
 from kiosk.sync_client import EnrollmentError, SyncClient
 from sync.scans import ScanRecord, new_scan_id
 from sync.transport import SyncRejected
+from sync.wire import BASE_PATH, PROTOCOL
 
 
 @pytest.fixture
@@ -47,6 +48,12 @@ def served(app: Any) -> Iterator[str]:
 @pytest.fixture
 def event(engine: Any) -> dict[str, Any]:
     ev = make_event(engine)
+    # The kiosks here keep a June clock while the admin places their scans on its own,
+    # real one (sync.clock): the event also spans today, or the admin would rightly hold
+    # every scan as "outside the event's dates".
+    with engine.begin() as conn:
+        conn.execute(update(events).where(events.c.id == ev["id"]).values(
+            ends_on=max(date(2026, 6, 17), datetime.now(UTC).date() + timedelta(days=1))))
     ev["anna"] = add_person(engine, ev["id"], "Anna", "Kowalska", "MOPS Kraków")
     ev["lukasz"] = add_person(engine, ev["id"], "Łukasz", "Wójcik", "GOPS w Gdowie")
     return ev
@@ -185,7 +192,7 @@ def test_guessing_enrollment_codes_is_stopped_per_address(engine, served, event,
         for n in range(ENROLL_MAX_FAILURES):
             with pytest.raises(EnrollmentError, match="invalid, used or expired"):
                 kiosk.client.enroll(served, f"WRNG{n:04d}")
-        status, body = post(served + "/api/sync/v1/enroll",
+        status, body = post(served + BASE_PATH + "/enroll",
                             json.dumps({"code": code}).encode(),
                             {"Content-Type": "application/json"})
         assert status == 429 and body["error"] == "too_many_attempts"
@@ -233,7 +240,7 @@ def test_roster_changes_come_down_as_deltas(engine, served, event, tmp_path):
                          .values(badge_revision=2))
             q_events.bump_people_version(conn, event["id"])
         raw = urllib.request.urlopen(urllib.request.Request(  # noqa: S310
-            f"{served}/api/sync/v1/roster?cursor={cursor}",
+            f"{served}{BASE_PATH}/roster?cursor={cursor}",
             headers={"Authorization": f"Bearer {kiosk.client.token}"}), timeout=10).read()
         delta = json.loads(raw)
         assert delta["full"] is False
@@ -492,8 +499,8 @@ def test_malformed_unauthenticated_and_oversized_requests(engine, served, event,
         kiosk.client.contact()
         auth = {"Authorization": f"Bearer {kiosk.client.token}",
                 "Content-Type": "application/json"}
-        url = f"{served}/api/sync/v1/scans"
-        good = {"protocol": 1, "clock": {"boot_id": "b", "monotonic_ns": 1,
+        url = f"{served}{BASE_PATH}/scans"
+        good = {"protocol": PROTOCOL, "clock": {"boot_id": "b", "monotonic_ns": 1,
                                          "wall_time": "2026-06-16T08:00:00Z"}, "scans": []}
         assert post(url, json.dumps(good).encode(), auth)[0] == 200
         cases = [
@@ -501,7 +508,8 @@ def test_malformed_unauthenticated_and_oversized_requests(engine, served, event,
              "unauthenticated"),
             (b"{not json", auth, 400, "bad_request"),
             (b"\x1f\x8b garbage", {**auth, "Content-Encoding": "gzip"}, 400, "bad_request"),
-            (json.dumps({**good, "protocol": 2}).encode(), auth, 426, "protocol_unsupported"),
+            (json.dumps({**good, "protocol": PROTOCOL + 1}).encode(), auth, 426,
+             "protocol_unsupported"),
             (json.dumps({**good, "scans": [{"id": "x"}]}).encode(), auth, 400, "bad_request"),
             (gzip.compress(b" " * (9 * 1024 * 1024)), {**auth, "Content-Encoding": "gzip"},
              413, "too_large"),

@@ -37,7 +37,7 @@ from admin.queries import sync as q_sync
 from admin.schema import kiosk_clock, kiosk_commands, scans
 from admin.sync_api import hash_token
 from sync.openapi import openapi_document
-from sync.wire import BASE_PATH
+from sync.wire import BASE_PATH, PROTOCOL
 
 EXAMPLES = 50
 TOKEN = "fuzz-kiosk-token-0123456789"
@@ -126,7 +126,7 @@ SCAN = {"id": "0" * 32, "kiosk_id": "k", "result": "ok", "admitted": True, "even
     {"clock": {"boot_id": "\x00"}},
 ], ids=lambda change: json.dumps(change)[:60])
 def test_unstorable_scans_are_refused_not_a_500(app, engine, enrolled, change):
-    body = {"protocol": 1, "clock": {**CLOCK, **change.get("clock", {})},
+    body = {"protocol": PROTOCOL, "clock": {**CLOCK, **change.get("clock", {})},
             "scans": [{**SCAN, **change.get("scan", {})}]}
     resp = app.test_client().post(f"{BASE_PATH}/scans", json=body,
                                   headers={"Authorization": f"Bearer {enrolled}"})
@@ -143,7 +143,7 @@ def test_unstorable_scans_are_refused_not_a_500(app, engine, enrolled, change):
     {"clock": {"monotonic_ns": 2**63}},
 ], ids=lambda change: json.dumps(change)[:60])
 def test_unstorable_heartbeats_are_refused_not_a_500(app, enrolled, change):
-    body = {"protocol": 1, "clock": {**CLOCK, **change.get("clock", {})},
+    body = {"protocol": PROTOCOL, "clock": {**CLOCK, **change.get("clock", {})},
             "health": change.get("health", {})}
     resp = app.test_client().post(f"{BASE_PATH}/heartbeat", json=body,
                                   headers={"Authorization": f"Bearer {enrolled}"})
@@ -154,7 +154,7 @@ def test_unstorable_heartbeats_are_refused_not_a_500(app, enrolled, change):
 @pytest.mark.parametrize("command_id", ["²", "٣", "99999999999999999999", "-1", ""])
 def test_odd_command_result_ids_are_ignored(app, engine, enrolled, command_id):
     """``"²".isdigit()`` is true but ``int("²")`` raises; huge ids overflow PostgreSQL."""
-    body = {"protocol": 1, "clock": CLOCK, "health": {},
+    body = {"protocol": PROTOCOL, "clock": CLOCK, "health": {},
             "results": [{"id": command_id, "ok": True}]}
     resp = app.test_client().post(f"{BASE_PATH}/heartbeat", json=body,
                                   headers={"Authorization": f"Bearer {enrolled}"})

@@ -143,7 +143,7 @@ def test_other_protocols_get_426_with_both_languages(app, kiosk_token, path, pro
 @pytest.mark.parametrize("method", ["GET", "POST"])
 def test_paths_of_another_protocol_version_get_426_not_404(app, kiosk_token, method):
     client = app.test_client()
-    for path in ("/api/sync/v2/scans", "/api/sync/v2/roster", "/api/sync/v17/anything/else"):
+    for path in ("/api/sync/v1/scans", "/api/sync/v3/roster", "/api/sync/v17/anything/else"):
         resp = client.open(path, method=method, json=BODIES["/scans"],
                            headers={"Authorization": f"Bearer {kiosk_token}"})
         assert resp.status_code == 426, path

@@ -1,0 +1,54 @@
+"""scan trust: quarantine, anchor disputes, override reasons (issue 10, protocol 2)
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import admin.schema
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "scan_quarantine",
+        sa.Column("kiosk_id", sa.String(length=64), nullable=False),
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("event_id", sa.Integer(), nullable=True),
+        sa.Column("reason", sa.String(length=32), nullable=False),
+        sa.Column("scan_time", admin.schema.UTCDateTime(), nullable=True),
+        sa.Column("record", sa.Text(), nullable=False),
+        sa.Column("received_at", admin.schema.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("kiosk_id", "id", name=op.f("pk_scan_quarantine")),
+    )
+    op.create_index(op.f("ix_scan_quarantine_event_id"), "scan_quarantine", ["event_id"])
+    with op.batch_alter_table("kiosk_clock") as batch:
+        batch.add_column(sa.Column("disputes", sa.Integer(), server_default="0",
+                                   nullable=False))
+        batch.add_column(sa.Column("challenger_monotonic_ns", sa.BigInteger(), nullable=True))
+        batch.add_column(sa.Column("challenger_server_time", admin.schema.UTCDateTime(),
+                                   nullable=True))
+        batch.add_column(sa.Column("reanchored_ms", sa.Integer(), server_default="0",
+                                   nullable=False))
+    with op.batch_alter_table("scans") as batch:
+        batch.add_column(sa.Column("override_reason", sa.String(length=500), server_default="",
+                                   nullable=False))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("scans") as batch:
+        batch.drop_column("override_reason")
+    with op.batch_alter_table("kiosk_clock") as batch:
+        for name in ("reanchored_ms", "challenger_server_time", "challenger_monotonic_ns",
+                     "disputes"):
+            batch.drop_column(name)
+    op.drop_index(op.f("ix_scan_quarantine_event_id"), table_name="scan_quarantine")
+    op.drop_table("scan_quarantine")
