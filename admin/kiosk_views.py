@@ -15,6 +15,8 @@ from admin.queries import events as q_events
 from admin.queries import kiosks as q_kiosks
 from admin.queries import program as q_program
 from admin.queries import sync as q_sync
+from admin.scan_trust import quarantined_of
+from sync.rules import REASON_TEXT
 from sync.wire import ENROLL_PREFIX
 
 bp = Blueprint("kiosks", __name__)
@@ -53,11 +55,15 @@ def _show(kiosk_id: str, code: str | None = None) -> Any:
     with db.read() as conn:
         kiosk = q_kiosks.get_kiosk(conn, kiosk_id)
         event = q_events.get_event(conn, kiosk["event_id"]) if kiosk["event_id"] else None
+        quarantined = quarantined_of(conn, kiosk_id)
+        reanchored = q_sync.reanchored_boots(conn, kiosk_id)
     qr_text = qr_png = None
     if code:
         qr_text, qr_png = enrollment_qr(request.host_url, code)
     return render_template("kiosks/show.html", kiosk=kiosk, event=event, code=code,
-                           qr_text=qr_text, qr_png=qr_png, admin_url=request.host_url)
+                           qr_text=qr_text, qr_png=qr_png, admin_url=request.host_url,
+                           quarantined=quarantined, reanchored=reanchored,
+                           reasons=REASON_TEXT)
 
 
 @bp.get("/kiosks/<kiosk_id>")

@@ -172,3 +172,34 @@ def test_unknown_timezone_is_refused(roster):
     with pytest.raises(RosterError, match="unknown time zone"):
         parse_snapshot(data)
     assert EVENT_ID == roster.event.id
+
+
+def test_staff_mode_cannot_admit_into_a_session_that_takes_no_entries_now(back_to_back,
+                                                                         event_key):
+    """The session chosen in staff mode passes the same gate as at the help desk
+    (sync.rules.session_entry): B opens at 09:30, so at 09:05 it is refused."""
+    clock = Clock(NINE + timedelta(minutes=5))
+    svc = room(back_to_back, clock)
+    svc.set_session_override(31)
+    out = svc.scan(token_for(event_key, 1))  # Anna, registered for B
+    assert (out.scan.result, out.scan.admitted, out.scan.session_id) == ("not_open", False, 31)
+    clock.now = NINE + timedelta(minutes=35)
+    out = svc.scan(token_for(event_key, 1))
+    assert (out.scan.result, out.scan.admitted, out.scan.direction) == ("ok", True, "in")
+
+
+@pytest.mark.parametrize("minutes", range(-40, 200, 7))
+@pytest.mark.parametrize("direction", ["toggle", "in", "out"])
+def test_every_decision_a_room_kiosk_makes_is_one_the_admin_accepts(back_to_back, event_key,
+                                                                    minutes, direction):
+    """sync.rules.record_fault is the part of the admin's check a record can fail alone:
+    no scan a kiosk builds fails it, whatever the time, person or direction."""
+    from sync.rules import record_fault
+
+    clock = Clock(NINE + timedelta(minutes=minutes))
+    svc = room(back_to_back, clock, direction=direction)
+    for person in (1, 2, 3, 4, 5, 1, 4):
+        out = svc.scan(token_for(event_key, person))
+        assert record_fault(out.scan) is None, out.scan
+        clock.now += timedelta(seconds=90)
+    assert record_fault(svc.scan("not a badge").scan) is None

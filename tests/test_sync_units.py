@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import example, given
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from support import token_for
 
@@ -13,7 +13,7 @@ from bramka.config import KioskSettings
 from kiosk.checkin import CheckinService
 from kiosk.events import EventBus
 from kiosk.sync_client import EnrollmentError, parse_enrollment_qr
-from sync.clock import Anchor, anchor_of, place, wall_offset
+from sync.clock import MAX_DELAY, Anchor, anchor_of, lag, place, reconcile, wall_offset
 from sync.scans import ScanRecord, new_scan_id
 from sync.wire import ClockSample
 
@@ -87,3 +87,46 @@ def test_wipe_roster_keeps_scans(store, event_key):
     store.wipe_roster()
     assert store.roster_size() == 0 and store.event() is None
     assert store.get_meta("sync_token") is None and store.count_scans() == 1
+
+
+# -- clock anchors re-checked against later samples (sync.clock.reconcile) --------------------
+
+_T0 = datetime(2026, 6, 16, 8, 0, tzinfo=UTC)
+_OFFSET_S = 1000.0  # the kiosk booted 1000 s before _T0
+
+
+def _honest(at_s: float, delay_ms: int) -> Anchor:
+    """A sample sent at ``at_s`` seconds after _T0 that took ``delay_ms`` on the way."""
+    mono = round((at_s + _OFFSET_S) * 1e9)
+    return Anchor("b", mono, _T0 + timedelta(seconds=at_s, milliseconds=delay_ms))
+
+
+@settings(max_examples=300, deadline=None)
+@given(delays=st.lists(st.integers(0, 5000), min_size=1, max_size=12),
+       bad_at=st.integers(0, 11), bad_shift_s=st.floats(200, 1e7) | st.floats(-1e7, -200),
+       )
+def test_one_bad_sample_never_moves_the_anchor(delays, bad_at, bad_shift_s):
+    true_lag = lag(Anchor("b", round(_OFFSET_S * 1e9), _T0))
+    state = None
+    for i, delay in enumerate(delays):
+        sample = _honest(60.0 * i, delay)
+        if i == bad_at % len(delays) and i > 0:
+            sample = Anchor("b", sample.monotonic_ns + round(bad_shift_s * 1e9),
+                            sample.server_time)
+        state = reconcile(state, sample)
+        assert 0 <= lag(state.anchor) - true_lag <= MAX_DELAY.total_seconds()
+    assert state is not None and lag(state.anchor) - true_lag <= max(delays) / 1000 + 1e-6
+
+
+@settings(max_examples=100, deadline=None)
+@given(bad_shift_s=st.floats(200, 1e7) | st.floats(-1e7, -200),
+       delays=st.lists(st.integers(0, 5000), min_size=3, max_size=8))
+def test_a_wrong_first_anchor_is_replaced_by_later_samples_that_agree(bad_shift_s, delays):
+    first = _honest(0, 0)
+    state = reconcile(None, Anchor("b", first.monotonic_ns + round(bad_shift_s * 1e9),
+                                   first.server_time))
+    for i, delay in enumerate(delays, 1):
+        state = reconcile(state, _honest(60.0 * i, delay))
+    true_lag = lag(first)
+    assert 0 <= lag(state.anchor) - true_lag <= MAX_DELAY.total_seconds()
+    assert abs(state.reanchored_ms - bad_shift_s * 1000) < 6000

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, func, select
 from admin.i18n import local
 from admin.queries import kiosks as q_kiosks
 from admin.queries import program as q_program
+from admin.scan_trust import quarantine_counts
 from admin.scans import BUCKET_SECONDS, read_counts
 from admin.schema import people, presence, rooms, sessions, venues
 
@@ -83,8 +84,10 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
             .order_by(presence.c.first_in.desc()).limit(50))
     ]
 
+    held = quarantine_counts(conn, event_id)
     kiosk_rows = [
         {"id": k["id"], "name": k["name"], "mode": k["mode"], "room": k["room"],
+         "quarantined": held.get(k["id"], 0),
          "last_contact": _iso(k["last_contact_at"]),
          "last_contact_local": local(k["last_contact_at"], "%H:%M:%S"),
          "stale": k["last_contact_at"] is None or now - k["last_contact_at"] > KIOSK_STALE,
@@ -96,6 +99,7 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
         "registered": registered, "checked_in": checked_in, "per_day": per_day,
         "sessions": session_rows, "rooms": room_rows, "arrivals": arrivals,
         "duplicates": duplicates, "kiosks": kiosk_rows,
+        "quarantined": sum(held.values()),
         "over_capacity": [s["title"] for s in session_rows if s["over_capacity"]]
         + [r["name"] for r in room_rows if r["over_capacity"]],
     }

@@ -89,6 +89,7 @@
     var flags = d.over_capacity.map(function (t) { return el("div", (pl ? "ponad limit: " : "over capacity: ") + t, "flag"); });
     if (d.duplicates.length) { flags.push(el("div", (pl ? "podwójne wejścia: " : "duplicate admissions: ") + d.duplicates.length, "flag")); }
     var stale = d.kiosks.filter(function (k) { return k.stale; }).length;
+    if (d.quarantined) { flags.push(el("div", (pl ? "skany w kwarantannie: " : "scans in quarantine: ") + d.quarantined, "flag")); }
     if (stale) { flags.push(el("div", (pl ? "kioski bez kontaktu: " : "kiosks out of contact: ") + stale, "flag")); }
     if (!flags.length) { flags.push(el("div", pl ? "brak" : "none", "badge-ok")); }
     replace("flags", flags);

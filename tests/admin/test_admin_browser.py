@@ -78,3 +78,33 @@ def test_dashboard_updates_when_a_scan_arrives(
     assert page.url == url_before  # no reload: the numbers came by polling
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "admin-dashboard.png"), full_page=True)
+
+
+def test_help_desk_refuses_a_session_not_started_and_the_organizer_overrides_with_a_reason(
+        app: Flask, engine: Engine, live: str, page: Any) -> None:
+    """Tomorrow's city walk: "Wpuść ręcznie" is refused; the organizer's override asks for
+    a reason, and the attendance list shows it."""
+    ev = make_event(engine)
+    lw = add_person(engine, ev["id"], "Łukasz", "Wójcik", "MOPS Kraków")
+    make_user(app, "ola", "organizer")
+    admin_log_in(page, live, "ola", PASSWORD)
+    page.goto(f"{live}/people/{lw}")
+    page.select_option("select[name=session_id]", str(ev["walk"]))
+    page.click("#check-in")
+    sync_api.expect(page.locator(".flash.error")).to_contain_text("nie przyjmuje teraz wejść")
+    form = page.locator("#override")
+    sync_api.expect(form).to_be_visible()
+    page.click("#override-check-in")  # no reason given: the browser asks for one
+    assert page.locator("#override input[name=override_reason]").evaluate(
+        "e => !e.validity.valid")
+    with engine.connect() as conn:
+        from admin.schema import scans
+        assert conn.execute(select(scans.c.id)).first() is None
+    page.fill("#override input[name=override_reason]", "zapisana telefonicznie")
+    page.click("#override-check-in")
+    sync_api.expect(page.locator(".flash.ok")).to_contain_text("Zapisano wejście")
+    page.screenshot(path=str(ARTIFACTS / "admin-helpdesk-override.png"), full_page=True)
+    with engine.connect() as conn:
+        from admin.queries import attendance as q_attendance
+        [row] = q_attendance.session_attendance(conn, ev["walk"])
+    assert row["id"] == lw and row["override_reason"] == "zapisana telefonicznie"

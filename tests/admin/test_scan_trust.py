@@ -246,3 +246,19 @@ def test_deeply_nested_json_is_a_400_not_a_500(app, world, path):
                                            "Content-Type": "application/json"})
     assert resp.status_code == 400
     assert resp.get_json()["error"] == "bad_request"
+
+
+def test_quarantine_is_shown_on_the_kiosk_page_and_the_dashboard(app, engine, world):
+    from admin_testkit import Client, make_user
+
+    bad = scan_body(world, event_id=world["other"]["id"])
+    assert upload(app, [bad])[1]["quarantined"][0]["reason"] == "wrong_event"
+    make_user(app, "ola", "organizer")
+    organizer = Client(app.test_client())
+    assert organizer.login("ola").status_code == 302
+    page = organizer.get(f"/kiosks/{world['kiosks']['A']}").get_data(as_text=True)
+    assert 'id="quarantine"' in page and bad["id"] in page
+    assert "skan innego wydarzenia" in page
+    data = organizer.get(f"/events/{world['id']}/dashboard.json").get_json()
+    assert data["quarantined"] == 1
+    assert {k["id"]: k["quarantined"] for k in data["kiosks"]}[world["kiosks"]["A"]] == 1

@@ -115,6 +115,24 @@ def test_enroll_pull_scan_push(engine, served, event, tmp_path):
         kiosk.close()
 
 
+def test_a_scan_the_admin_holds_in_quarantine_leaves_the_outbox_with_its_reason(
+        engine, served, event, tmp_path):
+    kiosk = enroll(engine, served, event["id"], tmp_path)
+    try:
+        kiosk.client.contact()
+        outcome = kiosk.checkin.scan(token(engine, event["id"], event["anna"]))
+        with engine.begin() as conn:  # the organizer moved the event: the scan is outside it
+            conn.execute(update(events).where(events.c.id == event["id"]).values(
+                starts_on=date(2026, 6, 15), ends_on=date(2026, 6, 17)))
+        report = kiosk.client.contact()
+        assert report.pushed == 1 and kiosk.store.outbox_size() == 0
+        assert kiosk.store.quarantined() == {outcome.scan.id: "outside_event"}
+        with engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(scans)).scalar() == 0
+    finally:
+        kiosk.close()
+
+
 def test_enrollment_code_is_single_use_and_expires(engine, served, event, tmp_path,
                                                     monkeypatch):
     monkeypatch.setattr("kiosk.sync_client.ENROLL_RETRY_SECONDS", 0.01)
