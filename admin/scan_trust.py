@@ -44,7 +44,7 @@ def _revisions(conn: Connection, event_id: int, ids: Collection[int]) -> dict[in
         rows = conn.execute(select(people.c.id, people.c.badge_revision).where(
             people.c.event_id == event_id,
             one_of(conn, people.c.id, wanted[start:start + CHUNK])))
-        out.update((r.id, r.badge_revision) for r in rows)
+        out.update(rows.all())  # (id, revision) rows
     return out
 
 
