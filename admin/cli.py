@@ -243,3 +243,38 @@ def send_invitations_cmd(ctx: click.Context, event_id: int | None, retry_failed:
     click.echo(f"sent {out.sent}, failed {out.failed}, skipped {out.skipped}")
     if out.failed:
         sys.exit(1)
+
+
+@admin_group.group("audit")
+def audit_group() -> None:
+    """Checks an auditor can run on the stored record."""
+
+
+@audit_group.command("verify")
+@click.option("--event", "event_id", type=int, default=None,
+              help="Only the kiosks of this event (default: every kiosk).")
+@click.pass_context
+def audit_verify_cmd(ctx: click.Context, event_id: int | None) -> None:
+    """Re-verify every kiosk's stored scan chain and signed heads; exit 1 if any is broken."""
+    from admin.scan_chain import audit
+
+    engine = _engine(ctx)
+    try:
+        with engine.connect() as conn:
+            reports = audit(conn, event_id)
+    finally:
+        engine.dispose()
+    broken = 0
+    for r in reports:
+        state = "BROKEN" if r.broken else "ok"
+        click.echo(f"{state:6} {r.kiosk_id} ({r.name}): {r.scans} chained scans, "
+                   f"{r.heads} signed heads, {r.unchained} unchained")
+        for problem in r.broken:
+            click.echo(f"       {problem}")
+        broken += bool(r.broken)
+    if not reports:
+        click.echo("no kiosks / brak kiosków")
+    click.echo(f"{len(reports) - broken} of {len(reports)} kiosk chains hold"
+               + (f"; {broken} broken" if broken else ""))
+    if broken:
+        sys.exit(1)

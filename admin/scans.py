@@ -85,6 +85,7 @@ def store_scans(conn: Connection, records: Sequence[ScanRecord],
             "scan_time": scan_time, "monotonic_ns": r.monotonic_ns, "boot_id": r.boot_id,
             "raw": r.raw, "received_at": now, "time_estimated": r.id in estimated,
             "override_reason": override_reason,
+            "chain_seq": r.seq, "chain_prev": r.prev, "chain": r.chain,
         })
     # A scan id stored before is skipped by the database itself (also when another upload
     # of the same scans commits in between); only what this statement inserted counts.

@@ -195,6 +195,12 @@ kiosks = Table(
     Column("printer_state", String(64), nullable=False, server_default="unknown"),
     Column("camera_state", String(64), nullable=False, server_default="unknown"),
     Column("clock_offset_ms", Integer),
+    # The kiosk's own Ed25519 public key from its enrollment, and the head of its scan
+    # chain the admin has verified up to (sync.chain); a break found, until mended.
+    Column("public_key", String(64)),
+    Column("chain_seq", Integer),
+    Column("chain_head", String(64)),
+    Column("chain_problem", String(300), nullable=False, server_default=""),
 )
 
 # Single-use enrollment codes (only their SHA-256 is kept) for kiosks to get a token.
@@ -264,10 +270,26 @@ scans = Table(
     # scan_time is the wall time corrected by the kiosk's current offset, not placed by a
     # clock anchor of its boot (a boot the admin never heard from): shown as estimated.
     Column("time_estimated", Boolean, nullable=False, server_default="0"),
+    # The kiosk's hash chain (sync.chain): its seq, the previous link and this one.
+    Column("chain_seq", Integer),
+    Column("chain_prev", String(64)),
+    Column("chain", String(64)),
     # An organizer's written reason for a check-in the rules would refuse (help desk).
     Column("override_reason", String(500), nullable=False, server_default=""),
     Index("ix_scans_event_attendee", "event_id", "attendee_id"),
     Index("ix_scans_event_time", "event_id", "scan_time"),
+)
+
+# The signed heads of each kiosk's chain, one per upload that carried new links.
+kiosk_chain_heads = Table(
+    "kiosk_chain_heads",
+    metadata,
+    Column("kiosk_id", String(64), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("chain", String(64), nullable=False),
+    Column("signature", String(200), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
 )
 
 # Uploaded scans the admin cannot keep as facts (sync.rules): held with the reason, never

@@ -26,7 +26,8 @@ from sqlalchemy import Connection
 from admin import db
 from admin.auth import csrf_exempt, public
 from admin.queries import sync as q_sync
-from admin.scan_trust import accept_batch
+from admin.scan_chain import ChainBroken, verify_chain
+from admin.scan_trust import Verdict, accept_batch
 from admin.security import LoginLimiter
 from admin.sync_roster import RosterVersions, roster_for
 from sync.bounds import time_in_range
@@ -71,6 +72,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "protocol_unsupported": ("Oprogramowanie kiosku jest niezgodne z panelem: zaktualizuj je.",
                              "The kiosk's software does not match this admin: update it."),
     "too_large": ("Zapytanie jest za duże.", "The request is too large."),
+    "chain_broken": ("Zapis skanów kiosku został zmieniony, skrócony lub przestawiony: "
+                     "wysyłanie wstrzymane do wyjaśnienia.", "The kiosk's record of scans was "
+                     "changed, cut or reordered: uploads stop until this is explained."),
     "clock_invalid": ("Zegar kiosku podaje niemożliwy czas.",
                       "The kiosk's clock gives an impossible time."),
     "server_error": ("Błąd serwera.", "Server error."),
@@ -223,7 +227,8 @@ def enroll() -> Response:
     token = new_secret()
     with db.write() as conn:
         kiosk = q_sync.use_enrollment(conn, body.code, hash_token(token), _now(),
-                                      body.request_id)
+                                      body.request_id, body.public_key, body.chain_seq,
+                                      body.chain_head)
     if kiosk is None:
         limiter.failed(keys)
         raise WireFailure(400, "enrollment_invalid")
@@ -241,21 +246,16 @@ def upload_scans() -> Response:
     received = _now()
     batch: ScanBatch = _body(ScanBatch)
     offset = _checked_offset(batch.clock, received)
-    with db.write() as conn:
-        kiosk = _kiosk(conn, lock=True)
-        q_sync.save_anchor(conn, kiosk["id"], anchor_of(batch.clock, received))
-        anchors = q_sync.anchors(conn, kiosk["id"], {s.boot_id for s in batch.scans})
-        records, times, estimated = [], {}, set()
-        for scan in batch.scans:
-            record = scan if scan.kiosk_id == kiosk["id"] else scan.model_copy(
-                update={"kiosk_id": kiosk["id"]})
-            records.append(record)
-            placed = _placed(record, anchors, offset)
-            times[record.id] = placed.corrected_time
-            if placed.estimated:
-                estimated.add(record.id)
-        verdict = accept_batch(conn, kiosk, records, times, estimated, received)
-        q_sync.touch(conn, kiosk["id"], received, int(offset.total_seconds() * 1000))
+    try:
+        with db.write() as conn:
+            verdict, kiosk = _store_batch(conn, batch, received, offset)
+    except ChainBroken as exc:
+        with db.write() as conn:
+            q_sync.record_chain_problem(conn, exc.kiosk_id, exc.brk.describe(), received)
+        log.error("kiosk %s: scan chain broken at %s; upload refused", exc.kiosk_id,
+                  exc.brk.describe())
+        raise WireFailure(409, "chain_broken", {"seq": exc.brk.seq, "scan": exc.brk.scan_id,
+                                                "problem": exc.brk.problem}) from None
     if verdict.quarantined:
         log.warning("kiosk %s: %d scans quarantined (%s)", kiosk["id"],
                     len(verdict.quarantined), ", ".join(sorted(set(verdict.quarantined.values()))))
@@ -263,6 +263,27 @@ def upload_scans() -> Response:
         stored=verdict.stored, server_time=_now(),
         quarantined=[Quarantined(id=i, reason=r)  # type: ignore[arg-type]
                      for i, r in verdict.quarantined.items()]))
+
+
+def _store_batch(conn: Connection, batch: ScanBatch, received: datetime, offset: timedelta
+                 ) -> tuple[Verdict, dict[str, Any]]:
+    """Verify the batch's chain, place, judge and store it: one transaction."""
+    kiosk = _kiosk(conn, lock=True)
+    verify_chain(conn, kiosk, batch.scans, batch.head_signature, received)
+    q_sync.save_anchor(conn, kiosk["id"], anchor_of(batch.clock, received))
+    anchors = q_sync.anchors(conn, kiosk["id"], {s.boot_id for s in batch.scans})
+    records, times, estimated = [], {}, set()
+    for scan in batch.scans:
+        record = scan if scan.kiosk_id == kiosk["id"] else scan.model_copy(
+            update={"kiosk_id": kiosk["id"]})
+        records.append(record)
+        placed = _placed(record, anchors, offset)
+        times[record.id] = placed.corrected_time
+        if placed.estimated:
+            estimated.add(record.id)
+    verdict = accept_batch(conn, kiosk, records, times, estimated, received)
+    q_sync.touch(conn, kiosk["id"], received, int(offset.total_seconds() * 1000))
+    return verdict, kiosk
 
 
 def _checked_offset(sample: ClockSample, received: datetime) -> timedelta:

@@ -184,7 +184,7 @@ class CheckinService:
             if fault is not None:  # a bug in a decision: kept (it happened), and told
                 log.error("scan %s breaks the sync rules (%s); the admin will hold it in "
                           "quarantine", scan.id, fault)
-            self.store.insert_scan(db, scan, ctx.local_day)
+            scan = self.store.insert_scan(db, scan, ctx.local_day)
             badge: BadgeNote = "none"
             if decision.print_badge and self.badge_queue is not None:
                 badge = self._guarded(db, "badge", lambda: self.badge_queue.queue_badge(

@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlite_utils
 
+from sync.chain import GENESIS, chained
 from sync.roster import Attendee, EventInfo, RosterError, RosterSnapshot, Session
 from sync.scans import ScanRecord, storable_raw
 from sync.text import fold
@@ -149,8 +150,15 @@ def _m4_quarantined(db: sqlite_utils.Database) -> None:
                "reason TEXT NOT NULL, at TEXT NOT NULL) WITHOUT ROWID")
 
 
+def _m5_chain(db: sqlite_utils.Database) -> None:
+    # The scan hash chain (sync.chain): scans made from now on carry their link; older
+    # ones stay unchained (the append-only triggers forbid filling them in, rightly).
+    db.execute("ALTER TABLE scans ADD COLUMN prev TEXT")
+    db.execute("ALTER TABLE scans ADD COLUMN chain TEXT")
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _m1_initial, _m2_print_jobs, _m3_outbox_in_order, _m4_quarantined]
+    _m1_initial, _m2_print_jobs, _m3_outbox_in_order, _m4_quarantined, _m5_chain]
 
 
 def migrate(db: sqlite_utils.Database, migrations: list[Callable] | None = None) -> int:
@@ -411,14 +419,34 @@ class Store:
     # -- scans ----------------------------------------------------------------------------------
 
     @staticmethod
-    def insert_scan(db: sqlite_utils.Database, scan: ScanRecord, local_day: date) -> None:
-        """Append a scan and queue it for upload. Call inside :meth:`write`."""
+    def insert_scan(db: sqlite_utils.Database, scan: ScanRecord, local_day: date
+                    ) -> ScanRecord:
+        """Append a scan, linked into the kiosk's chain, and queue it for upload; return it
+        as stored (with its link). Call inside :meth:`write`."""
+        scan = chained(scan, *Store._next_link(db))
         row = scan.model_dump()
         row["wall_time"] = _iso(scan.wall_time)
         row["admitted"] = int(scan.admitted)
         row["local_day"] = local_day.isoformat()
         seq = db["scans"].insert(row).last_rowid
+        assert seq == scan.seq, (seq, scan.seq)
         db.execute("INSERT INTO outbox (seq, scan_id) VALUES (?, ?)", [seq, scan.id])
+        return scan
+
+    @staticmethod
+    def _next_link(db: sqlite_utils.Database) -> tuple[int, str]:
+        """The seq the next scan gets (AUTOINCREMENT: one past the highest ever) and the
+        link it follows. Inside :meth:`write`, so no other scan comes between."""
+        row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = 'scans'").fetchone()
+        last = db.execute("SELECT chain FROM scans WHERE chain IS NOT NULL "
+                          "ORDER BY seq DESC LIMIT 1").fetchone()
+        return (row[0] if row else 0) + 1, (last[0] if last else GENESIS)
+
+    def chain_head(self) -> tuple[int, str]:
+        """The last link of this kiosk's chain: (seq, chain), or (0, GENESIS)."""
+        row = self.reader.execute("SELECT seq, chain FROM scans WHERE chain IS NOT NULL "
+                                  "ORDER BY seq DESC LIMIT 1").fetchone()
+        return (row[0], row[1]) if row else (0, GENESIS)
 
     def first_admission_on(self, attendee_id: int, day: date,
                            db: sqlite_utils.Database | None = None) -> datetime | None:
@@ -512,7 +540,9 @@ class Store:
             "ORDER BY o.seq LIMIT ?", [after_seq, limit])
         out = []
         for row in rows:
-            after_seq = row.pop("seq")
+            after_seq = row["seq"]
+            if row["chain"] is None:  # made before the chain: sent as it was
+                row["seq"] = row["prev"] = None
             row.pop("local_day")
             row["admitted"] = bool(row["admitted"])
             if row["raw"] is not None:  # kept by a kiosk before NUL was replaced

@@ -10,6 +10,7 @@ jitter; a revoked kiosk wipes its roster.
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import random
@@ -23,10 +24,14 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from bramka import __version__
 from bramka.config import Settings
 from sync import transport
+from sync.chain import public_key_text, sign_head
 from sync.roster import RosterError, parse_snapshot
+from sync.scans import ScanRecord
 from sync.transport import SyncRejected, TransportError
 from sync.wire import (
     ENROLL_PREFIX,
@@ -48,6 +53,7 @@ from .store import Store
 log = logging.getLogger(__name__)
 
 TOKEN_KEY, URL_KEY, KIOSK_KEY = "sync_token", "sync_url", "sync_kiosk_id"
+CHAIN_KEY = "chain_key"  # the kiosk's Ed25519 private key (raw, base64), made at enrollment
 REVOKED_KEY = "sync_revoked"  # why the admin refused this kiosk, until it enrolls again
 DONE_KEY = "sync_commands_done"  # ids of commands run here, so a resent one runs once
 MODE_KEY = "sync_planned_mode"  # "mode:room" as planned on the admin, to warn on a mismatch
@@ -98,6 +104,11 @@ def _numeric(command_id: str) -> tuple[int, str]:
     return (int(command_id) if command_id.isdigit() else 0, command_id)
 
 
+def _is_gap(exc: SyncRejected) -> bool:
+    detail = exc.error.detail
+    return isinstance(detail, dict) and detail.get("problem") == "gap"
+
+
 def clock_sample(wall: datetime | None = None) -> ClockSample:
     """The kiosk's clocks now; ``wall`` is the same wall clock its scans are stamped with."""
     return ClockSample(boot_id=boot_id(), monotonic_ns=time.monotonic_ns(),
@@ -137,7 +148,13 @@ class SyncClient:
         """Trade a single-use enrollment code for this kiosk's own token."""
         # Tried a few times with one request id: when only the reply was lost, the admin
         # recognises the retry and answers with a fresh token instead of "code used".
-        request = EnrollRequest(code=code, software=__version__, request_id=uuid.uuid4().hex)
+        # A key of its own for this enrollment: it signs the head of the scan chain with
+        # every upload (sync.chain); the admin keeps only the public half.
+        signing_key = Ed25519PrivateKey.generate()
+        seq, head = self.store.chain_head()
+        request = EnrollRequest(code=code, software=__version__, request_id=uuid.uuid4().hex,
+                                public_key=public_key_text(signing_key), chain_seq=seq,
+                                chain_head=head)
         for attempt in range(ENROLL_ATTEMPTS):
             try:
                 reply = transport.call(url, "POST", "/enroll", EnrollResponse, body=request,
@@ -159,6 +176,7 @@ class SyncClient:
             self.store.set_meta(key, None)
         self.store.set_meta(URL_KEY, url)
         self.store.set_meta(TOKEN_KEY, reply.token)
+        self.store.set_meta(CHAIN_KEY, base64.b64encode(signing_key.private_bytes_raw()).decode())
         self.store.set_meta(KIOSK_KEY, reply.kiosk_id)
         self.store.set_meta(MODE_KEY, f"{reply.mode}:{reply.room}")
         self._set_state(status="ok", message=f"enrolled as {reply.kiosk_id}")
@@ -212,7 +230,7 @@ class SyncClient:
         Scans are marked sent only as the admin confirms them; a failed batch stays in
         the outbox (the admin stores every scan once, so resending is harmless)."""
         pushed, after, more = 0, 0, True
-        in_flight: deque[tuple[set[str], Future[ScanReceipt]]] = deque()
+        in_flight: deque[tuple[set[str], Future[ScanReceipt], Any]] = deque()
         with ThreadPoolExecutor(PUSH_WINDOW, thread_name_prefix="sync-push") as pool:
             try:
                 while True:
@@ -221,14 +239,24 @@ class SyncClient:
                         if not batch:
                             more = False
                             break
-                        body = ScanBatch(clock=clock_sample(self.checkin.clock()), scans=batch)
-                        in_flight.append(({s.id for s in batch}, pool.submit(
-                            transport.call, url, "POST", "/scans", ScanReceipt, token=token,
-                            body=body, timeout=self.settings.timeout_seconds)))
+                        body = ScanBatch(clock=clock_sample(self.checkin.clock()), scans=batch,
+                                         head_signature=self._sign_head(batch))
+                        call = (transport.call, url, "POST", "/scans", ScanReceipt)
+                        kw = {"token": token, "body": body,
+                              "timeout": self.settings.timeout_seconds}
+                        in_flight.append(({s.id for s in batch}, pool.submit(*call, **kw),
+                                          (call, kw)))
                     if not in_flight:
                         return pushed
-                    sent, future = in_flight.popleft()
-                    receipt = future.result()
+                    sent, future, (call, kw) = in_flight.popleft()
+                    try:
+                        receipt = future.result()
+                    except SyncRejected as exc:
+                        # The batch overtook the one before it (both in flight) and the
+                        # admin saw a gap in the chain: now that one is in, send it again.
+                        if exc.code != "chain_broken" or not _is_gap(exc):
+                            raise
+                        receipt = call[0](*call[1:], **kw)
                     held = {q.id: q.reason for q in receipt.quarantined if q.id in sent}
                     confirmed = [i for i in receipt.stored if i in sent] + list(held)
                     pushed += self.store.mark_sent(confirmed, quarantined=held)
@@ -240,8 +268,20 @@ class SyncClient:
                                     len(confirmed), len(sent))
                         more = False
             finally:
-                for _, future in in_flight:  # after a failure: what is still out is resent
+                for _, future, _ in in_flight:  # after a failure: what is still out is resent
                     future.cancel()
+
+    def _sign_head(self, batch: list[ScanRecord]) -> str:
+        """The signature over the batch's last link (empty when it has none)."""
+        linked = [s for s in batch if s.chain is not None]
+        key_text = self.store.get_meta(CHAIN_KEY)
+        if not linked or not key_text:
+            return ""
+        key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(key_text))
+        last = linked[-1]
+        assert last.seq is not None and last.chain is not None
+        return sign_head(key, self.store.get_meta(KIOSK_KEY) or last.kiosk_id, last.seq,
+                         last.chain)
 
     def _pull(self, url: str, token: str) -> bool:
         cursor = self.store.get_meta("cursor") or ""

@@ -64,3 +64,7 @@ class ScanRecord(BaseModel):
     monotonic_ns: Nanoseconds
     boot_id: Text = Field(max_length=64)
     raw: Text | None = Field(default=None, max_length=RAW_LIMIT)
+    # The kiosk's hash chain (sync.chain): place in the kiosk's record, previous link, link.
+    seq: Id | None = None
+    prev: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    chain: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")

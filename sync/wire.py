@@ -60,6 +60,7 @@ ErrorCode = Literal[
     "protocol_unsupported",  # this admin does not speak the kiosk's protocol
     "too_large",            # body or batch over the limits
     "clock_invalid",        # a clock sample no real kiosk clock can give
+    "chain_broken",         # a scan changed, dropped or moved, or a bad head signature
     "server_error",
 ]
 ERROR_CODES: tuple[str, ...] = ErrorCode.__args__  # type: ignore[attr-defined]
@@ -109,6 +110,11 @@ class EnrollRequest(_Wire):
     code: Text = Field(min_length=6, max_length=64)
     software: Text = Field(default="", max_length=64)
     request_id: Text = Field(default="", max_length=64)
+    # The kiosk's own Ed25519 public key (raw, base64) and the head of its scan chain now:
+    # the admin verifies every later scan and upload against them (sync.chain).
+    public_key: Text = Field(default="", max_length=64)
+    chain_seq: Count = 0
+    chain_head: str = Field(default="0" * 64, pattern=r"^[0-9a-f]{64}$")
 
 
 class EnrollResponse(_Wire):
@@ -122,9 +128,13 @@ class EnrollResponse(_Wire):
 
 
 class ScanBatch(_Wire):
+    """``head_signature``: the kiosk's Ed25519 signature over the last scan's link
+    (``sync.chain.head_message``), required from a kiosk that enrolled with a key."""
+
     protocol: int = PROTOCOL
     clock: ClockSample
     scans: list[ScanRecord] = Field(max_length=MAX_BATCH)
+    head_signature: Text = Field(default="", max_length=200)
 
 
 class Quarantined(_Wire):

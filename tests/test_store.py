@@ -9,6 +9,7 @@ import pytest
 from sqlite_utils import Database
 
 from kiosk.store import MIGRATIONS, StoreError, migrate, open_store
+from sync.chain import GENESIS, link
 from sync.roster import Attendee, Deleted, Registration, RosterError, RosterSnapshot
 from sync.scans import ScanRecord, new_scan_id
 
@@ -64,7 +65,12 @@ def test_outbox_pages_oldest_first_and_continues_after_a_seq(store):
     third, last = store.outbox_page(3, after)
     assert [r.id for r in first + second] == [made[i].id for i in (0, 2, 3, 5, 6)]
     assert (third, last) == ([], after)
-    assert first[0] == made[0]  # read back whole
+    unlinked = {"seq": None, "prev": None, "chain": None}
+    assert first[0].model_copy(update=unlinked) == made[0]  # read back whole
+    # ... with its place in the kiosk's hash chain (sync.chain).
+    assert (first[0].seq, first[0].prev) == (1, GENESIS) and first[0].chain == link(
+        GENESIS, first[0])
+    assert (first[1].seq, first[2].seq) == (3, 4) and first[2].prev == first[1].chain
     assert store.outbox_batch(10) == first + second
 
 
@@ -84,7 +90,7 @@ def test_outbox_of_a_version_2_store_is_carried_over_in_order(tmp_path):
     migrate(db, MIGRATIONS[:2])
     made = [scan(attendee_id=i) for i in range(1, 5)]
     for rec in made:
-        row = rec.model_dump()
+        row = rec.model_dump(exclude={"seq", "prev", "chain"})
         row.update(wall_time=rec.wall_time.isoformat(), admitted=1, local_day="2026-06-16")
         db["scans"].insert(row)
     for rec in reversed(made[1:]):  # the old outbox had no order of its own
@@ -95,6 +101,10 @@ def test_outbox_of_a_version_2_store_is_carried_over_in_order(tmp_path):
     try:
         assert store.outbox_size() == 3
         assert [r.id for r in store.outbox_batch(10)] == [r.id for r in made[1:]]
+        assert all(r.chain is None and r.seq is None for r in store.outbox_batch(10))
+        with store.write() as db:  # the chain starts with the first scan after the update
+            new = store.insert_scan(db, scan(attendee_id=9), datetime(2026, 6, 16).date())
+        assert (new.seq, new.prev) == (5, GENESIS) and store.chain_head() == (5, new.chain)
     finally:
         store.close()
 

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from admin.schema import kiosk_clock, kiosk_commands, kiosk_enrollments, kiosks, utcnow
 from sync.bounds import INT32_MAX
+from sync.chain import GENESIS
 from sync.clock import Anchor, AnchorState, reconcile
 from sync.text import fold
 from sync.wire import ENROLL_RETRY_MINUTES, BadgePayload, Command, CommandResult, Health
@@ -51,7 +52,8 @@ def new_enrollment(conn: Connection, kiosk_id: str, now: datetime | None = None)
 
 
 def use_enrollment(conn: Connection, code: str, token_hash: str, now: datetime,
-                   request_id: str = "") -> dict[str, Any] | None:
+                   request_id: str = "", public_key: str = "", chain_seq: int = 0,
+                   chain_head: str = GENESIS) -> dict[str, Any] | None:
     """Trade a valid code for the kiosk row, setting its new token; None if not valid.
 
     A code used a moment ago by a request with the same ``request_id`` is valid again
@@ -78,8 +80,11 @@ def use_enrollment(conn: Connection, code: str, token_hash: str, now: datetime,
                                                           request_hash=request_hash))
         if used.rowcount != 1:  # another request used the code a moment ago
             return None
+    # The chain is verified from the head the kiosk has now, with the key it just made.
     conn.execute(update(kiosks).where(kiosks.c.id == kiosk["id"]).values(
-        token_hash=token_hash, enrolled_at=now, last_contact_at=now))
+        token_hash=token_hash, enrolled_at=now, last_contact_at=now,
+        public_key=public_key or None, chain_seq=chain_seq if public_key else None,
+        chain_head=chain_head if public_key else None, chain_problem=""))
     return dict(kiosk)
 
 
@@ -148,6 +153,13 @@ def anchors(conn: Connection, kiosk_id: str, boot_ids: Iterable[str]) -> dict[st
                                                   kiosk_clock.c.boot_id.in_(wanted))).mappings()
     return {r["boot_id"]: Anchor(r["boot_id"], r["monotonic_ns"], r["server_time"])
             for r in rows}
+
+
+def record_chain_problem(conn: Connection, kiosk_id: str, problem: str,
+                         at: datetime) -> None:
+    """A broken scan chain found in an upload (admin.scan_chain): kept until mended."""
+    conn.execute(update(kiosks).where(kiosks.c.id == kiosk_id).values(
+        chain_problem=f"{at.isoformat(timespec='seconds')} {problem}"[:300]))
 
 
 def reanchored_boots(conn: Connection, kiosk_id: str) -> list[dict[str, Any]]:

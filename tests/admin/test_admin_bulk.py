@@ -20,7 +20,8 @@ def scan_row(n: int, **changes):
            "admitted": True, "source": "camera", "wall_time": T0 + timedelta(seconds=n),
            "scan_time": T0 + timedelta(seconds=n, microseconds=n), "monotonic_ns": 2**62 + n,
            "boot_id": "boot", "raw": "Zażółć gęślą jaźń", "received_at": T0,
-           "time_estimated": n % 2 == 0, "override_reason": "wpis ręczny" if n == 3 else ""}
+           "time_estimated": n % 2 == 0, "override_reason": "wpis ręczny" if n == 3 else "",
+           "chain_seq": n, "chain_prev": "0" * 64, "chain": f"{n:064x}"}
     row.update(changes)
     return row
 

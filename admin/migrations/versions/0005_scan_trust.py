@@ -1,4 +1,4 @@
-"""scan trust: quarantine, anchor disputes, override reasons (issue 10, protocol 2)
+"""scan trust: quarantine, anchor disputes, override reasons, scan chains (protocol 2)
 
 Revision ID: 0005
 Revises: 0004
@@ -39,13 +39,37 @@ def upgrade() -> None:
         batch.add_column(sa.Column("reanchored_ms", sa.Integer(), server_default="0",
                                    nullable=False))
     with op.batch_alter_table("scans") as batch:
+        batch.add_column(sa.Column("chain_seq", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("chain_prev", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("chain", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("override_reason", sa.String(length=500), server_default="",
                                    nullable=False))
+    with op.batch_alter_table("kiosks") as batch:
+        batch.add_column(sa.Column("public_key", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("chain_seq", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("chain_head", sa.String(length=64), nullable=True))
+        batch.add_column(sa.Column("chain_problem", sa.String(length=300), server_default="",
+                                   nullable=False))
+    op.create_table(
+        "kiosk_chain_heads",
+        sa.Column("kiosk_id", sa.String(length=64), nullable=False),
+        sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("chain", sa.String(length=64), nullable=False),
+        sa.Column("signature", sa.String(length=200), nullable=False),
+        sa.Column("public_key", sa.String(length=64), nullable=False),
+        sa.Column("received_at", admin.schema.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("kiosk_id", "seq", name=op.f("pk_kiosk_chain_heads")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("kiosk_chain_heads")
+    with op.batch_alter_table("kiosks") as batch:
+        for name in ("chain_problem", "chain_head", "chain_seq", "public_key"):
+            batch.drop_column(name)
     with op.batch_alter_table("scans") as batch:
-        batch.drop_column("override_reason")
+        for name in ("override_reason", "chain", "chain_prev", "chain_seq"):
+            batch.drop_column(name)
     with op.batch_alter_table("kiosk_clock") as batch:
         for name in ("reanchored_ms", "challenger_server_time", "challenger_monotonic_ns",
                      "disputes"):
