@@ -17,6 +17,7 @@ from admin.queries import people as q_people
 from admin.queries import program as q_program
 from admin.schema import utcnow
 from admin.tabular import to_csv, to_xlsx
+from sync.seal import seal_file
 
 bp = Blueprint("exports", __name__)
 FORMATS = {"csv": "text/csv; charset=utf-8",
@@ -53,6 +54,8 @@ def attendance(session_id: int, fmt: str) -> Any:
     with db.read() as conn:
         session, rows = q_attendance.attendance_list(conn, session_id)
         event = q_events.get_event(conn, session["event_id"])
+        key = q_events.signing_key(conn, event["id"])
+        heads = q_attendance.chain_heads(conn, event["id"])
     title = session["title"]
     when = f"{local(session['starts_at'])}–{local(session['ends_at'], '%H:%M')}"
     subtitle = f"{when}, {session['venue_name']} / {session['room_name']}"
@@ -78,6 +81,10 @@ def attendance(session_id: int, fmt: str) -> Any:
                  for i, r in enumerate(rows, 1)]
         data = (to_csv(headers, table) if fmt == "csv"
                 else to_xlsx(f"{event['name']}: {title} ({subtitle})", headers, table))
+    # Sealed (sync.seal): `bramka audit verify-export FILE` shows a cell changed later.
+    data = seal_file(data, fmt, key, {
+        "event_id": event["id"], "session_id": session_id, "rows": len(rows),
+        "generated_at": utcnow().isoformat(timespec="seconds"), "heads": heads})
     return _download(data, FORMATS[fmt], _filename(title, fmt))
 
 

@@ -18,6 +18,7 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import Connection, select, update
@@ -67,20 +68,15 @@ class KioskAudit:
     broken: list[str] = field(default_factory=list)
 
 
-def _links(conn: Connection, kiosk_id: str) -> list[tuple[int, str, str, ScanRecord | None]]:
+def _links(conn: Connection, kiosk_id: str) -> list[tuple[int, str, str, Any]]:
     """(seq, prev, chain, record) of every stored chained scan of the kiosk."""
-    out: list[tuple[int, str, str, ScanRecord | None]] = []
+    out: list[tuple[int, str, str, Any]] = []
     cols = [c for c in scans.c if c.name not in ("scan_time", "received_at",
                                                    "time_estimated", "override_reason")]
     for row in conn.execute(select(*cols).where(scans.c.kiosk_id == kiosk_id,
                                                 scans.c.chain_seq.is_not(None))).mappings():
-        record = ScanRecord(
-            id=row["id"], kiosk_id=row["kiosk_id"], event_id=row["event_id"],
-            attendee_id=row["attendee_id"], badge_revision=row["badge_revision"],
-            session_id=row["session_id"], direction=row["direction"], result=row["result"],
-            admitted=row["admitted"], source=row["source"], wall_time=row["wall_time"],
-            monotonic_ns=row["monotonic_ns"], boot_id=row["boot_id"], raw=row["raw"],
-            seq=row["chain_seq"], prev=row["chain_prev"], chain=row["chain"])
+        # Read back as stored, not validated again: the link covers what is there.
+        record = SimpleNamespace(**row, seq=row["chain_seq"])
         out.append((row["chain_seq"], row["chain_prev"], row["chain"], record))
     for text in conn.execute(select(scan_quarantine.c.record).where(
             scan_quarantine.c.kiosk_id == kiosk_id)).scalars():

@@ -129,6 +129,13 @@ def _sync(d: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _audit(d: dict[str, Any]) -> list[Row]:
+    t = d["targets"]["audit_verify_s"]
+    return [(f"Audit ({db}): `bramka admin audit verify` of {r['scans']} stored scans "
+             f"({r['heads']} signed heads)", f"{r['seconds']} s", f"≤ {t:g} s",
+             _ok(r["seconds"] <= t)) for db, r in d["results"].items()]
+
+
 SCRIPTS: list[tuple[str, str, Callable[[dict[str, Any]], list[Row]]]] = [
     ("bench_decode.py", "decode.json", _decode),
     ("bench_latency.py", "latency_zxing.json", _latency),
@@ -138,6 +145,7 @@ SCRIPTS: list[tuple[str, str, Callable[[dict[str, Any]], list[Row]]]] = [
     ("bench_sheets.py", "sheets.json", _sheets),
     ("bench_admin.py", "admin.json", _admin),  # SQLite only here; --pg URL adds PostgreSQL
     ("bench_sync.py", "sync.json", _sync),  # SQLite here; --database-url for PostgreSQL
+    ("bench_audit.py", "audit.json", _audit),  # SQLite here; --database-url adds PostgreSQL
 ]
 
 

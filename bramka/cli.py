@@ -16,6 +16,7 @@ COMMANDS: dict[str, str] = {
     "kiosk": "kiosk.cli:kiosk_group",
     "decode": "kiosk.decode_cli:decode",
     "token": "sync.cli:token_group",
+    "audit": "sync.cli:audit_group",
     "printer": "printers.cli:printer_group",
     "badge": "printers.cli:badge_group",
     "admin": "admin.cli:admin_group",

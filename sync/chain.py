@@ -17,11 +17,16 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 from .scans import ScanRecord
+from .token import public_key_text
+
+__all__ = ["GENESIS", "Break", "chained", "head_valid", "link", "public_key_text",
+           "sign_head", "verify_run"]
 
 GENESIS = "0" * 64
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -32,7 +37,7 @@ def _micros(when: datetime) -> int:
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 
 
-def canonical(scan: ScanRecord) -> bytes:
+def canonical(scan: ScanRecord | Any) -> bytes:
     """The bytes a link covers: every field of the scan but the link itself and the kiosk
     id (the admin files scans under the id it enrolled the kiosk with; the chain is the
     kiosk's own and its head signature names that id), times as integer microseconds."""
@@ -42,7 +47,8 @@ def canonical(scan: ScanRecord) -> bytes:
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":")).encode()
 
 
-def link(prev: str, scan: ScanRecord) -> str:
+def link(prev: str, scan: ScanRecord | Any) -> str:
+    """``scan``: a ScanRecord, or anything with its attributes (a stored row read back)."""
     return hashlib.sha256(prev.encode() + b"\n" + canonical(scan)).hexdigest()
 
 
@@ -68,13 +74,6 @@ def head_valid(public_key: str, kiosk_id: str, seq: int, chain: str, signature: 
     except (InvalidSignature, ValueError):
         return False
     return True
-
-
-def public_key_text(key: Ed25519PrivateKey) -> str:
-    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
-
-    return base64.b64encode(key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-                            ).decode()
 
 
 @dataclass(frozen=True, slots=True)

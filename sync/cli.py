@@ -73,3 +73,36 @@ def verify(public_key: str, event_id: int | None, token_text: str) -> None:
         click.echo(json.dumps({"valid": False, "code": exc.code, "reason": exc.reason}))
         raise SystemExit(1) from None
     click.echo(json.dumps({"valid": True, **claim.to_dict()}))
+
+
+@click.group("audit")
+def audit_group() -> None:
+    """Offline checks of exported attendance lists (no admin needed)."""
+
+
+@audit_group.command("verify-export")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--public-key", "public_key", default=None,
+              help="The event's public key (base64, or a file holding it). Without it the "
+                   "key in the file is used: compare it with the organizer's.")
+def verify_export(file: Path, public_key: str | None) -> None:
+    """Check that a sealed CSV, XLSX or PDF attendance export was not changed."""
+    from .seal import SealError, verify
+
+    key_text = None
+    if public_key:
+        path = Path(public_key)
+        key_text = (path.read_text().strip() if len(public_key) < 4096 and path.is_file()
+                    else public_key.strip())
+    try:
+        result = verify(file.read_bytes(), key_text)
+    except SealError as exc:
+        click.echo(f"NOT VALID / NIEWAŻNY: {exc.en} / {exc.pl}", err=True)
+        raise SystemExit(1) from None
+    seal = result.seal
+    click.echo(f"OK: {file.name}: {seal.get('rows')} rows of session {seal.get('session_id')}"
+               f" of event {seal.get('event_id')}, generated {seal.get('generated_at')}, "
+               f"resting on {len(seal.get('heads', []))} kiosk chain heads")
+    click.echo(f"    signed by {seal.get('public_key')}"
+               + ("" if result.key_given else " (the key in the file: compare it with the "
+                  "organizer's published key / klucz z pliku: porównaj z kluczem organizatora)"))

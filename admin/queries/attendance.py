@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from admin.queries import program as q_program
-from admin.schema import people, presence, registrations, scans, sessions
+from admin.schema import kiosks, people, presence, registrations, scans, sessions
 
 
 def session_attendance(conn: Connection, session_id: int) -> list[dict[str, Any]]:
@@ -33,6 +33,14 @@ def session_attendance(conn: Connection, session_id: int) -> list[dict[str, Any]
         .order_by(people.c.last_name, people.c.first_name, people.c.id)
     )
     return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def chain_heads(conn: Connection, event_id: int) -> list[dict[str, Any]]:
+    """The verified scan-chain heads of the event's kiosks (admin.scan_chain): what an
+    attendance export rests on, named in its seal."""
+    rows = conn.execute(select(kiosks.c.id, kiosks.c.chain_seq, kiosks.c.chain_head).where(
+        kiosks.c.event_id == event_id, kiosks.c.chain_seq.is_not(None)).order_by(kiosks.c.id))
+    return [{"kiosk_id": r.id, "seq": r.chain_seq, "chain": r.chain_head} for r in rows]
 
 
 def manual_note(row: dict[str, Any], tr: Any) -> str:

@@ -58,6 +58,7 @@ def test_attendance_csv_and_xlsx(organizer: Client, engine: Engine) -> None:
     resp = organizer.get(f"/sessions/{ev['plenary']}/attendance.csv")
     assert resp.status_code == 200 and "attachment" in resp.headers["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(resp.data.decode("utf-8-sig")), delimiter=";"))
+    assert rows.pop()[0].startswith("# bramka-seal: {")  # sync.seal: the last line
     assert rows[0][:4] == ["Lp.", "Nazwisko", "Imię", "Instytucja"]
     by_name = {r[1]: r for r in rows[1:]}
     assert list(by_name) == ["Nowak", "Wiśniewska", "Wójcik"]
