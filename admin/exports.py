@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
 from admin import db
 from admin.auth import requires
-from admin.i18n import local, tr
+from admin.errors import AdminError, Invalid
+from admin.i18n import current_language, local, tr
 from admin.pdf import attendance_pdf, certificate_pdf
 from admin.queries import attendance as q_attendance
 from admin.queries import events as q_events
@@ -65,19 +66,25 @@ def attendance(session_id: int, fmt: str) -> Any:
             event["name"], title, subtitle + f" · {tr('obecnych', 'present')}: {len(rows)}",
             [(" ".join(filter(None, [f"{r['last_name']} {r['first_name']}",
                                      q_attendance.manual_note(r, tr)])), r["institution"],
-              local(r["first_in"], "%H:%M"), local(r["last_out"], "%H:%M")) for r in rows],
+              local(r["first_in"], "%H:%M"), local(r["last_out"], "%H:%M"),
+              q_attendance.minutes_note(r, tr)) for r in rows],
             [tr("Lp.", "No."), tr("Nazwisko i imię", "Name"), tr("Instytucja", "Institution"),
-             tr("Wejście", "In"), tr("Wyjście", "Out"), tr("Podpis", "Signature")],
+             tr("Wejście", "In"), tr("Wyjście", "Out"), tr("Minuty", "Minutes"),
+             tr("Podpis", "Signature")],
             f"{event['name']} · {title} · {generated}")
     else:
         headers = [tr("Lp.", "No."), tr("Nazwisko", "Last name"), tr("Imię", "First name"),
                    tr("Instytucja", "Institution"), tr("Stanowisko", "Position"),
-                   tr("Wejście", "In"), tr("Wyjście", "Out"), tr("Zapisany", "Registered"),
+                   tr("Wejście", "In"), tr("Wyjście", "Out"),
+                   tr("Minuty obecności", "Minutes present"), tr("Zapisany", "Registered"),
                    tr("Uwagi", "Notes")]
         table = [[i, r["last_name"], r["first_name"], r["institution"], r["position"],
-                  local(r["first_in"]), local(r["last_out"]),
+                  local(r["first_in"]), local(r["last_out"]), r["minutes"],
                   tr("tak", "yes") if r["registered"] else tr("nie", "no"),
-                  q_attendance.manual_note(r, tr)]
+                  "; ".join(filter(None, [
+                      q_attendance.manual_note(r, tr),
+                      tr("bez wyjścia: liczone do końca sesji",
+                         "no exit: counted to the session's end") if r["open_end"] else ""]))]
                  for i, r in enumerate(rows, 1)]
         data = (to_csv(headers, table) if fmt == "csv"
                 else to_xlsx(f"{event['name']}: {title} ({subtitle})", headers, table))
@@ -88,30 +95,51 @@ def attendance(session_id: int, fmt: str) -> Any:
     return _download(data, FORMATS[fmt], _filename(title, fmt))
 
 
+@bp.post("/events/<int:event_id>/certificate-rule")
+@requires("organizer")
+def certificate_rule(event_id: int) -> Any:
+    raw = request.form.get("min_percent", "")
+    try:
+        if not raw.strip().isdigit():
+            raise Invalid("Podaj próg w procentach (0–100)", "Give the threshold in % (0-100)")
+        with db.write() as conn:
+            q_events.get_event(conn, event_id)
+            q_attendance.set_certificate_rule(conn, event_id, int(raw),
+                                              request.form.get("basis", ""))
+        flash(tr("Zapisano zasadę zaświadczeń.", "The certificate rule is saved."), "ok")
+    except AdminError as exc:
+        flash(exc.message(current_language()), "error")
+    return redirect(url_for("exports.index", event_id=event_id))
+
+
 @bp.route("/people/<int:person_id>/certificate.pdf")
 @requires("organizer")
 def certificate(person_id: int) -> Any:
     with db.read() as conn:
         person = q_people.get_person(conn, person_id)
         event = q_events.get_event(conn, person["event_id"])
-        attended = q_attendance.attended_sessions(conn, person_id)
-        days = q_attendance.attended_days(conn, person_id)
-    if not attended and not days:
+        sessions = q_attendance.certificate_sessions(conn, event, person_id)
+    if not sessions:
+        basis = (tr("sesji", "of a session") if event["certificate_basis"] == "session"
+                 else tr("programu dnia", "of a day's program"))
         return render_template("error.html", status=409, message=tr(
-            "Ta osoba nie ma zapisanej obecności.", "This person has no recorded attendance.")
-        ), 409
-    items = [tr("dni", "days") + ": " + ", ".join(f"{d:%d.%m.%Y}" for d in days)] if days else []
-    items += [f"{local(s['starts_at'], '%d.%m.%Y %H:%M')} {s['title']}" for s in attended]
+            "Ta osoba nie spełnia zasady zaświadczeń wydarzenia",
+            "This person does not meet the event's rule for certificates")
+            + f" ({event['certificate_min_percent']} % {basis})."), 409
+    items = [f"{local(s['starts_at'], '%d.%m.%Y, %H:%M')}–{local(s['ends_at'], '%H:%M')} "
+             f"{s['title']}: {s['minutes']} {tr('min obecności', 'min present')}"
+             for s in sessions]
+    total = sum(s["minutes"] for s in sessions)
     dates = (f"{event['starts_on']:%d.%m.%Y}" if event["starts_on"] == event["ends_on"]
              else f"{event['starts_on']:%d.%m.%Y} – {event['ends_on']:%d.%m.%Y}")
     data = certificate_pdf(
         heading=tr("ZAŚWIADCZENIE", "CERTIFICATE OF ATTENDANCE"),
-        intro=tr("Zaświadcza się, że", "This is to certify that"),
+        intro=tr("Zaświadcza się udział", "This is to certify the attendance of"),
         name=f"{person['first_name']} {person['last_name']}",
         institution=person["institution"],
-        event_name=tr("uczestniczył(a) w wydarzeniu", "attended") + f": {event['name']}",
+        event_name=tr("w wydarzeniu", "at") + f": {event['name']}",
         event_dates=dates,
-        items_title=tr("Obecność", "Attendance"),
+        items_title=tr("Obecność", "Attendance") + f" ({total // 60} h {total % 60} min)",
         items=items,
         place_date=f"{local(utcnow(), '%d.%m.%Y')}",
         signature=tr("Organizator", "The organizer"),

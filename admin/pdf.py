@@ -31,13 +31,14 @@ def _fit(pdf: FPDF, text: str, width: float) -> str:
     return text + "…"
 
 
-COLUMNS = (9, 52, 55, 15, 15, 40)  # no., name, institution, in, out, signature
+COLUMNS = (9, 50, 49, 14, 14, 16, 34)  # no., name, institution, in, out, minutes, signature
 
 
 def attendance_pdf(event_name: str, title: str, subtitle: str,
                    rows: Sequence[tuple[str, str, str, str]], headers: Sequence[str],
                    footer: str) -> bytes:
-    """``rows``: (name, institution, time in, time out). One line each, header on every page."""
+    """``rows``: (name, institution, time in, time out, minutes present). One line each,
+    header on every page."""
     pdf = _document(f"{event_name}: {title}")
 
     def page_header() -> None:
@@ -57,12 +58,12 @@ def attendance_pdf(event_name: str, title: str, subtitle: str,
 
     pdf.add_page()
     page_header()
-    for i, (name, institution, t_in, t_out) in enumerate(rows, 1):
+    for i, (name, institution, t_in, t_out, minutes) in enumerate(rows, 1):
         if pdf.get_y() > 297 - 22:
             _page_footer(pdf, footer)
             pdf.add_page()
             page_header()
-        cells = (str(i), name, institution, t_in, t_out, "")
+        cells = (str(i), name, institution, t_in, t_out, minutes, "")
         for w, text in zip(COLUMNS, cells, strict=True):
             pdf.cell(w, 6, _fit(pdf, text, w), border=1)
         pdf.ln(6)

@@ -83,6 +83,10 @@ events = Table(
     Column("timezone", String(64), nullable=False, server_default="Europe/Warsaw"),
     # Bumped with every change to the event's people: the search index cache key.
     Column("people_version", Integer, nullable=False, server_default="0"),
+    # Who gets a certificate (admin.time_present): present for at least this share of a
+    # session ("session") or of each day's program ("day").
+    Column("certificate_min_percent", Integer, nullable=False, server_default="80"),
+    Column("certificate_basis", String(8), nullable=False, server_default="session"),
     Column("personal_data_deleted_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
 )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, update
 
+from admin.i18n import warsaw_day
 from admin.queries import program as q_program
-from admin.schema import kiosks, people, presence, registrations, scans, sessions
+from admin.schema import events, kiosks, people, presence, registrations, scans
+from admin.time_present import Presence, meets_rule, minutes_present, session_minutes
 
 
 def session_attendance(conn: Connection, session_id: int) -> list[dict[str, Any]]:
@@ -50,22 +52,71 @@ def manual_note(row: dict[str, Any], tr: Any) -> str:
 
 
 def attendance_list(conn: Connection, session_id: int) -> tuple[dict[str, Any], list[dict]]:
-    return q_program.get_session(conn, session_id), session_attendance(conn, session_id)
+    """The session and its rows, each with ``minutes`` present and ``open_end``
+    (admin.time_present)."""
+    session = q_program.get_session(conn, session_id)
+    rows = session_attendance(conn, session_id)
+    stays = minutes_by_person(conn, session)
+    for row in rows:
+        presence = stays.get(row["id"])
+        row["minutes"] = presence.minutes if presence else 0
+        row["open_end"] = presence.open_end if presence else False
+    return session, rows
 
 
-def attended_sessions(conn: Connection, person_id: int) -> list[dict[str, Any]]:
-    stmt = (select(sessions.c.id, sessions.c.title, sessions.c.kind, sessions.c.starts_at,
-                   sessions.c.ends_at)
-            .join(presence, presence.c.session_id == sessions.c.id)
-            .where(presence.c.person_id == person_id)
-            .group_by(sessions.c.id, sessions.c.title, sessions.c.kind, sessions.c.starts_at,
-                      sessions.c.ends_at)
-            .order_by(sessions.c.starts_at))
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+def minutes_by_person(conn: Connection, session: dict[str, Any]) -> dict[int, Presence]:
+    """Minutes present in ``session`` per person, from its admitted entries and exits."""
+    moves: dict[int, list[tuple[Any, str]]] = {}
+    stmt = select(scans.c.attendee_id, scans.c.scan_time, scans.c.direction).where(
+        scans.c.session_id == session["id"], scans.c.event_id == session["event_id"],
+        scans.c.admitted, scans.c.direction.is_not(None), scans.c.attendee_id.is_not(None))
+    for person, when, direction in conn.execute(stmt):
+        moves.setdefault(person, []).append((when, direction))
+    return {p: minutes_present(m, session["starts_at"], session["ends_at"])
+            for p, m in moves.items()}
 
 
-def attended_days(conn: Connection, person_id: int) -> list[Any]:
-    stmt = (select(presence.c.day).where(presence.c.person_id == person_id,
-                                         presence.c.session_id == 0)
-            .distinct().order_by(presence.c.day))
-    return list(conn.execute(stmt).scalars())
+def minutes_note(row: dict[str, Any], tr: Any) -> str:
+    """``95`` or ``95 (bez wyjścia)`` for the list's minutes column."""
+    text = str(row.get("minutes", 0))
+    return f"{text} ({tr('bez wyjścia', 'no exit')})" if row.get("open_end") else text
+
+
+# -- certificates: who meets the event's rule ---------------------------------------------
+
+
+def set_certificate_rule(conn: Connection, event_id: int, min_percent: int, basis: str) -> None:
+    from admin.errors import Invalid
+
+    if basis not in ("session", "day"):
+        raise Invalid("Wybierz: sesja albo dzień", "Choose: session or day")
+    if not 0 <= min_percent <= 100:
+        raise Invalid("Próg to od 0 do 100 %", "The threshold is 0 to 100 %")
+    conn.execute(update(events).where(events.c.id == event_id).values(
+        certificate_min_percent=min_percent, certificate_basis=basis))
+
+
+def certificate_sessions(conn: Connection, event: dict[str, Any], person_id: int
+                         ) -> list[dict[str, Any]]:
+    """The sessions a certificate lists under the event's rule, each with ``minutes``
+    present and its ``length``: every session where the person met the share, or (basis
+    "day") every session of the days where their minutes met the share of the program."""
+    program = q_program.list_sessions(conn, event["id"])
+    percent, basis = event["certificate_min_percent"], event["certificate_basis"]
+    attended = []
+    for session in program:
+        stay = minutes_by_person(conn, session).get(person_id)
+        length = session_minutes(session["starts_at"], session["ends_at"])
+        attended.append({**session, "minutes": stay.minutes if stay else 0, "length": length})
+    if basis == "session":
+        return [s for s in attended if meets_rule(s["minutes"], s["length"], percent)]
+    by_day: dict[Any, list[dict[str, Any]]] = {}
+    for s in attended:
+        by_day.setdefault(warsaw_day(s["starts_at"]), []).append(s)
+    out = []
+    for day_sessions in by_day.values():
+        present = sum(s["minutes"] for s in day_sessions)
+        length = sum(s["length"] for s in day_sessions)
+        if meets_rule(present, length, percent):
+            out += [s for s in day_sessions if s["minutes"] > 0]
+    return out

@@ -50,6 +50,11 @@ def upgrade() -> None:
         batch.add_column(sa.Column("chain_head", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("chain_problem", sa.String(length=300), server_default="",
                                    nullable=False))
+    with op.batch_alter_table("events") as batch:
+        batch.add_column(sa.Column("certificate_min_percent", sa.Integer(), server_default="80",
+                                   nullable=False))
+        batch.add_column(sa.Column("certificate_basis", sa.String(length=8),
+                                   server_default="session", nullable=False))
     op.create_table(
         "kiosk_chain_heads",
         sa.Column("kiosk_id", sa.String(length=64), nullable=False),
@@ -64,6 +69,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("kiosk_chain_heads")
+    with op.batch_alter_table("events") as batch:
+        batch.drop_column("certificate_basis")
+        batch.drop_column("certificate_min_percent")
     with op.batch_alter_table("kiosks") as batch:
         for name in ("chain_problem", "chain_head", "chain_seq", "public_key"):
             batch.drop_column(name)
