@@ -183,8 +183,28 @@ def seed_admin(plan: DemoPlan) -> None:
                 label = "Wejście główne" if mode == "entrance" else f"Sala: {room}"
                 kiosk_id = q_sync.create_kiosk(conn, event_id, label, mode, room)
                 plan.codes[name] = q_sync.new_enrollment(conn, kiosk_id)
+            # The first badge the entrance camera shows was copied: someone already came in
+            # with it at a second entrance whose kiosk had no network, so the dashboard has
+            # one real double entry to show (issue 16).
+            first = next(p for p in congress.people if p.status == "active")
+            _copied_badge(conn, event_id, ids[first.id], first.badge_revision)
     finally:
         engine.dispose()
+
+
+def _copied_badge(conn: Any, event_id: int, person_id: int, revision: int) -> None:
+    from datetime import timedelta
+
+    from admin.queries import sync as q_sync
+    from admin.scans import record_scans
+    from sync.scans import ScanRecord, new_scan_id
+
+    kiosk_id = q_sync.create_kiosk(conn, event_id, "Wejście B (bez sieci)", "entrance", "")
+    at = datetime.now(UTC) - timedelta(minutes=10)
+    record_scans(conn, [ScanRecord(
+        id=new_scan_id(), kiosk_id=kiosk_id, event_id=event_id, attendee_id=person_id,
+        badge_revision=revision, result="ok", admitted=True, source="camera", wall_time=at,
+        monotonic_ns=10**9, boot_id="demo-offline", raw=None)])
 
 
 def plan_demo(base: Path, port: int) -> DemoPlan:

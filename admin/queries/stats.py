@@ -7,12 +7,13 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from admin.i18n import local
+from admin.double_entry import Movement, double_entries
+from admin.i18n import local, warsaw_day
 from admin.queries import kiosks as q_kiosks
 from admin.queries import program as q_program
 from admin.scan_trust import quarantine_counts
 from admin.scans import BUCKET_SECONDS, read_counts
-from admin.schema import people, presence, rooms, sessions, venues
+from admin.schema import people, presence, rooms, scans, sessions, venues
 
 # A room counts people in for a session from this long before it starts until it ends + after.
 ROOM_BEFORE = timedelta(minutes=30)
@@ -32,13 +33,12 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
     per_day = [{"day": date.fromordinal(day).isoformat(), "checked_in": n}
                for day, n in sorted(counts.get("day", {}).items()) if n]
     checked_in = counts.get("visitors", {}).get(0, 0)
-    attended_by, inside_by, dups_by = (counts.get(m, {}) for m in ("attended", "inside", "dups"))
+    attended_by, inside_by = (counts.get(m, {}) for m in ("attended", "inside"))
     session_rows = []
     room_now: dict[int, dict[str, Any]] = {}
     for s in q_program.list_sessions(conn, event_id):
         attended = attended_by.get(s["id"], 0)
         inside = inside_by.get(s["id"], 0)
-        dups = dups_by.get(s["id"], 0)
         capacity = q_program.effective_capacity(s)
         running = s["starts_at"] - ROOM_BEFORE <= now <= s["ends_at"] + ROOM_AFTER
         session_rows.append({
@@ -46,7 +46,7 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
             "starts": local(s["starts_at"]), "ends": local(s["ends_at"], "%H:%M"),
             "registered": int(s["registered"]), "registration_required":
             bool(s["registration_required"]), "attended": attended, "inside": inside,
-            "capacity": capacity, "running": running, "duplicates": dups,
+            "capacity": capacity, "running": running, "duplicates": 0,
             "over_capacity": capacity is not None and attended > capacity,
         })
         if running:
@@ -72,17 +72,16 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
         for bucket, n in sorted(counts.get("bucket", {}).items()) if n
     ]
 
-    duplicates = [
-        {"person_id": r.person_id, "name": f"{r.first_name} {r.last_name}",
-         "where": r.title or "", "day": r.day.isoformat(), "admits": int(r.admits)}
-        for r in conn.execute(
-            select(presence.c.person_id, presence.c.day, presence.c.admits, people.c.first_name,
-                   people.c.last_name, sessions.c.title)
-            .join(people, people.c.id == presence.c.person_id)
-            .outerjoin(sessions, sessions.c.id == presence.c.session_id)
-            .where(presence.c.event_id == event_id, presence.c.admits > 1)
-            .order_by(presence.c.first_in.desc()).limit(50))
-    ]
+    duplicates = double_entry_rows(conn, event_id)
+    dups_by = {}
+    for d in duplicates:
+        dups_by[d["session_id"]] = dups_by.get(d["session_id"], 0) + 1
+    for row in session_rows:
+        row["duplicates"] = dups_by.get(row["id"], 0)
+        # A double entry into a limited session may have let in one person too many.
+        row["possible_over_capacity"] = bool(
+            row["duplicates"] and row["capacity"] is not None
+            and row["attended"] + row["duplicates"] > row["capacity"])
 
     held = quarantine_counts(conn, event_id)
     kiosk_rows = [
@@ -101,6 +100,8 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
         "duplicates": duplicates, "kiosks": kiosk_rows,
         "quarantined": sum(held.values()),
         "over_capacity": [s["title"] for s in session_rows if s["over_capacity"]]
+        + [f"{s['title']} (?)" for s in session_rows
+           if s["possible_over_capacity"] and not s["over_capacity"]]
         + [r["name"] for r in room_rows if r["over_capacity"]],
     }
 
@@ -120,3 +121,46 @@ def people_inside(conn: Connection, event_id: int, room_id: int,
         .order_by(people.c.last_name, people.c.first_name)
     )
     return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
+def double_entry_rows(conn: Connection, event_id: int, limit: int = 200) -> list[dict[str, Any]]:
+    """Double entries of the event (admin.double_entry), newest first: who, where, which
+    kiosks at what times. Candidates are the presence rows with two admitting scans."""
+    candidates = conn.execute(
+        select(presence.c.person_id, presence.c.session_id, presence.c.day)
+        .where(presence.c.event_id == event_id, presence.c.admits > 1)).all()
+    if not candidates:
+        return []
+    wanted = {(r.person_id, r.session_id, r.day) for r in candidates}
+    person_ids = sorted({r.person_id for r in candidates})
+    moves: dict[tuple[int, int, Any], list[Movement]] = {}
+    for start in range(0, len(person_ids), 500):
+        stmt = select(scans.c.attendee_id, scans.c.session_id, scans.c.scan_time,
+                      scans.c.kiosk_id, scans.c.direction, scans.c.result).where(
+            scans.c.event_id == event_id, scans.c.admitted,
+            scans.c.attendee_id.in_(person_ids[start:start + 500]))
+        for r in conn.execute(stmt):
+            key = (r.attendee_id, r.session_id or 0, warsaw_day(r.scan_time))
+            if key in wanted:
+                moves.setdefault(key, []).append(
+                    Movement(r.scan_time, r.kiosk_id, r.direction, r.result))
+    names = {k["id"]: k["name"] or k["id"] for k in q_kiosks.list_kiosks(conn, event_id)}
+    titles = {s["id"]: s["title"] for s in q_program.list_sessions(conn, event_id)}
+    found = []
+    for (person, session_id, day), ms in moves.items():
+        for d in double_entries(ms, entrance=session_id == 0):
+            found.append((d, person, session_id, day))
+    found.sort(key=lambda f: f[0].at, reverse=True)
+    people_names = {}
+    ids = sorted({f[1] for f in found[:limit]})
+    if ids:
+        people_names = {r.id: f"{r.first_name} {r.last_name}" for r in conn.execute(
+            select(people.c.id, people.c.first_name, people.c.last_name)
+            .where(people.c.id.in_(ids)))}
+    return [{
+        "person_id": person, "name": people_names.get(person, "?"), "session_id": session_id,
+        "where": titles.get(session_id, ""), "day": day.isoformat(),
+        "first_kiosk": names.get(d.first_kiosk, d.first_kiosk),
+        "first_at": local(d.first_at, "%H:%M:%S"),
+        "kiosk": names.get(d.kiosk_id, d.kiosk_id), "at": local(d.at, "%H:%M:%S"),
+        "url": f"/people/{person}"} for d, person, session_id, day in found[:limit]]

@@ -115,7 +115,13 @@
       return row([k.name || k.id, contact, k.queue, k.printer, k.camera]);
     }));
     replace("duplicates", d.duplicates.map(function (x) {
-      return el("li", x.name + " · " + (x.where || (pl ? "wejście" : "entrance")) + " · " + x.day + " · " + x.admits + "×");
+      var li = el("li", "");
+      var a = el("a", x.name);
+      a.href = x.url;
+      li.appendChild(a);
+      li.appendChild(document.createTextNode(" · " + (x.where || (pl ? "wejście" : "entrance")) + " · " + x.day + " · " +
+        x.first_kiosk + " " + x.first_at + (pl ? " i " : " and ") + x.kiosk + " " + x.at));
+      return li;
     }));
   }
   function poll() {

@@ -28,6 +28,11 @@ def _fill(engine: Engine) -> tuple[dict, list[int]]:
                 for p in ids[:3]]  # capacity 2: one too many
     records += [scan(ev["id"], ids[2], t_ws + 5 * MIN, session_id=ws, direction="out",
                      kiosk="sala")]
+    # Osoba1 leaves for coffee and comes back: a re-entry, not a double entry.
+    records += [scan(ev["id"], ids[1], t_ws + 40 * MIN, session_id=ws, direction="out",
+                     kiosk="sala"),
+                scan(ev["id"], ids[1], t_ws + 55 * MIN, session_id=ws, direction="in",
+                     kiosk="sala")]
     records += [scan(ev["id"], None, DAY2_10, result="invalid", admitted=False)]
     with engine.begin() as conn:
         record_scans(conn, records)
@@ -54,7 +59,10 @@ def test_dashboard_json(app: Flask, organizer: Client, engine: Engine) -> None:
     assert aula["inside"] == 0
     assert sum(a["n"] for a in d["arrivals"]) == 4
     assert d["arrivals"][0]["t"] == "2026-06-16T08:00:00+00:00"
-    assert [(x["person_id"], x["admits"]) for x in d["duplicates"]] == [(ids[0], 2)]
+    [dup] = d["duplicates"]  # Osoba0 at the entrance, admitted by kiosk-1 and, offline, k2
+    assert (dup["person_id"], dup["where"], dup["url"]) == (ids[0], "", f"/people/{ids[0]}")
+    assert (dup["first_kiosk"], dup["first_at"], dup["kiosk"], dup["at"]) == (
+        "kiosk-1", "10:00:00", "Wejście 2", "10:20:00")
     k1 = next(k for k in d["kiosks"] if k["id"] == "k1")
     assert (k1["queue"], k1["printer"], k1["stale"]) == (3, "paper_out", False)
     assert next(k for k in d["kiosks"] if k["id"] == "k2")["stale"]
