@@ -11,7 +11,7 @@ from admin import db
 from admin.auth import requires
 from admin.errors import AdminError, Invalid
 from admin.i18n import current_language, local, tr
-from admin.pdf import attendance_pdf, certificate_pdf
+from admin.pdf import attendance_pdf, certificate_pdf, signin_pdf
 from admin.queries import attendance as q_attendance
 from admin.queries import events as q_events
 from admin.queries import people as q_people
@@ -78,8 +78,9 @@ def attendance(session_id: int, fmt: str) -> Any:
                    tr("Wejście", "In"), tr("Wyjście", "Out"),
                    tr("Minuty obecności", "Minutes present"), tr("Zapisany", "Registered"),
                    tr("Uwagi", "Notes")]
+        when = local if fmt == "csv" else (lambda t: t)  # XLSX: real date-time cells
         table = [[i, r["last_name"], r["first_name"], r["institution"], r["position"],
-                  local(r["first_in"]), local(r["last_out"]), r["minutes"],
+                  when(r["first_in"]), when(r["last_out"]), r["minutes"],
                   tr("tak", "yes") if r["registered"] else tr("nie", "no"),
                   "; ".join(filter(None, [
                       q_attendance.manual_note(r, tr),
@@ -93,6 +94,27 @@ def attendance(session_id: int, fmt: str) -> Any:
         "event_id": event["id"], "session_id": session_id, "rows": len(rows),
         "generated_at": utcnow().isoformat(timespec="seconds"), "heads": heads})
     return _download(data, FORMATS[fmt], _filename(title, fmt))
+
+
+@bp.route("/sessions/<int:session_id>/signin.pdf")
+@requires("organizer")
+def signin_sheet(session_id: int) -> Any:
+    """The sign-in sheet (lista obecności) to print before the session."""
+    with db.read() as conn:
+        session = q_program.get_session(conn, session_id)
+        event = q_events.get_event(conn, session["event_id"])
+        rows = q_attendance.signin_list(conn, session)
+    when = f"{local(session['starts_at'])}–{local(session['ends_at'], '%H:%M')}"
+    data = signin_pdf(
+        event["name"], tr("Lista obecności", "Sign-in sheet") + f": {session['title']}",
+        f"{when}, {session['venue_name']} / {session['room_name']} · "
+        f"{tr('osób', 'people')}: {len(rows)}",
+        [(f"{r['last_name']} {r['first_name']}", r["institution"]) for r in rows],
+        [tr("Lp.", "No."), tr("Nazwisko i imię", "Name"), tr("Instytucja", "Institution"),
+         tr("Podpis", "Signature")],
+        f"{event['name']} · {session['title']} · " + tr("Wygenerowano", "Generated")
+        + f" {local(utcnow())} · Bramka")
+    return _download(data, FORMATS["pdf"], _filename(f"podpisy {session['title']}", "pdf"))
 
 
 @bp.post("/events/<int:event_id>/certificate-rule")

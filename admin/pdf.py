@@ -32,43 +32,76 @@ def _fit(pdf: FPDF, text: str, width: float) -> str:
 
 
 COLUMNS = (9, 50, 49, 14, 14, 16, 34)  # no., name, institution, in, out, minutes, signature
+SIGNIN_COLUMNS = (9, 58, 69, 50)  # no., name, institution, signature
+LINE = 4.2  # mm per line of 8-point text
 
 
 def attendance_pdf(event_name: str, title: str, subtitle: str,
-                   rows: Sequence[tuple[str, str, str, str]], headers: Sequence[str],
+                   rows: Sequence[tuple[str, str, str, str, str]], headers: Sequence[str],
                    footer: str) -> bytes:
-    """``rows``: (name, institution, time in, time out, minutes present). One line each,
-    header on every page."""
+    """``rows``: (name, institution, time in, time out, minutes present). Long names and
+    institutions wrap onto more lines; nothing is cut. Header on every page."""
+    cells = [(str(i), name, inst, t_in, t_out, minutes, "")
+             for i, (name, inst, t_in, t_out, minutes) in enumerate(rows, 1)]
+    return _table_pdf(event_name, title, subtitle, headers, COLUMNS, cells, footer)
+
+
+def signin_pdf(event_name: str, title: str, subtitle: str, rows: Sequence[tuple[str, str]],
+               headers: Sequence[str], footer: str) -> bytes:
+    """The sign-in sheet printed before a session: everyone registered, a line to sign."""
+    cells = [(str(i), name, inst, "") for i, (name, inst) in enumerate(rows, 1)]
+    return _table_pdf(event_name, title, subtitle, headers, SIGNIN_COLUMNS, cells, footer,
+                      min_height=9)
+
+
+def _table_pdf(event_name: str, title: str, subtitle: str, headers: Sequence[str],
+               widths: Sequence[float], rows: Sequence[Sequence[str]], footer: str,
+               min_height: float = 6) -> bytes:
     pdf = _document(f"{event_name}: {title}")
 
     def page_header() -> None:
         pdf.set_font("DejaVu", "B", 12)
-        pdf.cell(0, 7, _fit(pdf, event_name, 186), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 6, event_name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font("DejaVu", "B", 11)
-        pdf.cell(0, 6, _fit(pdf, title, 186), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 6, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font("DejaVu", "", 9)
-        pdf.cell(0, 5, _fit(pdf, subtitle, 186), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 5, subtitle, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.ln(2)
         pdf.set_font("DejaVu", "B", 8)
         pdf.set_fill_color(230, 234, 237)
-        for w, h in zip(COLUMNS, headers, strict=True):
-            pdf.cell(w, 6, _fit(pdf, h, w), border=1, fill=True)
-        pdf.ln(6)
+        _row(pdf, widths, headers, 6, fill=True)
         pdf.set_font("DejaVu", "", 8)
 
     pdf.add_page()
     page_header()
-    for i, (name, institution, t_in, t_out, minutes) in enumerate(rows, 1):
-        if pdf.get_y() > 297 - 22:
+    for cells in rows:
+        height = max(min_height, LINE * max(_lines(pdf, w, t) for w, t in zip(widths, cells,
+                                                                              strict=True)))
+        if pdf.get_y() + height > 297 - 18:
             _page_footer(pdf, footer)
             pdf.add_page()
             page_header()
-        cells = (str(i), name, institution, t_in, t_out, minutes, "")
-        for w, text in zip(COLUMNS, cells, strict=True):
-            pdf.cell(w, 6, _fit(pdf, text, w), border=1)
-        pdf.ln(6)
+        _row(pdf, widths, cells, height)
     _page_footer(pdf, footer)
     return bytes(pdf.output())
+
+
+def _lines(pdf: FPDF, width: float, text: str) -> int:
+    if not text:
+        return 1
+    return len(pdf.multi_cell(width, LINE, text, dry_run=True, output="LINES"))
+
+
+def _row(pdf: FPDF, widths: Sequence[float], cells: Sequence[str], height: float,
+         fill: bool = False) -> None:
+    """One table row: each cell wrapped in its column, all as tall as the tallest."""
+    x, y = pdf.get_x(), pdf.get_y()
+    for w, text in zip(widths, cells, strict=True):
+        pdf.rect(x, y, w, height, style="DF" if fill else "D")
+        pdf.set_xy(x, y)
+        pdf.multi_cell(w, LINE if height > 6 or not fill else height, text, border=0)
+        x += w
+    pdf.set_xy(pdf.l_margin, y + height)
 
 
 def _page_footer(pdf: FPDF, text: str) -> None:

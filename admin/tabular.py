@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Sequence
+from datetime import UTC, date, datetime
+
+from admin.i18n import WARSAW
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -25,10 +28,26 @@ def to_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
     return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
 
 
+def _cell(value: object) -> object:
+    """Numbers, dates and times stay what they are (a spreadsheet can sum and sort them);
+    datetimes are shown in Warsaw time without a zone (Excel has none); text is
+    neutralized."""
+    if isinstance(value, bool) or value is None:
+        return neutralize(value)
+    if isinstance(value, int | float):
+        return value
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return aware.astimezone(WARSAW).replace(tzinfo=None)
+    if isinstance(value, date):
+        return value
+    return neutralize(value)
+
+
 def to_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]],
             sheet: str = "Lista") -> bytes:
     from openpyxl import Workbook
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     wb = Workbook()
     ws = wb.active
@@ -40,8 +59,16 @@ def to_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append([neutralize(v) for v in row])
-    for col, width in zip("ABCDEFGH", (5, 22, 18, 40, 24, 8, 8, 10), strict=False):
+        ws.append([_cell(v) for v in row])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, datetime):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+            elif isinstance(cell.value, date):
+                cell.number_format = "yyyy-mm-dd"
+            elif isinstance(cell.value, str) and len(cell.value) > 30:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    for col, width in zip("ABCDEFGHIJ", (5, 22, 18, 40, 24, 16, 16, 10, 10, 30),
+                          strict=False):
         ws.column_dimensions[col].width = width
     buf = io.BytesIO()
     wb.save(buf)

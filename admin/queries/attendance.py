@@ -82,6 +82,20 @@ def minutes_note(row: dict[str, Any], tr: Any) -> str:
     return f"{text} ({tr('bez wyjścia', 'no exit')})" if row.get("open_end") else text
 
 
+def signin_list(conn: Connection, session: dict[str, Any]) -> list[dict[str, Any]]:
+    """Who goes on a session's sign-in sheet: its registrations, or (a session without
+    them) every active participant of the event; by surname."""
+    reg = select(registrations.c.person_id).where(
+        registrations.c.session_id == session["id"])
+    stmt = select(people.c.id, people.c.first_name, people.c.last_name,
+                  people.c.institution).where(people.c.event_id == session["event_id"],
+                                              people.c.status == "active")
+    if conn.execute(reg.limit(1)).first() is not None:
+        stmt = stmt.where(people.c.id.in_(reg))
+    stmt = stmt.order_by(people.c.last_name, people.c.first_name, people.c.id)
+    return [dict(r) for r in conn.execute(stmt).mappings()]
+
+
 # -- certificates: who meets the event's rule ---------------------------------------------
 
 

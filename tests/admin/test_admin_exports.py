@@ -75,6 +75,10 @@ def test_attendance_csv_and_xlsx(organizer: Client, engine: Engine) -> None:
     assert [v[1] for v in values] == ["Nowak", "Wiśniewska", "Wójcik"]
     assert all(not (isinstance(v, str) and v.startswith("=")) for row in values for v in row)
     assert ws.cell(row=4, column=4).data_type == "s"
+    # Times, minutes and numbers are real cells: Łukasz came at 09:10 Warsaw, stayed 60 min.
+    from datetime import datetime as naive
+    wojcik = next(v for v in values if v[1] == "Wójcik")
+    assert wojcik[0] == 3 and wojcik[5] == naive(2026, 6, 16, 9, 10) and wojcik[7] == 60
 
 
 def _pdf_text(data: bytes, tmp_path: Path) -> str:
@@ -177,3 +181,28 @@ def test_retention_command(tmp_path: Path, db_url: str, engine: Engine) -> None:
     assert result.exit_code == 0 and f"event {ev['id']}" in result.output
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(people)).scalar_one() == 0
+
+
+def test_signin_sheet_lists_everyone_registered_and_wraps_long_names(
+        organizer: Client, engine: Engine, tmp_path: Path) -> None:
+    from admin.queries import program as q_program
+
+    ev = make_event(engine)
+    long_name = ("Miejsko-Gminny Ośrodek Pomocy Społecznej im. św. Brata Alberta "
+                 "w Szczawnicy, Dział Wsparcia Rodziny i Pieczy Zastępczej")
+    a = add_person(engine, ev["id"], "Anna", "Kowalska", long_name)
+    add_person(engine, ev["id"], "Jan", "Niezapisany", "GOPS")
+    with engine.begin() as conn:
+        q_program.change_registration(conn, ev["workshop"], a, "ola")
+    resp = organizer.get(f"/sessions/{ev['workshop']}/signin.pdf")
+    assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
+    try:
+        text = _pdf_text(resp.data, tmp_path)
+    except FileNotFoundError:
+        pytest.skip("pdftotext (poppler-utils) not installed")
+    assert "Lista obecności" in text and "Podpis" in text and "Kowalska Anna" in text
+    assert "Niezapisany" not in text  # the workshop takes registrations: only those
+    words = " ".join(text.split())
+    assert "Pieczy Zastępczej" in words and "…" not in text  # wrapped, not cut
+    plenary = _pdf_text(organizer.get(f"/sessions/{ev['plenary']}/signin.pdf").data, tmp_path)
+    assert "Niezapisany Jan" in plenary  # no registrations: every participant
