@@ -7,9 +7,10 @@ URL map and fails for a route that is neither.
 from __future__ import annotations
 
 import functools
+import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from flask import (
     Blueprint,
@@ -124,10 +125,36 @@ def _limiter() -> LoginLimiter:
     return current_app.extensions[LIMITER]
 
 
+MAX_NEXT_LENGTH = 2000
+
+
+def same_origin_path(target: str | None) -> str | None:
+    """``target`` when it is a path on this site (with an optional query), else None.
+
+    Browsers forgive a lot in a ``Location``: they drop tabs and newlines, read ``\\`` as
+    ``/`` and ``//host`` as another site. So the target is parsed, not pattern-matched, and
+    refused whole when it holds anything a browser might rewrite: control, format or
+    whitespace characters, backslashes, a scheme, a host, a fragment, or a path that does
+    not start with exactly one ``/``.
+    """
+    if not target or len(target) > MAX_NEXT_LENGTH or "\\" in target:
+        return None
+    if any(ch.isspace() or unicodedata.category(ch).startswith("C") for ch in target):
+        return None
+    try:
+        parts = urlsplit(target)
+    except ValueError:  # e.g. an unbalanced "[" read as an IPv6 host
+        return None
+    if parts.scheme or parts.netloc or parts.fragment:
+        return None
+    # "///host" parses as an empty host and the path "/host"; browsers go to host.
+    if not target.startswith("/") or target.startswith("//") or parts.path.startswith("//"):
+        return None
+    return urlunsplit(("", "", parts.path, parts.query, ""))
+
+
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("events.index")
+    return same_origin_path(target) or url_for("events.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])

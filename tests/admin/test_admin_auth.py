@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import urljoin
 
+import pytest
 from admin_testkit import PASSWORD, Client, make_user
 from flask import Flask
+from hypothesis import given
+from hypothesis import strategies as st
 
 from admin import create_app
+from admin.auth import same_origin_path
 from admin.queries import users as q_users
 from admin.security import LoginLimiter, hash_password, verify_password
 from bramka.config import AdminSettings
@@ -81,11 +86,47 @@ def test_password_change_ends_other_sessions(app: Flask, organizer: Client) -> N
     assert organizer.get("/events").status_code == 302
 
 
-def test_open_redirect_is_refused(app: Flask, client: Client) -> None:
+@pytest.mark.parametrize("target", [
+    "//evil.example/",
+    "/\t/evil.example",          # browsers drop the tab: //evil.example
+    "/\n/evil.example",
+    "/\r\n/evil.example",
+    "/ /evil.example",
+    "/\\evil.example",          # read as //evil.example
+    "\\\\evil.example",
+    "/\u200b/evil.example",      # a format character
+    "/\x00/evil.example",
+    "https://evil.example/",
+    "javascript:alert(1)",
+    "evil.example",
+    "///evil.example",
+    "/events#//evil.example",
+    "http:/evil.example",
+    "https://[evil.example/",
+])
+def test_open_redirect_is_refused(app: Flask, client: Client, target: str) -> None:
+    make_user(app, "ola", "organizer")
+    resp = client.post("/login", {"username": "ola", "password": PASSWORD, "next": target})
+    assert resp.status_code == 302
+    assert resp.headers["Location"] == "/events"
+
+
+def test_redirect_after_login_keeps_a_path_of_this_site(app: Flask, client: Client) -> None:
     make_user(app, "ola", "organizer")
     resp = client.post("/login", {"username": "ola", "password": PASSWORD,
-                                  "next": "//evil.example/"})
-    assert resp.headers["Location"].endswith("/events")
+                                  "next": "/events/3/people?q=Kowalska%20Anna&page=2"})
+    assert resp.headers["Location"] == "/events/3/people?q=Kowalska%20Anna&page=2"
+
+
+def test_login_page_sends_the_next_it_was_given_through_the_form(app: Flask,
+                                                                  client: Client) -> None:
+    # The query string arrives decoded: "/%09/evil.example" is "/\t/evil.example".
+    make_user(app, "ola", "organizer")
+    page = client.get("/login?next=/%09/evil.example").get_data(as_text=True)
+    assert 'value="/\t/evil.example"' in page
+    resp = client.post("/login", {"username": "ola", "password": PASSWORD,
+                                  "next": "/\t/evil.example"})
+    assert resp.headers["Location"] == "/events"
 
 
 def test_organizer_creates_accounts(app: Flask, organizer: Client) -> None:
@@ -115,3 +156,13 @@ def test_language_toggle(app: Flask, client: Client) -> None:
     assert "Zaloguj" in client.get("/login").get_data(as_text=True)
     client.post("/lang/en", {"next": "/login"})
     assert "Log in" in client.get("/login").get_data(as_text=True)
+
+
+@given(st.text(max_size=60))
+def test_any_next_that_is_kept_stays_on_this_site(target: str) -> None:
+    kept = same_origin_path(target)
+    if kept is None:
+        return
+    assert urljoin("http://admin.test/events/1", kept).startswith("http://admin.test/")
+    assert kept.startswith("/") and not kept.startswith("//")
+    assert "\\" not in kept and not any(ch.isspace() or ord(ch) < 32 for ch in kept)
