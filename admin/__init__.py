@@ -49,7 +49,12 @@ def create_app(
     from admin.errors import AdminError
     from admin.i18n import current_language, local, local_input, role_label, tr
     from admin.search import SearchCache
-    from admin.security import LoginLimiter, csrf_token, load_or_create_secret
+    from admin.security import (
+        AttemptLimiter,
+        csrf_token,
+        load_or_create_secret,
+        login_policy,
+    )
 
     if settings is None:
         settings = load_settings(default_config_path()).admin
@@ -68,9 +73,8 @@ def create_app(
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
-    app.extensions[auth.LIMITER] = LoginLimiter(
-        app.config["LOGIN_MAX_ATTEMPTS"], app.config["LOGIN_WINDOW_SECONDS"]
-    )
+    app.extensions[auth.LIMITER] = AttemptLimiter(auth.LOGIN_SCOPE, login_policy(
+        app.config["LOGIN_MAX_ATTEMPTS"], app.config["LOGIN_WINDOW_SECONDS"]))
     app.extensions["bramka_search"] = SearchCache()
 
     for module in (auth, events, program, import_views, invitation_views, helpdesk, dashboard,

@@ -7,6 +7,8 @@ URL map and fails for a route that is neither.
 from __future__ import annotations
 
 import functools
+import math
+import secrets
 import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -25,6 +27,7 @@ from flask import (
     session,
     url_for,
 )
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
 from admin import db
@@ -34,7 +37,7 @@ from admin.queries import users as q_users
 from admin.security import (
     CSRF_FIELD,
     CSRF_HEADER,
-    LoginLimiter,
+    AttemptLimiter,
     burn_time,
     csrf_valid,
     verify_password,
@@ -45,6 +48,11 @@ bp = Blueprint("auth", __name__)
 F = TypeVar("F", bound=Callable[..., Any])
 RANK = {"volunteer": 1, "organizer": 2}
 LIMITER = "bramka_login_limiter"
+LOGIN_SCOPE = "login"
+MAX_USERNAME_LENGTH = 64
+# A browser that logged in to an account gets its own attempt count for that account.
+DEVICE_COOKIE = "bramka_device"
+DEVICE_MAX_AGE = 90 * 24 * 3600
 
 
 def wants_json() -> bool:
@@ -121,7 +129,7 @@ def check_csrf() -> Response | None:
                     else url_for("auth.login"))
 
 
-def _limiter() -> LoginLimiter:
+def _limiter() -> AttemptLimiter:
     return current_app.extensions[LIMITER]
 
 
@@ -157,29 +165,66 @@ def _safe_next(target: str | None) -> str:
     return same_origin_path(target) or url_for("events.index")
 
 
+def _attempt_key(username: str) -> tuple[str, ...]:
+    """What a login attempt is counted under: this browser, when it logged in to this
+    account before (an attacker elsewhere, even behind the same router, cannot slow it
+    down), else the account and the address together (not the account alone: anyone could
+    slow the organizer down; not the address alone: a venue's router is one address)."""
+    device = _device_of(username)
+    if device:
+        return ("device", device)
+    return ("account", username.lower(), request.remote_addr or "")
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key or "", salt="bramka-login-device")
+
+
+def _device_of(username: str) -> str | None:
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _device_serializer().loads(raw, max_age=DEVICE_MAX_AGE)
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("u") != username.lower():
+        return None
+    nonce = data.get("n")
+    return nonce if isinstance(nonce, str) else None
+
+
+def _remember_device(resp: Response, username: str) -> None:
+    nonce = _device_of(username) or secrets.token_urlsafe(18)
+    value = _device_serializer().dumps({"u": username.lower(), "n": nonce})
+    resp.set_cookie(DEVICE_COOKIE, value, max_age=DEVICE_MAX_AGE, httponly=True,
+                    samesite="Lax", secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login() -> Any:
     if request.method == "GET":
         return render_template("auth/login.html", next=request.args.get("next", ""))
-    username = request.form.get("username", "").strip()
+    username = request.form.get("username", "").strip()[:MAX_USERNAME_LENGTH]
     password = request.form.get("password", "")
-    keys = [f"user:{username.lower()}", f"addr:{request.remote_addr}"]
     limiter = _limiter()
-    wait = limiter.blocked_for(keys)
+    key = _attempt_key(username)
+    wait = limiter.attempt(*key)  # counted now, before the check: no race past the limit
     if wait > 0:
-        flash(tr(f"Zbyt wiele nieudanych prób. Spróbuj za {int(wait) + 1} s.",
-                 f"Too many failed attempts. Try again in {int(wait) + 1} s."), "error")
-        return render_template("auth/login.html", next=request.form.get("next", "")), 429
+        seconds = math.ceil(wait)
+        flash(tr(f"Zbyt wiele nieudanych prób. Spróbuj za {seconds} s.",
+                 f"Too many failed attempts. Try again in {seconds} s."), "error")
+        page = render_template("auth/login.html", next=request.form.get("next", ""))
+        return page, 429, {"Retry-After": str(seconds)}
     with db.read() as conn:
         user = q_users.find_by_username(conn, username)
     if user is None:
         burn_time(password)
     if user is None or not user["active"] or not verify_password(user["password_hash"], password):
-        limiter.failed(keys)
         flash(tr("Błędny login lub hasło.", "Wrong user name or password."), "error")
         return render_template("auth/login.html", next=request.form.get("next", "")), 401
-    limiter.succeeded(keys[:1])
+    limiter.succeeded(*key)
     with db.write() as conn:
         q_users.touch_login(conn, user["id"])
     lang = session.get("lang")
@@ -190,8 +235,11 @@ def login() -> Any:
     session["pw"] = user["password_hash"][-16:]  # a password change logs other sessions out
     session.permanent = True
     if user["role"] == "volunteer":
-        return redirect(url_for("helpdesk.index"))
-    return redirect(_safe_next(request.form.get("next")))
+        resp = redirect(url_for("helpdesk.index"))
+    else:
+        resp = redirect(_safe_next(request.form.get("next")))
+    _remember_device(resp, user["username"])
+    return resp
 
 
 @bp.route("/logout", methods=["POST"])

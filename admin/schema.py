@@ -323,3 +323,14 @@ anonymous_counts = Table(
     Column("attended", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
 )
+
+# Failed attempts that must wait (logins per account and address, kiosk enrollment codes
+# per address), shared by every admin process. Only a hash of what is counted is kept.
+attempt_limits = Table(
+    "attempt_limits",
+    metadata,
+    Column("scope", String(16), primary_key=True),  # login | enroll
+    Column("key_hash", String(64), primary_key=True),
+    Column("attempts", Integer, nullable=False),  # counted since the last success
+    Column("not_before", UTCDateTime, nullable=False, index=True),  # the next try
+)

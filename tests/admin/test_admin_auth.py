@@ -1,4 +1,4 @@
-"""Logging in and out, password hashing, the rate limit, the secret key, accounts."""
+"""Logging in and out, password hashing, the secret key, accounts (limits: test_admin_limits)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from admin import create_app
 from admin.auth import same_origin_path
 from admin.queries import users as q_users
-from admin.security import LoginLimiter, hash_password, verify_password
+from admin.security import hash_password, verify_password
 from bramka.config import AdminSettings
 
 
@@ -39,34 +39,6 @@ def test_volunteer_lands_on_help_desk(app: Flask, client: Client) -> None:
     make_user(app, "wojtek", "volunteer")
     resp = client.login("wojtek")
     assert "/helpdesk" in resp.headers["Location"]
-
-
-def test_wrong_password_is_refused_and_rate_limited(app: Flask, client: Client) -> None:
-    make_user(app, "ola", "organizer")
-    for _ in range(app.config["LOGIN_MAX_ATTEMPTS"]):
-        assert client.login("ola", "wrong password").status_code == 401
-    resp = client.login("ola", PASSWORD)  # right password, but blocked for now
-    assert resp.status_code == 429
-    assert "Zbyt wiele" in resp.get_data(as_text=True)
-
-
-def test_limiter_window_expires() -> None:
-    lim = LoginLimiter(max_attempts=2, window_seconds=10)
-    lim.failed(["user:a"], now=0)
-    lim.failed(["user:a"], now=1)
-    assert lim.blocked_for(["user:a"], now=2) > 0
-    assert lim.blocked_for(["user:b"], now=2) == 0
-    assert lim.blocked_for(["user:a"], now=11.5) == 0
-
-
-def test_limiter_forgets_keys_with_nothing_recent() -> None:
-    # Every address that ever asked must not stay in memory for good.
-    lim = LoginLimiter(max_attempts=2, window_seconds=10)
-    for n in range(1000):
-        assert lim.blocked_for([f"addr:10.0.{n // 250}.{n % 250}"], now=n / 100) == 0
-    lim.failed(["addr:x"], now=0)
-    assert lim.blocked_for(["addr:x"], now=11) == 0
-    assert lim._failures == {}
 
 
 def test_unknown_user_and_disabled_user_cannot_log_in(app: Flask, client: Client) -> None:

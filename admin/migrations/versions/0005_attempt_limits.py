@@ -1,0 +1,34 @@
+"""attempt_limits: login and enrollment limits shared by all admin processes
+
+Revision ID: 0005
+Revises: 0004
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+import admin.schema
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "attempt_limits",
+        sa.Column("scope", sa.String(length=16), nullable=False),
+        sa.Column("key_hash", sa.String(length=64), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("not_before", admin.schema.UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("scope", "key_hash", name=op.f("pk_attempt_limits")),
+    )
+    op.create_index(op.f("ix_attempt_limits_not_before"), "attempt_limits", ["not_before"])
+
+
+def downgrade() -> None:
+    op.drop_index(op.f("ix_attempt_limits_not_before"), table_name="attempt_limits")
+    op.drop_table("attempt_limits")
