@@ -50,8 +50,9 @@ RANK = {"volunteer": 1, "organizer": 2}
 LIMITER = "bramka_login_limiter"
 LOGIN_SCOPE = "login"
 MAX_USERNAME_LENGTH = 64
+SESSION_VERSION = "sv"
 # A browser that logged in to an account gets its own attempt count for that account.
-DEVICE_COOKIE = "bramka_device"
+DEVICE_COOKIE, SECURE_DEVICE_COOKIE = "bramka_device", "__Host-bramka_device"
 DEVICE_MAX_AGE = 90 * 24 * 3600
 
 
@@ -104,7 +105,7 @@ def load_user() -> None:
         return
     with db.read() as conn:
         user = q_users.get_user(conn, int(user_id))
-    if user and user["active"] and session.get("pw") == user["password_hash"][-16:]:
+    if user and user["active"] and session.get(SESSION_VERSION) == user["session_version"]:
         g.user = user
     else:
         session.clear()
@@ -180,8 +181,13 @@ def _device_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key or "", salt="bramka-login-device")
 
 
+def _device_cookie() -> str:
+    return SECURE_DEVICE_COOKIE if current_app.config.get("SESSION_COOKIE_SECURE") else (
+        DEVICE_COOKIE)
+
+
 def _device_of(username: str) -> str | None:
-    raw = request.cookies.get(DEVICE_COOKIE)
+    raw = request.cookies.get(_device_cookie())
     if not raw:
         return None
     try:
@@ -197,7 +203,7 @@ def _device_of(username: str) -> str | None:
 def _remember_device(resp: Response, username: str) -> None:
     nonce = _device_of(username) or secrets.token_urlsafe(18)
     value = _device_serializer().dumps({"u": username.lower(), "n": nonce})
-    resp.set_cookie(DEVICE_COOKIE, value, max_age=DEVICE_MAX_AGE, httponly=True,
+    resp.set_cookie(_device_cookie(), value, max_age=DEVICE_MAX_AGE, httponly=True,
                     samesite="Lax", secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")))
 
 
@@ -232,7 +238,7 @@ def login() -> Any:
     if lang:
         session["lang"] = lang
     session["user_id"] = user["id"]
-    session["pw"] = user["password_hash"][-16:]  # a password change logs other sessions out
+    session[SESSION_VERSION] = user["session_version"]  # see users.session_version
     session.permanent = True
     if user["role"] == "volunteer":
         resp = redirect(url_for("helpdesk.index"))
@@ -281,6 +287,34 @@ def users_page() -> Any:
     with db.read() as conn:
         rows = q_users.list_users(conn)
     return render_template("auth/users.html", users=rows)
+
+
+@bp.route("/users/<int:user_id>/role", methods=["POST"])
+@requires("organizer")
+def user_role(user_id: int) -> Any:
+    if user_id == g.user["id"]:
+        flash(tr("Nie możesz zmienić własnej roli.", "You cannot change your own role."),
+              "error")
+        return redirect(url_for("auth.users_page"))
+    try:
+        with db.write() as conn:
+            q_users.set_role(conn, user_id, request.form.get("role", ""))
+        flash(tr("Rola zmieniona; konto musi zalogować się ponownie.",
+                 "Role changed; the account has to log in again."), "ok")
+    except AdminError as exc:
+        flash(exc.message(g.lang), "error")
+    return redirect(url_for("auth.users_page"))
+
+
+@bp.route("/users/<int:user_id>/sessions/end", methods=["POST"])
+@requires("organizer")
+def user_end_sessions(user_id: int) -> Any:
+    """Log the account out on every device (a lost phone, a shared computer)."""
+    with db.write() as conn:
+        q_users.end_sessions(conn, user_id)
+    flash(tr("Konto wylogowane na wszystkich urządzeniach.",
+             "The account is logged out on every device."), "ok")
+    return redirect(url_for("auth.users_page"))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

@@ -69,6 +69,9 @@ users = Table(
     Column("password_hash", String(255), nullable=False),
     Column("role", String(16), nullable=False),  # organizer | volunteer
     Column("active", Boolean, nullable=False, server_default="1"),
+    # Carried by every session cookie of the user; raised on a password or role change,
+    # when the account is disabled and on "log out everywhere": older cookies stop working.
+    Column("session_version", Integer, nullable=False, server_default="0"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_login_at", UTCDateTime),
 )

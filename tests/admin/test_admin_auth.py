@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urljoin
 
 import pytest
 from admin_testkit import PASSWORD, Client, make_user
-from flask import Flask
+from flask import Flask, request
 from hypothesis import given
 from hypothesis import strategies as st
 
 from admin import create_app
-from admin.auth import same_origin_path
+from admin.auth import public, same_origin_path
 from admin.queries import users as q_users
 from admin.security import hash_password, verify_password
 from bramka.config import AdminSettings
@@ -138,3 +139,99 @@ def test_any_next_that_is_kept_stays_on_this_site(target: str) -> None:
     assert urljoin("http://admin.test/events/1", kept).startswith("http://admin.test/")
     assert kept.startswith("/") and not kept.startswith("//")
     assert "\\" not in kept and not any(ch.isspace() or ord(ch) < 32 for ch in kept)
+
+
+def _session_of(app: Flask, client: Client) -> dict[str, Any]:
+    cookie = client.raw.get_cookie(app.config.get("SESSION_COOKIE_NAME", "session"))
+    assert cookie is not None
+    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    return dict(serializer.loads(cookie.value))
+
+
+def test_the_session_cookie_carries_no_part_of_the_password_hash(app: Flask,
+                                                                 organizer: Client) -> None:
+    with app.extensions["bramka_db"].connect() as conn:
+        stored = q_users.find_by_username(conn, "ola")
+    assert stored is not None
+    data = _session_of(app, organizer)
+    assert data["user_id"] == stored["id"] and data["sv"] == stored["session_version"]
+    flat = repr(data)
+    hash_body = stored["password_hash"].rsplit("$", 1)[-1]
+    assert not any(hash_body[i:i + 6] in flat for i in range(len(hash_body) - 5))
+
+
+def logged_in(client: Client) -> bool:
+    return "/login" not in client.get("/").headers["Location"]
+
+
+def test_role_change_and_disabling_end_the_sessions(app: Flask, organizer: Client) -> None:
+    uid = make_user(app, "wojtek", "volunteer")
+    wojtek = Client(app.test_client())
+    assert wojtek.login("wojtek").status_code == 302
+    assert organizer.post(f"/users/{uid}/role", {"role": "organizer"}).status_code == 302
+    assert not logged_in(wojtek)
+    assert wojtek.login("wojtek").status_code == 302
+    assert wojtek.get("/events").status_code == 200  # as an organizer now
+    organizer.post(f"/users/{uid}/active", {"active": "0"})
+    assert not logged_in(wojtek)
+
+
+def test_log_out_everywhere(app: Flask, organizer: Client) -> None:
+    uid = make_user(app, "wojtek", "volunteer")
+    phone, desk = Client(app.test_client()), Client(app.test_client())
+    assert phone.login("wojtek").status_code == 302 and desk.login("wojtek").status_code == 302
+    assert logged_in(phone) and logged_in(desk)
+    assert organizer.post(f"/users/{uid}/sessions/end").status_code == 302
+    assert not logged_in(phone) and not logged_in(desk)
+    assert logged_in(organizer)  # someone else's sessions only
+    assert desk.login("wojtek").status_code == 302  # a new login works
+    assert logged_in(desk) and not logged_in(phone)
+
+
+def test_own_role_cannot_be_changed(app: Flask, organizer: Client) -> None:
+    with app.extensions["bramka_db"].connect() as conn:
+        me = q_users.find_by_username(conn, "ola")
+    assert me is not None
+    organizer.post(f"/users/{me['id']}/role", {"role": "volunteer"})
+    assert organizer.get("/events").status_code == 200
+
+
+def test_cookies_are_secure_only_when_the_admin_is_served_over_tls(settings: AdminSettings,
+                                                                   app: Flask) -> None:
+    make_user(app, "ola", "organizer")
+    plain = Client(app.test_client()).login("ola")
+    assert all("Secure" not in c for c in plain.headers.getlist("Set-Cookie"))
+    tls = create_app(settings.model_copy(update={"secure_cookies": True}),
+                     {"TESTING": True, "FAST_PASSWORD_HASH": True})
+    try:
+        client = Client(tls.test_client())
+        resp = client.login("ola")
+        cookies = resp.headers.getlist("Set-Cookie")
+        assert resp.status_code == 302 and len(cookies) == 2
+        assert all("; Secure" in c and c.startswith("__Host-") for c in cookies)
+    finally:
+        tls.extensions["bramka_db"].dispose()
+
+
+@pytest.mark.parametrize("hops", [0, 1])
+def test_forwarded_headers_are_believed_only_behind_a_proxy(settings: AdminSettings,
+                                                            hops: int) -> None:
+    app = create_app(settings.model_copy(update={"behind_proxy": hops}), {"TESTING": True})
+    try:
+        seen: dict[str, Any] = {}
+
+        @app.get("/probe")
+        @public
+        def probe() -> str:
+            seen.update(addr=request.remote_addr, secure=request.is_secure, host=request.host)
+            return ""
+
+        app.test_client().get("/probe", headers={
+            "X-Forwarded-For": "203.0.113.9", "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "bramka.example.org"})
+        if hops:
+            assert seen == {"addr": "203.0.113.9", "secure": True, "host": "bramka.example.org"}
+        else:
+            assert seen == {"addr": "127.0.0.1", "secure": False, "host": "localhost"}
+    finally:
+        app.extensions["bramka_db"].dispose()

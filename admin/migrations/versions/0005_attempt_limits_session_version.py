@@ -1,4 +1,5 @@
-"""attempt_limits: login and enrollment limits shared by all admin processes
+"""attempt_limits: login and enrollment limits shared by all admin processes;
+users.session_version: what a session cookie carries instead of a piece of the password hash
 
 Revision ID: 0005
 Revises: 0004
@@ -27,8 +28,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("scope", "key_hash", name=op.f("pk_attempt_limits")),
     )
     op.create_index(op.f("ix_attempt_limits_not_before"), "attempt_limits", ["not_before"])
+    op.add_column("users", sa.Column("session_version", sa.Integer(), nullable=False,
+                                     server_default="0"))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("session_version")
     op.drop_index(op.f("ix_attempt_limits_not_before"), table_name="attempt_limits")
     op.drop_table("attempt_limits")
