@@ -54,6 +54,7 @@ def create_app(
     from admin.search import SearchCache
     from admin.security import (
         AttemptLimiter,
+        add_security_headers,
         csrf_token,
         load_or_create_secret,
         login_policy,
@@ -98,6 +99,8 @@ def create_app(
         current_language()
         auth.load_user()
         return auth.check_csrf()
+
+    app.after_request(add_security_headers)
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:
