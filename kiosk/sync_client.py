@@ -171,7 +171,7 @@ class SyncClient:
 
     def enroll(self, url: str, code: str) -> EnrollResponse:
         """Trade a single-use enrollment code for this kiosk's own token, store it, and
-        have the admin accept it (the first roster download). Raises
+        have the admin accept it (a heartbeat with it). Raises
         :class:`EnrollmentError`; :class:`EnrollmentUnconfirmed` when the token is stored
         but the admin could not be asked yet (the sync thread finishes the enrollment)."""
         pending = self._pending()
@@ -200,10 +200,11 @@ class SyncClient:
     def _complete(self, pending: PendingEnrollment, *,
                   exchange_first: bool) -> EnrollResponse | None:
         """Exchange the code (unless a token of this enrollment is stored and
-        ``exchange_first`` is false), store the token, confirm it by downloading the
-        roster. A token the admin no longer knows is exchanged again: a copy of our
-        request that reached the admin after its answer (a network that duplicates
-        requests) made the admin replace the token it had just given us."""
+        ``exchange_first`` is false), store the token, confirm it with a heartbeat.
+
+        A token the admin no longer knows is exchanged again: a copy of our request that
+        reached the admin after its answer (a network that duplicates requests) made the
+        admin replace the token it had just given us."""
         reply = None
         token = None if exchange_first else self._token_for(pending.url)
         dead_token = False  # the stored token is one the admin refused
@@ -218,7 +219,7 @@ class SyncClient:
                 self._store_enrollment(pending.url, reply)
                 token, dead_token = reply.token, False
             try:
-                self._pull(pending.url, token)
+                self._heartbeat(pending.url, token)
             except SyncRejected as exc:
                 if exc.code != "unauthenticated":
                     self._enrollment_failed(forget_token=False)
@@ -226,9 +227,7 @@ class SyncClient:
                 log.info("the admin does not know this enrollment's token: exchanging again")
                 token, dead_token = None, True
                 continue
-            except (TransportError, RosterError) as exc:
-                if isinstance(exc, RosterError):  # the admin answered: the token works
-                    break
+            except TransportError as exc:
                 raise EnrollmentUnconfirmed(
                     f"the kiosk holds a token from {pending.url}, but the admin could not "
                     f"confirm it yet ({exc}); the kiosk service finishes the enrollment",

@@ -120,6 +120,29 @@ def test_enrolled_means_a_token_the_admin_accepts(engine: Any, kiosk_id: str, tm
     assert kiosk.client.contact().pushed == 0  # its token works
 
 
+def test_a_heartbeat_lost_after_the_exchange_leaves_it_to_the_kiosk_service(
+        engine: Any, kiosk_id: str, tmp_path: Path, served: str, kiosk_sync: Any,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    real_call = transport.call
+    lose = {"/heartbeat": 1}
+
+    def heartbeat_lost(url: str, method: str, path: str, reply: Any, **kw: Any) -> Any:
+        if lose.get(path):
+            lose[path] -= 1
+            raise TransportError("connection reset (injected)")
+        return real_call(url, method, path, reply, **kw)
+
+    monkeypatch.setattr(transport, "call", heartbeat_lost)
+    result = cli_enroll(tmp_path, served, new_code(engine, kiosk_id))
+    assert result.exit_code != 0
+    assert "Rejestracja niedokończona" in result.output
+    assert "Enrollment not finished" in result.output
+    kiosk = kiosk_sync()
+    assert kiosk.client.token is not None and kiosk.store.roster_size() == 0
+    kiosk.client.start()
+    assert kiosk.wait_for_roster() == 1
+
+
 def test_a_duplicated_enrollment_request_does_not_leave_a_dead_token(
         engine: Any, kiosk_id: str, tmp_path: Path, served: str, kiosk_sync: Any,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -200,9 +223,9 @@ def test_serve_retries_the_first_roster_download_until_it_comes(
 
     monkeypatch.setattr(transport, "request", roster_fails_four_times)
     result = cli_enroll(tmp_path, served, new_code(engine, kiosk_id))
-    assert result.exit_code != 0
-    assert "Rejestracja niedokończona" in result.output
-    assert "Enrollment not finished" in result.output
+    assert result.exit_code == 0, result.output  # enrolled: the admin accepted the token
+    assert "Pierwsza synchronizacja nie zakończyła się" in result.output
+    assert "The first sync did not finish" in result.output
     kiosk = kiosk_sync()
     assert kiosk.store.roster_size() == 0
     kiosk.client.start()
