@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, g, jsonify, render_template, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from bramka.config import AdminSettings, default_config_path, load_settings
@@ -22,6 +23,8 @@ def _settings_config(settings: AdminSettings) -> dict[str, Any]:
         "DATA_DIR": str(settings.data_dir),
         "SECRET_KEY": settings.secret_key,
         "LANGUAGE": settings.language,
+        "SESSION_COOKIE_SECURE": settings.secure_cookies,
+        "BEHIND_PROXY": settings.behind_proxy,
         "LOGIN_MAX_ATTEMPTS": settings.login_max_attempts,
         "LOGIN_WINDOW_SECONDS": settings.login_window_seconds,
         "RETENTION_DAYS": settings.retention_days,
@@ -49,7 +52,13 @@ def create_app(
     from admin.errors import AdminError
     from admin.i18n import current_language, local, local_input, role_label, tr
     from admin.search import SearchCache
-    from admin.security import LoginLimiter, csrf_token, load_or_create_secret
+    from admin.security import (
+        AttemptLimiter,
+        add_security_headers,
+        csrf_token,
+        load_or_create_secret,
+        login_policy,
+    )
 
     if settings is None:
         settings = load_settings(default_config_path()).admin
@@ -63,14 +72,20 @@ def create_app(
     )
     if test_config:
         app.config.update(test_config)
+    if app.config["SESSION_COOKIE_SECURE"]:
+        # __Host-: the browser keeps it only if Secure, for this host and path "/".
+        app.config["SESSION_COOKIE_NAME"] = "__Host-bramka_session"
+    hops = int(app.config.get("BEHIND_PROXY") or 0)
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret(Path(app.config["DATA_DIR"]))
     Path(app.config["DATA_DIR"]).mkdir(parents=True, exist_ok=True)
 
     db.init_app(app)
-    app.extensions[auth.LIMITER] = LoginLimiter(
-        app.config["LOGIN_MAX_ATTEMPTS"], app.config["LOGIN_WINDOW_SECONDS"]
-    )
+    app.extensions[auth.LIMITER] = AttemptLimiter(auth.LOGIN_SCOPE, login_policy(
+        app.config["LOGIN_MAX_ATTEMPTS"], app.config["LOGIN_WINDOW_SECONDS"]))
     app.extensions["bramka_search"] = SearchCache()
 
     for module in (auth, events, program, import_views, invitation_views, helpdesk, dashboard,
@@ -84,6 +99,8 @@ def create_app(
         current_language()
         auth.load_user()
         return auth.check_csrf()
+
+    app.after_request(add_security_headers)
 
     @app.context_processor
     def _helpers() -> dict[str, Any]:

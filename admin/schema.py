@@ -69,6 +69,9 @@ users = Table(
     Column("password_hash", String(255), nullable=False),
     Column("role", String(16), nullable=False),  # organizer | volunteer
     Column("active", Boolean, nullable=False, server_default="1"),
+    # Carried by every session cookie of the user; raised on a password or role change,
+    # when the account is disabled and on "log out everywhere": older cookies stop working.
+    Column("session_version", Integer, nullable=False, server_default="0"),
     Column("created_at", UTCDateTime, nullable=False),
     Column("last_login_at", UTCDateTime),
 )
@@ -370,4 +373,15 @@ anonymous_counts = Table(
     Column("registered", Integer, nullable=False),
     Column("attended", Integer, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Failed attempts that must wait (logins per account and address, kiosk enrollment codes
+# per address), shared by every admin process. Only a hash of what is counted is kept.
+attempt_limits = Table(
+    "attempt_limits",
+    metadata,
+    Column("scope", String(16), primary_key=True),  # login | enroll
+    Column("key_hash", String(64), primary_key=True),
+    Column("attempts", Integer, nullable=False),  # counted since the last success
+    Column("not_before", UTCDateTime, nullable=False, index=True),  # the next try
 )

@@ -1,17 +1,23 @@
-"""Password hashing (Argon2id), CSRF tokens, and the login rate limiter."""
+"""Password hashing (Argon2id), CSRF tokens, and the attempt limits (logins, enrollment)."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
-import threading
-import time
-from collections import deque
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from flask import session
+from werkzeug.wrappers import Response
+
+from admin import db
+from admin.queries import limits as q_limits
+from admin.queries.limits import LimitPolicy
+from admin.schema import utcnow
 
 # -- passwords ---------------------------------------------------------------------------------
 
@@ -60,6 +66,30 @@ def load_or_create_secret(data_dir: Path) -> str:
     return key
 
 
+# -- response headers --------------------------------------------------------------------------
+
+# The admin's pages load their scripts and styles from /static only (no inline script,
+# style or event handler: tests/admin/test_admin_headers.py checks the templates); images
+# are ours or data: URLs (the kiosk enrollment QR). No page may be framed (clickjacking).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",  # frame-ancestors for browsers that predate it
+    "Referrer-Policy": "same-origin",  # the CSRF check sends a refused form back by it
+}
+
+
+def add_security_headers(resp: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        resp.headers.setdefault(name, value)
+    return resp
+
+
 # -- CSRF --------------------------------------------------------------------------------------
 
 CSRF_FIELD = "csrf_token"
@@ -79,44 +109,82 @@ def csrf_valid(candidate: str | None) -> bool:
     return bool(expected and candidate and hmac.compare_digest(expected, candidate))
 
 
-# -- login rate limit --------------------------------------------------------------------------
+# -- attempt limits ----------------------------------------------------------------------------
+#
+# Flask-Limiter (and the ``limits`` storages under it: memory, Redis, Memcached, MongoDB)
+# counts requests per key before the view and cannot store in our SQL database; counting
+# only failures there is a second step after the check, which is the race we are closing.
+# So: one row per key in ``attempt_limits``, taken under a row lock (admin/queries/limits.py).
+
+
+def _key_hash(*parts: str) -> str:
+    return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class AttemptLimiter:
+    """Attempts per key for one ``scope``, counted in the database before the guarded work.
+
+    ``attempt(key)`` returns 0.0 when the attempt may go ahead (it is counted already)
+    or the seconds to wait (nothing counted); ``succeeded(key)`` clears the key. Each
+    call is its own short transaction, committed before the caller goes on.
+    """
+
+    def __init__(self, scope: str, policy: LimitPolicy,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.scope = scope
+        self.policy = policy
+        self.clock = clock
+
+    def attempt(self, *key: str) -> float:
+        with db.write() as conn:
+            return q_limits.take_attempt(conn, self.scope, _key_hash(*key), self.policy,
+                                         self.clock())
+
+    def succeeded(self, *key: str) -> None:
+        with db.write() as conn:
+            q_limits.clear(conn, self.scope, _key_hash(*key))
+
+
+def login_policy(max_attempts: int, window_seconds: float) -> LimitPolicy:
+    """``max_attempts`` wrong passwords for one account from one address go at once; then
+    each try waits 1 s, 2 s, 4 s ... up to ``window_seconds``. Never a lockout: a right
+    password after the wait logs in, and nobody elsewhere is slowed down."""
+    return LimitPolicy(free_attempts=max_attempts, first_delay=1.0,
+                       max_delay=float(window_seconds), forget_after=float(window_seconds))
 
 
 class LoginLimiter:
-    """At most ``max_attempts`` failed logins per key (user name, address) per window."""
+    """The three calls ``admin/sync_api.py`` makes for enrollment codes, on the database.
 
-    def __init__(self, max_attempts: int, window_seconds: float) -> None:
-        self.max_attempts = max_attempts
-        self.window = window_seconds
-        self._failures: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+    ``blocked_for(keys)`` *takes* the attempt for every key (so two processes or threads
+    cannot both pass the check on the last allowed attempt), ``failed`` has nothing left
+    to do, ``succeeded`` clears. After ``max_attempts`` attempts not followed by a success,
+    a key waits ``window_seconds``. The scope is the key's prefix (``"enroll:1.2.3.4"``).
+    New code calls :class:`AttemptLimiter` directly.
+    """
 
-    def _recent(self, key: str, now: float) -> deque[float]:
-        q = self._failures.setdefault(key, deque())
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        return q
+    def __init__(self, max_attempts: int, window_seconds: float,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.policy = LimitPolicy(free_attempts=max_attempts, first_delay=window_seconds,
+                                  max_delay=window_seconds, forget_after=window_seconds)
+        self.clock = clock
 
-    def blocked_for(self, keys: list[str], now: float | None = None) -> float:
-        """Seconds until a login for any of ``keys`` may be tried again (0: allowed)."""
-        now = time.monotonic() if now is None else now
+    def _limiter(self, key: str) -> tuple[AttemptLimiter, str]:
+        scope, _, rest = key.partition(":")
+        return AttemptLimiter(scope[:16] or "default", self.policy, self.clock), rest
+
+    def blocked_for(self, keys: list[str]) -> float:
+        """Take an attempt for each key; seconds to wait if any of them must (0: go)."""
         wait = 0.0
-        with self._lock:
-            for key in keys:
-                q = self._recent(key, now)
-                if not q:  # nothing recent: forget the key, so the table does not grow
-                    del self._failures[key]
-                elif len(q) >= self.max_attempts:
-                    wait = max(wait, q[0] + self.window - now)
+        for key in keys:
+            limiter, rest = self._limiter(key)
+            wait = max(wait, limiter.attempt(rest))
         return wait
 
-    def failed(self, keys: list[str], now: float | None = None) -> None:
-        now = time.monotonic() if now is None else now
-        with self._lock:
-            for key in keys:
-                self._recent(key, now).append(now)
+    def failed(self, keys: list[str]) -> None:
+        """Counted already by :meth:`blocked_for`."""
 
     def succeeded(self, keys: list[str]) -> None:
-        with self._lock:
-            for key in keys:
-                self._failures.pop(key, None)
+        for key in keys:
+            limiter, rest = self._limiter(key)
+            limiter.succeeded(rest)

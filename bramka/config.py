@@ -111,6 +111,12 @@ class AdminSettings(_Section):
     # Empty: a random key is generated once and kept in data_dir/secret_key.
     secret_key: str = ""
     language: Literal["pl", "en"] = "pl"
+    # The browser reaches the admin over HTTPS (directly or through a reverse proxy):
+    # cookies are sent only over HTTPS.
+    secure_cookies: bool = False
+    # How many reverse proxies stand in front of the admin (0: none). Their
+    # X-Forwarded-For/-Proto/-Host/-Port/-Prefix are believed; without one they are not.
+    behind_proxy: int = Field(0, ge=0, le=5)
     login_max_attempts: int = Field(5, ge=1, le=1000)
     login_window_seconds: int = Field(300, ge=1, le=86400)
     # Personal data of an event is deleted this many days after the event ends.

@@ -15,6 +15,7 @@ import click
 
 from bramka.config import ConfigError, Settings, default_config_path, load_settings
 from sync.roster import RosterError, load_snapshot
+from sync.wire import ENROLL_RETRY_MINUTES
 
 from .store import StoreError, open_store
 
@@ -62,9 +63,18 @@ def load_roster(settings: Settings, file: Path) -> None:
 @click.argument("code")
 @click.pass_obj
 def enroll(settings: Settings, url: str, code: str) -> None:
-    """Enroll this kiosk with the admin at URL using the one-time CODE it shows."""
+    """Enroll this kiosk with the admin at URL using the one-time CODE it shows.
+
+    Exits 0 only when the kiosk holds its own token and the admin has accepted it."""
+    from sync.transport import SyncRejected, TransportError
+
     from .checkin import CheckinService
-    from .sync_client import EnrollmentError, SyncClient
+    from .sync_client import (
+        EnrollmentError,
+        EnrollmentUnconfirmed,
+        EnrollmentUnreachable,
+        SyncClient,
+    )
 
     try:
         store = open_store(settings.kiosk.data_dir)
@@ -72,17 +82,36 @@ def enroll(settings: Settings, url: str, code: str) -> None:
         raise click.ClickException(str(exc)) from None
     try:
         client = SyncClient(store, settings, checkin=CheckinService(store, settings.kiosk))
-        reply = client.enroll(url, code)
-        click.echo(f"Enrolled as kiosk '{reply.kiosk_id}' ({reply.mode}"
-                   + (f", room {reply.room}" if reply.room else "") + f") at {url}.")
-        click.echo("Fetching the roster...")
-        client.contact()
-        click.echo(f"Roster: {store.roster_size()} attendees.")
-    except EnrollmentError as exc:
-        raise click.ClickException(f"not enrolled: {exc}") from None
-    except Exception as exc:  # enrolled, but the first contact failed: the service retries
-        click.echo(f"Enrolled; the first sync did not finish ({exc}). "
-                   "`bramka kiosk serve` will keep trying.", err=True)
+        try:
+            reply = client.enroll(url, code)
+        except EnrollmentUnconfirmed as exc:
+            raise click.ClickException(
+                f"Rejestracja niedokończona: {exc.pl}. Jeśli `bramka kiosk serve` nie dokończy "
+                f"jej w ciągu {ENROLL_RETRY_MINUTES} minut, wygeneruj nowy kod.\n"
+                f"Enrollment not finished: {exc}. If `bramka kiosk serve` does not finish it "
+                f"within {ENROLL_RETRY_MINUTES} minutes, make a new code.") from None
+        except EnrollmentUnreachable as exc:
+            raise click.ClickException(
+                f"Kiosk nie jest zarejestrowany: {exc.pl}. Jeśli panel jednak otrzymał "
+                f"zapytanie, `bramka kiosk serve` albo to samo polecenie z tym samym kodem "
+                f"w ciągu {ENROLL_RETRY_MINUTES} minut dokończy rejestrację.\n"
+                f"Not enrolled: {exc}. If the admin did get the request, `bramka kiosk "
+                f"serve` or this command with the same code within {ENROLL_RETRY_MINUTES} "
+                "minutes finishes the enrollment.") from None
+        except EnrollmentError as exc:
+            raise click.ClickException(
+                f"Kiosk nie jest zarejestrowany: {exc.pl}.\nNot enrolled: {exc}.") from None
+        where = f"{reply.mode}" + (f", {reply.room}" if reply.room else "")
+        click.echo(f"Zarejestrowano jako kiosk '{reply.kiosk_id}' ({where}) w panelu {url}.\n"
+                   f"Enrolled as kiosk '{reply.kiosk_id}' ({where}) at {url}.")
+        try:
+            client.contact()
+        except (TransportError, SyncRejected, RosterError) as exc:
+            click.echo(f"Pierwsza synchronizacja nie zakończyła się ({exc}); "
+                       "`bramka kiosk serve` ponowi ją sama.\n"
+                       f"The first sync did not finish ({exc}); `bramka kiosk serve` retries "
+                       "it by itself.", err=True)
+        click.echo(f"Lista uczestników / participants: {store.roster_size()}.")
     finally:
         store.close()
 

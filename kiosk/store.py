@@ -13,6 +13,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -157,8 +158,35 @@ def _m5_chain(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE scans ADD COLUMN chain TEXT")
 
 
+def _m6_staff_lockout(db: sqlite_utils.Database) -> None:
+    # Wrong staff PINs in a row and the wait they earned, so that restarting the kiosk
+    # (or pulling its plug) does not give a PIN guesser a fresh start. One row at most.
+    db.execute(
+        """CREATE TABLE staff_lockout (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            failures INTEGER NOT NULL,
+            wait_seconds REAL NOT NULL,
+            boot_id TEXT NOT NULL,
+            locked_until_monotonic REAL NOT NULL,
+            locked_until_wall TEXT NOT NULL)"""
+    )
+
+
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    _m1_initial, _m2_print_jobs, _m3_outbox_in_order, _m4_quarantined, _m5_chain]
+    _m1_initial, _m2_print_jobs, _m3_outbox_in_order, _m4_quarantined, _m5_chain,
+    _m6_staff_lockout]
+
+
+@dataclass(frozen=True, slots=True)
+class StaffLockout:
+    """Wrong PINs in a row; the wait after the last one ends at ``locked_until_monotonic``
+    on boot ``boot_id``'s monotonic clock, or (read after a reboot) ``locked_until_wall``."""
+
+    failures: int
+    wait_seconds: float
+    boot_id: str
+    locked_until_monotonic: float
+    locked_until_wall: datetime
 
 
 def migrate(db: sqlite_utils.Database, migrations: list[Callable] | None = None) -> int:
@@ -589,6 +617,31 @@ class Store:
 
     def outbox_size(self) -> int:
         return self.reader.execute("SELECT count(*) FROM outbox").fetchone()[0]
+
+    def staff_lockout(self) -> StaffLockout | None:
+        row = self.reader.execute(
+            "SELECT failures, wait_seconds, boot_id, locked_until_monotonic, locked_until_wall "
+            "FROM staff_lockout WHERE id = 1").fetchone()
+        if row is None:
+            return None
+        return StaffLockout(int(row[0]), float(row[1]), str(row[2]), float(row[3]),
+                            datetime.fromisoformat(row[4]))
+
+    def save_staff_lockout(self, lockout: StaffLockout | None) -> None:
+        """Keep (or, with None, forget) the PIN lockout: durably, before the answer."""
+        with self.write() as db:
+            if lockout is None:
+                db.execute("DELETE FROM staff_lockout")
+                return
+            db.execute(
+                "INSERT INTO staff_lockout (id, failures, wait_seconds, boot_id, "
+                "locked_until_monotonic, locked_until_wall) VALUES (1, ?, ?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET failures=excluded.failures, "
+                "wait_seconds=excluded.wait_seconds, boot_id=excluded.boot_id, "
+                "locked_until_monotonic=excluded.locked_until_monotonic, "
+                "locked_until_wall=excluded.locked_until_wall",
+                [lockout.failures, lockout.wait_seconds, lockout.boot_id,
+                 lockout.locked_until_monotonic, _iso(lockout.locked_until_wall)])
 
     def meta_json(self, key: str) -> Any:
         text = self.get_meta(key)

@@ -20,7 +20,7 @@ import uuid
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -35,6 +35,7 @@ from sync.scans import ScanRecord
 from sync.transport import SyncRejected, TransportError
 from sync.wire import (
     ENROLL_PREFIX,
+    ENROLL_RETRY_MINUTES,
     ClockSample,
     CommandResult,
     EnrollRequest,
@@ -54,11 +55,14 @@ log = logging.getLogger(__name__)
 
 TOKEN_KEY, URL_KEY, KIOSK_KEY = "sync_token", "sync_url", "sync_kiosk_id"
 CHAIN_KEY = "chain_key"  # the kiosk's Ed25519 private key (raw, base64), made at enrollment
+CHAIN_PENDING_KEY = "chain_key_pending"  # the key of an enrollment not yet stored
 REVOKED_KEY = "sync_revoked"  # why the admin refused this kiosk, until it enrolls again
 DONE_KEY = "sync_commands_done"  # ids of commands run here, so a resent one runs once
 MODE_KEY = "sync_planned_mode"  # "mode:room" as planned on the admin, to warn on a mismatch
 PUSH_WINDOW = 2  # scan batches in flight at once
-ENROLL_ATTEMPTS, ENROLL_RETRY_SECONDS = 3, 1.0
+PENDING_KEY = "sync_enrollment"  # a PendingEnrollment as JSON, until the admin confirms it
+ENROLL_ATTEMPTS, ENROLL_RETRY_SECONDS = 3, 1.0  # network tries of one code exchange
+ENROLL_EXCHANGES = 4  # code exchanges of one enrollment, when the admin forgets our token
 SyncStatus = Literal["off", "not_enrolled", "ok", "offline", "revoked", "rejected"]
 
 
@@ -70,6 +74,39 @@ class EnrollmentError(Exception):
     def __init__(self, en: str, pl: str) -> None:
         super().__init__(en)
         self.pl = pl
+
+
+class EnrollmentUnconfirmed(EnrollmentError):
+    """The token is stored, but the admin has not accepted it yet (the network failed
+    right after the exchange). The sync thread confirms it, or exchanges the code again
+    within :data:`~sync.wire.ENROLL_RETRY_MINUTES`."""
+
+    code = "enrollment_unconfirmed"
+
+
+class EnrollmentUnreachable(EnrollmentError):
+    """No answer from the admin to any try of the code exchange."""
+
+    code = "admin_unreachable"
+
+
+@dataclass(frozen=True)
+class PendingEnrollment:
+    """An enrollment begun and not yet confirmed by the admin (``meta.sync_enrollment``)."""
+
+    url: str
+    code: str
+    request_id: str
+    started_at: str  # ISO time by the kiosk's clock (may be off: it only ends retries)
+
+    def expired(self, now: datetime) -> bool:
+        """Past the admin's window for retries (or the clock jumped): give up on it."""
+        try:
+            started = datetime.fromisoformat(self.started_at)
+        except ValueError:
+            return True
+        age = (now - started).total_seconds()
+        return not 0 <= age <= ENROLL_RETRY_MINUTES * 60 + 60
 
 
 @dataclass(frozen=True)
@@ -145,43 +182,148 @@ class SyncClient:
         return self.store.get_meta(TOKEN_KEY)
 
     def enroll(self, url: str, code: str) -> EnrollResponse:
-        """Trade a single-use enrollment code for this kiosk's own token."""
-        # Tried a few times with one request id: when only the reply was lost, the admin
-        # recognises the retry and answers with a fresh token instead of "code used".
+        """Trade a single-use enrollment code for this kiosk's own token, store it, and
+        have the admin accept it (a heartbeat with it). Raises
+        :class:`EnrollmentError`; :class:`EnrollmentUnconfirmed` when the token is stored
+        but the admin could not be asked yet (the sync thread finishes the enrollment)."""
+        pending = self._pending()
+        if (pending is None or (pending.url, pending.code) != (url, code)
+                or pending.expired(datetime.now(UTC))):
+            # One request id for every try of this enrollment, kept on disk: when only the
+            # replies were lost, a retry (even by a new `bramka kiosk enroll` with the same
+            # code) within ENROLL_RETRY_MINUTES gets a fresh token instead of "code used".
+            pending = PendingEnrollment(url, code, uuid.uuid4().hex,
+                                        datetime.now(UTC).isoformat())
+            self.store.set_meta(CHAIN_PENDING_KEY, None)  # a new enrollment, a new key
+            self.store.set_meta(PENDING_KEY, json.dumps(asdict(pending)))
+        reply = self._complete(pending, exchange_first=True)
+        assert reply is not None
+        return reply
+
+    def _pending(self) -> PendingEnrollment | None:
+        text = self.store.get_meta(PENDING_KEY)
+        if not text:
+            return None
+        try:
+            return PendingEnrollment(**json.loads(text))
+        except (ValueError, TypeError):
+            self.store.set_meta(PENDING_KEY, None)
+            return None
+
+    def _complete(self, pending: PendingEnrollment, *,
+                  exchange_first: bool) -> EnrollResponse | None:
+        """Exchange the code (unless a token of this enrollment is stored and
+        ``exchange_first`` is false), store the token, confirm it with a heartbeat.
+
+        A token the admin no longer knows is exchanged again: a copy of our request that
+        reached the admin after its answer (a network that duplicates requests) made the
+        admin replace the token it had just given us."""
+        reply = None
+        token = None if exchange_first else self._token_for(pending.url)
+        dead_token = False  # the stored token is one the admin refused
+        for _ in range(ENROLL_EXCHANGES):
+            if token is None:
+                try:
+                    reply = self._exchange(pending)
+                except EnrollmentError:
+                    if dead_token:
+                        self._enrollment_failed(forget_token=True, keep_pending=True)
+                    raise
+                self._store_enrollment(pending.url, reply)
+                token, dead_token = reply.token, False
+            try:
+                self._heartbeat(pending.url, token)
+            except SyncRejected as exc:
+                if exc.code != "unauthenticated":
+                    self._enrollment_failed(forget_token=False)
+                    raise EnrollmentError(exc.error.message.en, exc.error.message.pl) from None
+                log.info("the admin does not know this enrollment's token: exchanging again")
+                token, dead_token = None, True
+                continue
+            except TransportError as exc:
+                raise EnrollmentUnconfirmed(
+                    f"the kiosk holds a token from {pending.url}, but the admin could not "
+                    f"confirm it yet ({exc}); the kiosk service finishes the enrollment",
+                    f"kiosk ma token z panelu {pending.url}, ale panel jeszcze go nie "
+                    "potwierdził (sieć); usługa kiosku dokończy rejestrację") from None
+            break
+        else:
+            self._enrollment_failed(forget_token=True)
+            raise EnrollmentError(
+                "the admin kept replacing this kiosk's token (duplicated requests on the "
+                "network?): try again with a new code",
+                "panel wciąż wymieniał token kiosku (sieć powiela zapytania?): spróbuj "
+                "ponownie z nowym kodem")
+        self.store.set_meta(PENDING_KEY, None)
+        self._set_state(status="ok", message=f"enrolled as {self.store.get_meta(KIOSK_KEY)}")
+        self._wake.set()
+        return reply
+
+    def _token_for(self, url: str) -> str | None:
+        return self.token if self.store.get_meta(URL_KEY) == url else None
+
+    def _exchange(self, pending: PendingEnrollment) -> EnrollResponse:
         # A key of its own for this enrollment: it signs the head of the scan chain with
         # every upload (sync.chain); the admin keeps only the public half.
-        signing_key = Ed25519PrivateKey.generate()
         seq, head = self.store.chain_head()
-        request = EnrollRequest(code=code, software=__version__, request_id=uuid.uuid4().hex,
-                                public_key=public_key_text(signing_key), chain_seq=seq,
-                                chain_head=head)
+        request = EnrollRequest(code=pending.code, software=__version__,
+                                request_id=pending.request_id,
+                                public_key=public_key_text(self._enrollment_key()),
+                                chain_seq=seq, chain_head=head)
         for attempt in range(ENROLL_ATTEMPTS):
             try:
-                reply = transport.call(url, "POST", "/enroll", EnrollResponse, body=request,
-                                       timeout=self.settings.timeout_seconds)
-                break
+                return transport.call(pending.url, "POST", "/enroll", EnrollResponse,
+                                      body=request, timeout=self.settings.timeout_seconds)
             except SyncRejected as exc:
+                if exc.code in ("enrollment_invalid", "bad_request"):
+                    self._enrollment_failed(forget_token=False)
                 raise EnrollmentError(exc.error.message.en, exc.error.message.pl) from None
             except TransportError as exc:
                 if attempt == ENROLL_ATTEMPTS - 1:
-                    raise EnrollmentError(
-                        f"the admin at {url} cannot be reached: {exc}",
-                        f"panel pod adresem {url} nie odpowiada; sprawdź sieć") from None
+                    raise EnrollmentUnreachable(
+                        f"the admin at {pending.url} cannot be reached: {exc}",
+                        f"panel pod adresem {pending.url} nie odpowiada; sprawdź sieć",
+                    ) from None
                 log.info("enrollment attempt %d failed (%s); trying again", attempt + 1, exc)
-                time.sleep(ENROLL_RETRY_SECONDS * (attempt + 1))
-        # A new enrollment starts clean: another admin's (or event's) roster, cursor and
-        # finished command ids mean nothing there. Scans stay, as facts.
-        self.store.wipe_roster()
-        for key in (DONE_KEY, REVOKED_KEY):
-            self.store.set_meta(key, None)
-        self.store.set_meta(URL_KEY, url)
-        self.store.set_meta(TOKEN_KEY, reply.token)
-        self.store.set_meta(CHAIN_KEY, base64.b64encode(signing_key.private_bytes_raw()).decode())
-        self.store.set_meta(KIOSK_KEY, reply.kiosk_id)
-        self.store.set_meta(MODE_KEY, f"{reply.mode}:{reply.room}")
-        self._set_state(status="ok", message=f"enrolled as {reply.kiosk_id}")
-        self._wake.set()
-        return reply
+                self._stop.wait(ENROLL_RETRY_SECONDS * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _store_enrollment(self, url: str, reply: EnrollResponse) -> None:
+        """All of it in one transaction: a kiosk never holds half an enrollment."""
+        with self.store.write():
+            # A new enrollment starts clean: another admin's (or event's) roster, cursor
+            # and finished command ids mean nothing there. Scans stay, as facts.
+            self.store.wipe_roster()
+            for key in (DONE_KEY, REVOKED_KEY):
+                self.store.set_meta(key, None)
+            self.store.set_meta(URL_KEY, url)
+            self.store.set_meta(TOKEN_KEY, reply.token)
+            self.store.set_meta(CHAIN_KEY, self.store.get_meta(CHAIN_PENDING_KEY))
+            self.store.set_meta(KIOSK_KEY, reply.kiosk_id)
+            self.store.set_meta(MODE_KEY, f"{reply.mode}:{reply.room}")
+        if self.token != reply.token:
+            raise EnrollmentError("the kiosk could not store its token",
+                                  "kiosk nie zdołał zapisać swojego tokenu")
+
+    def _enrollment_key(self) -> Ed25519PrivateKey:
+        """The key this enrollment's requests name, kept on disk with the pending
+        enrollment so that every retry (and the token it yields) goes with one key."""
+        text = self.store.get_meta(CHAIN_PENDING_KEY)
+        if text:
+            return Ed25519PrivateKey.from_private_bytes(base64.b64decode(text))
+        key = Ed25519PrivateKey.generate()
+        self.store.set_meta(CHAIN_PENDING_KEY,
+                            base64.b64encode(key.private_bytes_raw()).decode())
+        return key
+
+    def _enrollment_failed(self, *, forget_token: bool, keep_pending: bool = False) -> None:
+        """Forget an enrollment the admin will not finish (unless a later try may), and
+        a token the admin refuses: the kiosk then says "not enrolled", which is true."""
+        with self.store.write():
+            if not keep_pending:
+                self.store.set_meta(PENDING_KEY, None)
+            if forget_token:
+                self.store.set_meta(TOKEN_KEY, None)
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -201,6 +343,14 @@ class SyncClient:
 
     def contact(self) -> ContactReport:
         """Push, pull, heartbeat. Raises TransportError / SyncRejected."""
+        pending = self._pending()
+        if pending is not None:
+            try:
+                self._resume(pending)
+            except TransportError:
+                if not self.token or self.store.get_meta(URL_KEY) == pending.url:
+                    raise
+                # Still enrolled with another admin: keep syncing there meanwhile.
         url, token = self.admin_url, self.token
         if not url or not token:
             revoked = self.store.get_meta(REVOKED_KEY)
@@ -223,6 +373,23 @@ class SyncClient:
         self._set_state(status="ok", message="", last_contact_at=now,
                         pushed_total=self.state.pushed_total + report.pushed)
         return report
+
+    def _resume(self, pending: PendingEnrollment) -> None:
+        """Finish an enrollment the CLI (or a QR) began over a failing network: confirm
+        the stored token, or exchange the code again with the same request id. Network
+        failures propagate (the thread backs off and tries again)."""
+        if pending.expired(datetime.now(UTC)):
+            log.warning("the enrollment with %s was not finished in time: dropped", pending.url)
+            self.store.set_meta(PENDING_KEY, None)
+            return
+        log.info("finishing the enrollment with %s", pending.url)
+        try:
+            self._complete(pending, exchange_first=False)
+        except (EnrollmentUnconfirmed, EnrollmentUnreachable) as exc:
+            raise TransportError(str(exc)) from None
+        except EnrollmentError as exc:
+            log.warning("enrollment with %s not finished: %s", pending.url, exc)
+            self._set_state(status="not_enrolled", message=str(exc))
 
     def _push(self, url: str, token: str) -> int:
         """Upload the outbox, oldest first, with up to :data:`PUSH_WINDOW` batches in

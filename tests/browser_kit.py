@@ -104,7 +104,8 @@ def launched(playwright: Any) -> Iterator[Any]:
 
 @contextmanager
 def page_opener(browser: Any, **context_options: Any) -> Iterator[Callable[..., Any]]:
-    """``open(viewport)`` makes a page; any JavaScript error on any page fails the test."""
+    """``open(viewport)`` makes a page; any JavaScript error or anything the page's
+    Content-Security-Policy blocked, on any page, fails the test."""
     contexts: list[Any] = []
     errors: list[str] = []
 
@@ -114,6 +115,8 @@ def page_opener(browser: Any, **context_options: Any) -> Iterator[Callable[..., 
         page = context.new_page()
         page.set_default_timeout(5000)
         page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.on("console", lambda msg: errors.append(msg.text) if (
+            msg.type == "error" and "Content Security Policy" in msg.text) else None)
         return page
 
     yield _open

@@ -71,8 +71,26 @@ def list_users(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(select(users).order_by(users.c.username)).mappings()]
 
 
+_NEXT_SESSION = users.c.session_version + 1  # every change that must end sessions
+
+
 def set_active(conn: Connection, user_id: int, active: bool) -> None:
-    conn.execute(update(users).where(users.c.id == user_id).values(active=active))
+    conn.execute(update(users).where(users.c.id == user_id)
+                 .values(active=active, session_version=_NEXT_SESSION))
+
+
+def set_role(conn: Connection, user_id: int, role: str) -> None:
+    """A new role takes effect at the next login: the user's sessions end."""
+    if role not in ROLES:
+        raise Invalid(f"Nieznana rola: {role}", f"Unknown role: {role}")
+    conn.execute(update(users).where(users.c.id == user_id)
+                 .values(role=role, session_version=_NEXT_SESSION))
+
+
+def end_sessions(conn: Connection, user_id: int) -> None:
+    """Log the user out everywhere: every session cookie issued so far stops working."""
+    conn.execute(update(users).where(users.c.id == user_id)
+                 .values(session_version=_NEXT_SESSION))
 
 
 def set_password(conn: Connection, user_id: int, password: str, fast_hash: bool = False) -> None:
@@ -82,7 +100,8 @@ def set_password(conn: Connection, user_id: int, password: str, fast_hash: bool 
             f"The password needs at least {MIN_PASSWORD_LENGTH} characters",
         )
     conn.execute(update(users).where(users.c.id == user_id)
-                 .values(password_hash=hash_password(password, fast=fast_hash)))
+                 .values(password_hash=hash_password(password, fast=fast_hash),
+                         session_version=_NEXT_SESSION))
 
 
 def touch_login(conn: Connection, user_id: int) -> None:

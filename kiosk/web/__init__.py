@@ -114,6 +114,7 @@ def create_app(runtime: KioskRuntime, test_config: dict[str, Any] | None = None)
         max_attempts=int(app.config["STAFF_MAX_ATTEMPTS"]),
         lockout_seconds=float(app.config["STAFF_LOCKOUT_SECONDS"]),
         idle_seconds=float(app.config["STAFF_IDLE_SECONDS"]),
+        store=runtime.store,
     )
 
     app.register_blueprint(screen.bp)
