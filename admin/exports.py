@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
+import zipfile
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from admin import db
+from admin import db, logos
 from admin.auth import requires
 from admin.errors import AdminError, Invalid
 from admin.i18n import current_language, local, tr
@@ -44,7 +46,8 @@ def index(event_id: int) -> Any:
     with db.read() as conn:
         event = q_events.get_event(conn, event_id)
         sessions = q_program.list_sessions(conn, event_id)
-    return render_template("exports/index.html", event=event, sessions=sessions)
+    return render_template("exports/index.html", event=event, sessions=sessions,
+                           has_logo=logos.logo_path(event_id) is not None)
 
 
 @bp.route("/sessions/<int:session_id>/attendance.<fmt>")
@@ -71,7 +74,7 @@ def attendance(session_id: int, fmt: str) -> Any:
             [tr("Lp.", "No."), tr("Nazwisko i imię", "Name"), tr("Instytucja", "Institution"),
              tr("Wejście", "In"), tr("Wyjście", "Out"), tr("Minuty", "Minutes"),
              tr("Podpis", "Signature")],
-            f"{event['name']} · {title} · {generated}")
+            f"{event['name']} · {title} · {generated}", logo=logos.logo_path(event["id"]))
     else:
         headers = [tr("Lp.", "No."), tr("Nazwisko", "Last name"), tr("Imię", "First name"),
                    tr("Instytucja", "Institution"), tr("Stanowisko", "Position"),
@@ -113,8 +116,27 @@ def signin_sheet(session_id: int) -> Any:
         [tr("Lp.", "No."), tr("Nazwisko i imię", "Name"), tr("Instytucja", "Institution"),
          tr("Podpis", "Signature")],
         f"{event['name']} · {session['title']} · " + tr("Wygenerowano", "Generated")
-        + f" {local(utcnow())} · Bramka")
+        + f" {local(utcnow())} · Bramka", logo=logos.logo_path(event["id"]))
     return _download(data, FORMATS["pdf"], _filename(f"podpisy {session['title']}", "pdf"))
+
+
+@bp.post("/events/<int:event_id>/logo")
+@requires("organizer")
+def upload_logo(event_id: int) -> Any:
+    try:
+        with db.read() as conn:
+            q_events.get_event(conn, event_id)
+        if request.form.get("action") == "remove":
+            logos.remove_logo(event_id)
+            flash(tr("Usunięto pasek logotypów.", "The logo strip is removed."), "ok")
+        else:
+            upload = request.files.get("logo")
+            width, height = logos.save_logo(event_id, upload.read() if upload else b"")
+            flash(tr("Zapisano pasek logotypów", "The logo strip is saved")
+                  + f" ({width}×{height} px).", "ok")
+    except AdminError as exc:
+        flash(exc.message(current_language()), "error")
+    return redirect(url_for("exports.index", event_id=event_id))
 
 
 @bp.post("/events/<int:event_id>/certificate-rule")
@@ -148,13 +170,47 @@ def certificate(person_id: int) -> Any:
             "Ta osoba nie spełnia zasady zaświadczeń wydarzenia",
             "This person does not meet the event's rule for certificates")
             + f" ({event['certificate_min_percent']} % {basis})."), 409
+    data = _certificate(event, person, sessions)
+    name = _filename(f"{person['last_name']} {person['first_name']}", "pdf")
+    return _download(data, FORMATS["pdf"], name)
+
+
+@bp.route("/events/<int:event_id>/certificates.zip")
+@requires("organizer")
+def certificates_zip(event_id: int) -> Any:
+    """Every certificate the event's rule gives, one PDF each, in one ZIP."""
+    with db.read() as conn:
+        event = q_events.get_event(conn, event_id)
+        minutes = q_attendance.EventMinutes(conn, event)
+        people = [q_people.get_person(conn, p) for p in sorted(minutes.people())]
+        issued = [(p, q_attendance.certificate_sessions(conn, event, p["id"], minutes))
+                  for p in people]
+    buf = io.BytesIO()
+    count = 0
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for person, sessions in issued:
+            if sessions:
+                name = _filename(f"{person['last_name']} {person['first_name']} {person['id']}",
+                                 "pdf")
+                zf.writestr(name, _certificate(event, person, sessions))
+                count += 1
+    if not count:
+        flash(tr("Nikt nie spełnia jeszcze zasady zaświadczeń.",
+                 "Nobody meets the certificate rule yet."), "warn")
+        return redirect(url_for("exports.index", event_id=event_id))
+    return _download(buf.getvalue(), "application/zip", _filename(
+        f"zaswiadczenia {event['name']}", "zip"))
+
+
+def _certificate(event: dict[str, Any], person: dict[str, Any],
+                 sessions: list[dict[str, Any]]) -> bytes:
     items = [f"{local(s['starts_at'], '%d.%m.%Y, %H:%M')}–{local(s['ends_at'], '%H:%M')} "
              f"{s['title']}: {s['minutes']} {tr('min obecności', 'min present')}"
              for s in sessions]
     total = sum(s["minutes"] for s in sessions)
     dates = (f"{event['starts_on']:%d.%m.%Y}" if event["starts_on"] == event["ends_on"]
              else f"{event['starts_on']:%d.%m.%Y} – {event['ends_on']:%d.%m.%Y}")
-    data = certificate_pdf(
+    return certificate_pdf(
         heading=tr("ZAŚWIADCZENIE", "CERTIFICATE OF ATTENDANCE"),
         intro=tr("Zaświadcza się udział", "This is to certify the attendance of"),
         name=f"{person['first_name']} {person['last_name']}",
@@ -165,6 +221,5 @@ def certificate(person_id: int) -> Any:
         items=items,
         place_date=f"{local(utcnow(), '%d.%m.%Y')}",
         signature=tr("Organizator", "The organizer"),
+        logo=logos.logo_path(event["id"]),
     )
-    name = _filename(f"{person['last_name']} {person['first_name']}", "pdf")
-    return _download(data, FORMATS["pdf"], name)

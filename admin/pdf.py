@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
@@ -23,6 +24,13 @@ def _document(title: str) -> FPDF:
     return pdf
 
 
+def _strip_height(logo: Path, width: float) -> float:
+    from PIL import Image
+
+    with Image.open(logo) as img:
+        return width * img.height / img.width
+
+
 def _fit(pdf: FPDF, text: str, width: float) -> str:
     if pdf.get_string_width(text) <= width - 2:
         return text
@@ -38,28 +46,32 @@ LINE = 4.2  # mm per line of 8-point text
 
 def attendance_pdf(event_name: str, title: str, subtitle: str,
                    rows: Sequence[tuple[str, str, str, str, str]], headers: Sequence[str],
-                   footer: str) -> bytes:
+                   footer: str, logo: Path | None = None) -> bytes:
     """``rows``: (name, institution, time in, time out, minutes present). Long names and
     institutions wrap onto more lines; nothing is cut. Header on every page."""
     cells = [(str(i), name, inst, t_in, t_out, minutes, "")
              for i, (name, inst, t_in, t_out, minutes) in enumerate(rows, 1)]
-    return _table_pdf(event_name, title, subtitle, headers, COLUMNS, cells, footer)
+    return _table_pdf(event_name, title, subtitle, headers, COLUMNS, cells, footer, logo=logo)
 
 
 def signin_pdf(event_name: str, title: str, subtitle: str, rows: Sequence[tuple[str, str]],
-               headers: Sequence[str], footer: str) -> bytes:
+               headers: Sequence[str], footer: str, logo: Path | None = None) -> bytes:
     """The sign-in sheet printed before a session: everyone registered, a line to sign."""
     cells = [(str(i), name, inst, "") for i, (name, inst) in enumerate(rows, 1)]
     return _table_pdf(event_name, title, subtitle, headers, SIGNIN_COLUMNS, cells, footer,
-                      min_height=9)
+                      min_height=9, logo=logo)
 
 
 def _table_pdf(event_name: str, title: str, subtitle: str, headers: Sequence[str],
                widths: Sequence[float], rows: Sequence[Sequence[str]], footer: str,
-               min_height: float = 6) -> bytes:
+               min_height: float = 6, logo: Path | None = None) -> bytes:
     pdf = _document(f"{event_name}: {title}")
 
     def page_header() -> None:
+        if logo is not None:  # every page of an ESF+ document carries the strip
+            top = pdf.get_y()
+            pdf.image(str(logo), x=12, y=top, w=186)
+            pdf.set_y(top + _strip_height(logo, 186) + 2)
         pdf.set_font("DejaVu", "B", 12)
         pdf.multi_cell(0, 6, event_name, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_font("DejaVu", "B", 11)
@@ -117,13 +129,18 @@ def _page_footer(pdf: FPDF, text: str) -> None:
 
 def certificate_pdf(*, heading: str, intro: str, name: str, institution: str, event_name: str,
                     event_dates: str, items_title: str, items: Sequence[str], place_date: str,
-                    signature: str) -> bytes:
+                    signature: str, logo: Path | None = None) -> bytes:
     pdf = _document(f"{heading}: {name}")
     pdf.add_page()
     pdf.set_draw_color(18, 50, 79)
     pdf.set_line_width(0.8)
     pdf.rect(8, 8, 194, 281)
-    pdf.ln(28)
+    if logo is not None:  # the funding logo strip across the top, inside the frame
+        pdf.image(str(logo), x=14, y=12, w=182)
+        pdf.set_y(max(pdf.get_y(), 12 + _strip_height(logo, 182)))
+        pdf.ln(10)
+    else:
+        pdf.ln(28)
     pdf.set_font("DejaVu", "B", 24)
     pdf.cell(0, 14, heading, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(8)

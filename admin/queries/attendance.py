@@ -110,16 +110,29 @@ def set_certificate_rule(conn: Connection, event_id: int, min_percent: int, basi
         certificate_min_percent=min_percent, certificate_basis=basis))
 
 
-def certificate_sessions(conn: Connection, event: dict[str, Any], person_id: int
-                         ) -> list[dict[str, Any]]:
+class EventMinutes:
+    """Minutes present of everyone in every session of an event, read once (bulk
+    certificates)."""
+
+    def __init__(self, conn: Connection, event: dict[str, Any]) -> None:
+        self.event = event
+        self.program = q_program.list_sessions(conn, event["id"])
+        self.by_session = {s["id"]: minutes_by_person(conn, s) for s in self.program}
+
+    def people(self) -> set[int]:
+        return {p for stays in self.by_session.values() for p in stays}
+
+
+def certificate_sessions(conn: Connection, event: dict[str, Any], person_id: int,
+                         minutes: EventMinutes | None = None) -> list[dict[str, Any]]:
     """The sessions a certificate lists under the event's rule, each with ``minutes``
     present and its ``length``: every session where the person met the share, or (basis
     "day") every session of the days where their minutes met the share of the program."""
-    program = q_program.list_sessions(conn, event["id"])
+    minutes = minutes or EventMinutes(conn, event)
     percent, basis = event["certificate_min_percent"], event["certificate_basis"]
     attended = []
-    for session in program:
-        stay = minutes_by_person(conn, session).get(person_id)
+    for session in minutes.program:
+        stay = minutes.by_session[session["id"]].get(person_id)
         length = session_minutes(session["starts_at"], session["ends_at"])
         attended.append({**session, "minutes": stay.minutes if stay else 0, "length": length})
     if basis == "session":

@@ -206,3 +206,44 @@ def test_signin_sheet_lists_everyone_registered_and_wraps_long_names(
     assert "Pieczy Zastępczej" in words and "…" not in text  # wrapped, not cut
     plenary = _pdf_text(organizer.get(f"/sessions/{ev['plenary']}/signin.pdf").data, tmp_path)
     assert "Niezapisany Jan" in plenary  # no registrations: every participant
+
+
+def _png(width: int, height: int) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (0, 51, 153)).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_funding_logo_strip_goes_on_lists_and_certificates(organizer: Client,
+                                                           engine: Engine) -> None:
+    ev, ids = _attended(engine)
+    before = organizer.get(f"/sessions/{ev['plenary']}/attendance.pdf").data
+    assert b"/Subtype /Image" not in before
+    for bad, message in ((b"not an image", "nie jest obraz PNG"), (_png(50, 200), "poziomy")):
+        resp = organizer.raw.post(f"/events/{ev['id']}/logo", data={
+            "csrf_token": organizer.csrf(), "logo": (io.BytesIO(bad), "logo.png")},
+            content_type="multipart/form-data")
+        assert message in organizer.get(resp.headers["Location"]).get_data(as_text=True)
+    resp = organizer.raw.post(f"/events/{ev['id']}/logo", data={
+        "csrf_token": organizer.csrf(), "logo": (io.BytesIO(_png(1200, 150)), "logo.png")},
+        content_type="multipart/form-data")
+    page = organizer.get(resp.headers["Location"]).get_data(as_text=True)
+    assert "1200×150" in page and 'id="logo-state"' in page
+    for url in (f"/sessions/{ev['plenary']}/attendance.pdf",
+                f"/sessions/{ev['plenary']}/signin.pdf", f"/people/{ids[2]}/certificate.pdf"):
+        assert b"/Subtype /Image" in organizer.get(url).data, url
+
+
+def test_all_certificates_as_one_zip_only_for_those_who_meet_the_rule(
+        organizer: Client, engine: Engine) -> None:
+    import zipfile
+
+    ev, ids = _attended(engine)
+    resp = organizer.get(f"/events/{ev['id']}/certificates.zip")
+    assert resp.status_code == 200 and resp.mimetype == "application/zip"
+    names = sorted(zipfile.ZipFile(io.BytesIO(resp.data)).namelist())
+    # 80 % of the plenary: Zofia (169 min) and Anna (168 min), not Łukasz (60 min).
+    assert len(names) == 2 and all(n.endswith(".pdf") for n in names)
+    assert any("nowak-anna" in n for n in names) and not any("wojcik" in n for n in names)
