@@ -136,6 +136,16 @@ def _audit(d: dict[str, Any]) -> list[Row]:
              _ok(r["seconds"] <= t)) for db, r in d["results"].items()]
 
 
+def _documents(d: dict[str, Any]) -> list[Row]:
+    t, r = d["targets"], d["results"]
+    return [("Documents (sqlite): minutes present for a 20 000-person attendance list",
+             f"{r['minutes_20k_s']} s", f"≤ {t['minutes_20k_s']:g} s",
+             _ok(r["minutes_20k_s"] <= t["minutes_20k_s"])),
+            ("Documents (sqlite): 500 certificates as one ZIP (HTTP route)",
+             f"{r['certificates_500_s']} s", f"≤ {t['certificates_500_s']:g} s",
+             _ok(r["certificates_500_s"] <= t["certificates_500_s"]))]
+
+
 SCRIPTS: list[tuple[str, str, Callable[[dict[str, Any]], list[Row]]]] = [
     ("bench_decode.py", "decode.json", _decode),
     ("bench_latency.py", "latency_zxing.json", _latency),
@@ -146,6 +156,7 @@ SCRIPTS: list[tuple[str, str, Callable[[dict[str, Any]], list[Row]]]] = [
     ("bench_admin.py", "admin.json", _admin),  # SQLite only here; --pg URL adds PostgreSQL
     ("bench_sync.py", "sync.json", _sync),  # SQLite here; --database-url for PostgreSQL
     ("bench_audit.py", "audit.json", _audit),  # SQLite here; --database-url adds PostgreSQL
+    ("bench_documents.py", "documents.json", _documents),
 ]
 
 
