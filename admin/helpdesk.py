@@ -24,6 +24,7 @@ from admin import db
 from admin.auth import requires
 from admin.errors import AdminError, Forbidden, Invalid
 from admin.i18n import current_language, tr
+from admin.queries import attendance as q_attendance
 from admin.queries import audit
 from admin.queries import events as q_events
 from admin.queries import kiosks as q_kiosks
@@ -104,6 +105,7 @@ def person(person_id: int) -> Any:
             "kiosks": q_kiosks.list_kiosks(conn, p["event_id"]),
             "history": audit.for_person(conn, person_id)[:30],
             "roles": q_people.ROLES,
+            "minutes_per_day": q_attendance.minutes_per_day(conn, p["event_id"], person_id),
         }
     refused = request.args.get("refused", "")
     context["refused_session"] = next(

@@ -147,3 +147,17 @@ def certificate_sessions(conn: Connection, event: dict[str, Any], person_id: int
         if meets_rule(present, length, percent):
             out += [s for s in day_sessions if s["minutes"] > 0]
     return out
+
+
+def minutes_per_day(conn: Connection, event_id: int, person_id: int
+                    ) -> list[tuple[Any, int, bool]]:
+    """(day, minutes present in that day's sessions, any stay without exit) of a person."""
+    days: dict[Any, tuple[int, bool]] = {}
+    for session in q_program.list_sessions(conn, event_id):
+        stay = minutes_by_person(conn, session).get(person_id)
+        if stay is None:
+            continue
+        day = warsaw_day(session["starts_at"])
+        total, open_end = days.get(day, (0, False))
+        days[day] = (total + stay.minutes, open_end or stay.open_end)
+    return [(d, m, o) for d, (m, o) in sorted(days.items())]

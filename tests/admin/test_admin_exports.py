@@ -247,3 +247,11 @@ def test_all_certificates_as_one_zip_only_for_those_who_meet_the_rule(
     # 80 % of the plenary: Zofia (169 min) and Anna (168 min), not Łukasz (60 min).
     assert len(names) == 2 and all(n.endswith(".pdf") for n in names)
     assert any("nowak-anna" in n for n in names) and not any("wojcik" in n for n in names)
+
+
+def test_the_person_page_shows_minutes_per_day(organizer: Client, engine: Engine) -> None:
+    ev, ids = _attended(engine)
+    page = organizer.get(f"/people/{ids[0]}").get_data(as_text=True)
+    assert "16.06: 1 h 0 min" in page  # Łukasz: 09:10-10:10 in the plenary
+    page = organizer.get(f"/people/{ids[2]}").get_data(as_text=True)
+    assert "16.06: 2 h 48 min (bez wyjścia)" in page
