@@ -160,12 +160,13 @@ def _report(result: Any, dry_run: bool) -> None:
     click.echo(f"{verb} {s['created']}, updated {s['updated']}, unchanged {s['unchanged']}, "
                f"rejected {s['rejected']}, superseded {s['superseded']}, empty {s['empty']}, "
                f"workshop registrations {s['registrations']}")
-    for r in result.plan.rejected:
-        click.echo(f"row {r.row}: rejected: {r.en}")
-    for row, by in result.plan.superseded:
-        click.echo(f"row {row}: replaced by row {by} (same person)")
-    for w in result.plan.warnings:
-        click.echo(f"row {w.row}: warning: {w.en}")
+    plan = result.plan
+    for r in plan.rejected:
+        click.echo(f"row {plan.where(r.row)}: rejected: {r.en}")
+    for row, by in plan.superseded:
+        click.echo(f"row {plan.where(row)}: replaced by row {plan.where(by)} (same person)")
+    for w in plan.warnings:
+        click.echo(f"row {plan.where(w.row)}: warning: {w.en}")
     if dry_run:
         click.echo("dry run: nothing was changed")
 

@@ -155,3 +155,15 @@ def test_uploads_left_unimported_are_pruned(app: Flask, organizer: Client,
                    content_type="multipart/form-data")
     assert not old.exists()
     assert len(list(uploads.glob("*.bin"))) == 1
+
+
+def test_preview_lists_rejected_rows_by_sheet_row_and_number(organizer: Client,
+                                                             engine: Engine) -> None:
+    ev = make_event(engine)
+    text = "Lp.;Imię;Nazwisko\n1;Anna;Nowak\n2;;\n3;Jan;\n"
+    resp = organizer.post(f"/events/{ev['id']}/import",
+                          {"file": (io.BytesIO(text.encode("cp1250")), "lista.csv")},
+                          content_type="multipart/form-data")
+    page = resp.get_data(as_text=True)
+    assert 'data-k="created">1<' in page and 'data-k="rejected">1<' in page
+    assert "<th>Lp.</th>" in page and "<td>4</td><td>3</td><td>brak nazwiska</td>" in page

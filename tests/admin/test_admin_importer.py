@@ -20,7 +20,7 @@ from admin.importer import (
     match_sessions,
     read_table,
 )
-from admin.textnorm import fold
+from admin.textnorm import fold, tidy
 
 PEOPLE = sample_data.registrants(30)
 SESSIONS = [(1, "Warsztat: piecza zastępcza"), (2, "Gra miejska po Podgórzu")]
@@ -233,7 +233,7 @@ def test_any_names_survive_the_round_trip(names: list[tuple[str, str]],
     good, bad, empty = extract(table, {"first_name": 0, "last_name": 1})
     assert len(good) + len(bad) + empty == len(names)
     for g in good:
-        assert fold(g.first_name) == fold(" ".join(names[g.row - 2][0].split()))
+        assert fold(g.first_name) == fold(tidy(names[g.row - 2][0]))
 
 
 def test_workshops_and_side_events_in_two_columns_both_register():
@@ -246,3 +246,81 @@ def test_workshops_and_side_events_in_two_columns_both_register():
     _table, mapping, plan = build_plan(csv_text.encode("cp1250"), "r.csv", [], sessions, None)
     assert {"sessions", "side_events"} <= set(mapping)
     assert sorted(sid for ids in plan.sessions.values() for sid in ids) == [1, 2]
+
+
+def test_invisible_characters_are_cleaned_from_every_field() -> None:
+    """Zero-width spaces, byte-order marks, direction marks, soft hyphens: none survive."""
+    text = ("Imię\u200b,Nazwisko,E-mail,Instytucja,Stanowisko,Rola,Warsztaty\n"
+            "Zofia\u200b,\ufeffWiś\u00adniewska,zw@dps.pl\u200b,\u200eMOPS\u2060 Kraków\u200f,"
+            "pracownik\u200d socjalny,Pre\u00adlegentka,Gra miejska po\u200b Podgórzu\n")
+    _table, mapping, plan = build_plan(text.encode(), "x.csv", [], SESSIONS)
+    assert "first_name" in mapping
+    (c,) = plan.creates
+    assert (c.first_name, c.last_name, c.email, c.institution, c.position, c.role) == (
+        "Zofia", "Wiśniewska", "zw@dps.pl", "MOPS Kraków", "pracownik socjalny", "speaker")
+    assert c.name_key == "zofia wisniewska"
+    assert plan.sessions == {2: [2]} and not plan.warnings
+    # A row of nothing but invisible characters is empty, not a nameless person.
+    table = read_table("Imię,Nazwisko\nAnna,Nowak\n\u200b,\ufeff\n".encode(), "x.csv")
+    assert extract(table, guess_mapping(table))[1:] == ([], 1)
+
+
+@pytest.mark.parametrize("header", ["Lp.", "Nr", "#", ""])
+def test_a_row_with_only_its_running_number_is_empty(header: str) -> None:
+    text = (f"{header},Imię,Nazwisko,E-mail,Instytucja\n"
+            "1,Anna,Nowak,anna@mops.pl,MOPS\n"
+            "2,,,,\n"
+            "3,Jan,Lis,,GOPS Gdów\n"
+            "4,,,,\n"
+            "5,,Kowalska,,\n")
+    table = read_table(text.encode(), "x.csv")
+    good, bad, empty = extract(table, guess_mapping(table))
+    assert [g.last_name for g in good] == ["Nowak", "Lis"]
+    assert empty == 2
+    assert [(r.row, r.en) for r in bad] == [(6, "first name missing")]
+
+
+def test_a_long_field_says_what_is_wrong_not_unclosed_quote() -> None:
+    text = ("Imię,Nazwisko,Instytucja\n"
+            f"Anna,Nowak,{'Ośrodek ' * 1250}\n"
+            "Jan,Lis,GOPS\n")
+    table = read_table(text.encode(), "x.csv")
+    good, bad, _ = extract(table, guess_mapping(table))
+    assert [g.last_name for g in good] == ["Lis"]
+    assert [(r.row, r.en) for r in bad] == [
+        (2, "value too long in column 'Instytucja': 9999 characters, the limit is 500")]
+    assert "Instytucja" in bad[0].pl and "500" in bad[0].pl and "cudzysłów" not in bad[0].pl
+    # A 10 kB name is too long for its column, too (and it is not a quote problem either).
+    table = read_table(f"Imię,Nazwisko\n{'A' * 10_000},Nowak\n".encode(), "x.csv")
+    (problem,) = extract(table, guess_mapping(table))[1]
+    assert problem.en == ("value too long in column 'Imię': 10000 characters, "
+                          "the limit is 200")
+
+
+def test_an_unclosed_quote_names_its_column_and_the_lines_it_swallowed() -> None:
+    text = 'Imię,Nazwisko\nAnna,Nowak\nJan,"Kowal\n' + "".join(
+        f"X{i},Y{i}\n" for i in range(5))
+    table = read_table(text.encode(), "x.csv")
+    _good, bad, _ = extract(table, guess_mapping(table))
+    assert [(r.row, r.en) for r in bad] == [
+        (3, "damaged row: unclosed quote in column 'Nazwisko' (the field runs over 5 more "
+            "lines of the file; those rows were not read)")]
+
+
+def test_messages_name_the_sheet_row_and_the_sheets_own_number() -> None:
+    # Two blank rows above the header: the header is sheet row 3, data starts at row 4.
+    text = (",,,\n,,,\n"
+            "Lp.,Imię,Nazwisko,E-mail\n"
+            "1,Anna,Nowak,anna@mops.pl\n"
+            "2,Jan,,jan@gops.pl\n"
+            "3,Anna,Nowakowa,anna@mops.pl\n"
+            "4,Ewa,Mazur,ewa(at)ops.pl\n")
+    _t, _m, plan = build_plan(text.encode(), "x.csv", [])
+    assert [(plan.where(r.row), r.en) for r in plan.rejected] == [
+        ("5 (Lp. 2)", "last name missing"),
+        ("7 (Lp. 4)", "invalid e-mail address: ewa(at)ops.pl")]
+    assert [(plan.where(a), plan.where(b)) for a, b in plan.superseded] == [
+        ("4 (Lp. 1)", "6 (Lp. 3)")]
+    # Without a number column the sheet row alone.
+    _t, _m, plain = build_plan(b"Imie,Nazwisko\nAnna,\n", "x.csv", [])
+    assert plain.where(plain.rejected[0].row) == "2"
