@@ -161,6 +161,13 @@ def _report(result: Any, dry_run: bool) -> None:
                f"rejected {s['rejected']}, superseded {s['superseded']}, empty {s['empty']}, "
                f"workshop registrations {s['registrations']}")
     plan = result.plan
+    titles = dict(result.sessions)
+    for pc in plan.program_columns:
+        if pc.session_id is not None:
+            click.echo(f"column '{pc.header}': yes ({pc.yes}) registers for "
+                       f"'{titles.get(pc.session_id, pc.session_id)}'")
+    for note in plan.column_notes:
+        click.echo(f"warning: {note.en}")
     for r in plan.rejected:
         click.echo(f"row {plan.where(r.row)}: rejected: {r.en}")
     for row, by in plan.superseded:

@@ -5,6 +5,8 @@ Windows-1250 from Polish Excel; comma, semicolon or tab) and XLSX. ``guess_mappi
 the columns by their Polish or English headers; ``explicit_mapping`` takes them from the user.
 ``extract`` validates rows; ``plan_import`` matches them against the people already known
 (by e-mail, then by name + institution) so that a re-import updates instead of duplicating.
+Sessions come from a free-text column ("Warsztaty": names of workshops) and from yes/no
+columns, one per session or side event (``admin.import_program``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
+from admin.import_program import (
+    Note,
+    ProgramColumn,
+    answer,
+    column_notes,
+    is_choice_column,
+    program_columns,
+)
 from admin.textnorm import clean, fold, tidy, tidy_name
 
 FIELDS = ("first_name", "last_name", "full_name", "email", "institution", "position", "role",
@@ -264,14 +274,28 @@ def _two_word_share(table: Table, col: int, sample: int = 200) -> float:
     return sum(1 for v in values if len(v.split()) >= 2) / len(values) if values else 0.0
 
 
+def _is_choice(table: Table, col: int, sample: int = 500) -> bool:
+    return is_choice_column([r[col] for r in table.rows[:sample] if col < len(r)])
+
+
 def guess_mapping(table: Table) -> dict[str, int]:
-    """Field name -> column index, from the headers (and a look at the values)."""
+    """Field name -> column index, from the headers (and a look at the values).
+
+    A yes/no column is never the free-text workshops column, whatever its header says
+    ("Warsztat: piecza zastępcza" answered "Tak"): it is a program column.
+    """
     folded = [fold(h) for h in table.headers]
     scores: list[tuple[float, str, int]] = []
+    choice: dict[int, bool] = {}
     for fname in FIELDS:
         for col, header in enumerate(folded):
             if not header:
                 continue
+            if fname in ("sessions", "side_events"):
+                if col not in choice:
+                    choice[col] = _is_choice(table, col)
+                if choice[col]:
+                    continue
             if header in _EXACT[fname]:
                 score = 3.0
             elif any(_contains_words(header, a) for a in _CONTAINS[fname]):
@@ -346,6 +370,8 @@ class Candidate:
     position: str
     role: str | None
     sessions: str
+    program: tuple[int, ...] = ()  # sessions from yes/no columns answered "yes"
+    unclear: tuple[tuple[str, str], ...] = ()  # (column, answer) neither yes nor no
 
     @cached_property
     def email_norm(self) -> str | None:
@@ -453,10 +479,28 @@ def _field_problem(table: Table, mapping: dict[str, int], raw: dict[str, str],
     return None
 
 
-def extract(table: Table, mapping: dict[str, int]) -> tuple[list[Candidate], list[Rejected], int]:
+def _program_answers(cells: Sequence[str], program: Sequence[ProgramColumn]
+                     ) -> tuple[tuple[int, ...], tuple[tuple[str, str], ...]]:
+    ids: list[int] = []
+    unclear: list[tuple[str, str]] = []
+    for pc in program:
+        if pc.session_id is None:
+            continue
+        value = _value(cells, pc.col)
+        said = answer(value)
+        if said is None:
+            unclear.append((pc.header, tidy(value)))
+        elif said and pc.session_id not in ids:
+            ids.append(pc.session_id)
+    return tuple(ids), tuple(unclear)
+
+
+def extract(table: Table, mapping: dict[str, int], program: Sequence[ProgramColumn] = ()
+            ) -> tuple[list[Candidate], list[Rejected], int]:
     """Validate every data row: (good rows, rejected rows with reasons, count of empty rows).
 
-    A row is empty when nothing but the sheet's running number is in it.
+    A row is empty when nothing but the sheet's running number is in it. ``program``: the
+    yes/no columns and the sessions they register for.
     """
     check_mapping(table, mapping)
     good: list[Candidate] = []
@@ -497,7 +541,9 @@ def extract(table: Table, mapping: dict[str, int]) -> tuple[list[Candidate], lis
         role_text = fold(raw["role"])
         role = ROLES.get(role_text) if role_text else None
         chosen = "; ".join(t for t in (tidy(raw["sessions"]), tidy(raw["side_events"])) if t)
-        good.append(Candidate(rownum, first, last, email, institution, position, role, chosen))
+        ids, unclear = _program_answers(cells, program) if program else ((), ())
+        good.append(Candidate(rownum, first, last, email, institution, position, role, chosen,
+                              ids, unclear))
     return good, bad, empty
 
 
@@ -540,6 +586,9 @@ class Plan:
     # The sheet's own number column ("Lp.") and its value per spreadsheet row.
     number_header: str = ""
     numbers: dict[int, str] = field(default_factory=dict)
+    # Yes/no columns (one per session or side event) and warnings about whole columns.
+    program_columns: list[ProgramColumn] = field(default_factory=list)
+    column_notes: list[Note] = field(default_factory=list)
 
     def where(self, row: int) -> str:
         """A row as people find it: '7 (Lp. 5)', or '7' when the sheet has no number column."""
@@ -630,13 +679,20 @@ def plan_import(
             plan.rejected.append(Rejected(c.row, "ta sama osoba co w innym wierszu",
                                           "the same person as another row"))
             continue
+        ids: list[int] = []
         if sessions and c.sessions:
             ids, rest = match_sessions(c.sessions, sessions)
-            if ids:
-                plan.sessions[c.row] = ids
             if rest and rest.replace(" ", ""):
                 plan.warnings.append(Rejected(c.row, f"nieznane warsztaty: {rest}",
                                               f"unknown workshops: {rest}"))
+        ids += [sid for sid in c.program if sid not in ids]
+        if ids:
+            plan.sessions[c.row] = ids
+        for column, said in c.unclear:
+            plan.warnings.append(Rejected(
+                c.row, f"odpowiedź „{said}” w kolumnie „{column}” to ani tak, ani nie: "
+                       f"nie zapisano",
+                f"answer '{said}' in column '{column}' is neither yes nor no: not registered"))
         if match is None:
             plan.creates.append(c)
             continue
@@ -656,15 +712,25 @@ def build_plan(
     existing: list[Existing],
     sessions: Sequence[tuple[int, str]] = (),
     mapping_spec: dict[str, str] | None = None,
+    program_spec: dict[int, int | None] | None = None,
 ) -> tuple[Table, dict[str, int], Plan]:
-    """Everything from file bytes to a plan; raises :class:`ImportFileError`."""
+    """Everything from file bytes to a plan; raises :class:`ImportFileError`.
+
+    ``program_spec``: yes/no column -> the session it registers for (None: none), as the
+    organizer chose in the preview; columns it leaves out are matched by their headers.
+    """
     table = read_table(data, filename)
     mapping = explicit_mapping(table, mapping_spec) if mapping_spec else guess_mapping(table)
-    candidates, rejected, empty = extract(table, mapping)
+    check_mapping(table, mapping)
+    number_col = number_column(table, mapping)
+    skip = set(mapping.values()) | ({number_col} if number_col is not None else set())
+    program = program_columns(table.headers, table.rows, skip, sessions, program_spec)
+    candidates, rejected, empty = extract(table, mapping, program)
     if not candidates and not rejected:
         raise ImportFileError("Plik nie zawiera żadnych osób", "The file holds no people")
     plan = plan_import(candidates, existing, sessions, rejected, empty)
-    number_col = number_column(table, mapping)
+    plan.program_columns = program
+    plan.column_notes = column_notes(program, dict(sessions))
     if number_col is not None:
         plan.number_header = table.column_name(number_col)
         plan.numbers = row_numbers(table, mapping)
