@@ -26,13 +26,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 
 from admin.i18n import ROLE_LABELS
 from admin.invitation_letter import Day, Invitation, Letter, Place, Registration
 from admin.mailer import SendError, SendUncertain, SmtpPool, compose_invitation
 from admin.queries import events as q_events
-from admin.schema import people, registrations, rooms, sessions, utcnow, venues
+from admin.schema import UTCDateTime, people, registrations, rooms, sessions, utcnow, venues
 from bramka.config import AdminSettings
 from printers.invitation import invitation_pdf, invitation_png
 from printers.layout import BadgeData, format_event_dates
@@ -171,27 +171,39 @@ def load_registrations(conn: Connection, event: dict[str, Any]
 # -- writing -----------------------------------------------------------------------------------
 
 
-def _claim(conn: Connection, event_id: int, person_id: int, statuses: tuple[str, ...],
-           take_uncertain: bool) -> Any:
-    """Mark the person "sending" if they are still waiting; their row, or None."""
-    now = utcnow()
-    waiting = people.c.invitation_status.in_(statuses)
-    if take_uncertain:
-        waiting = waiting | _uncertain(now)
-    return conn.execute(
-        update(people)
-        .where(people.c.id == person_id, people.c.event_id == event_id,
-               people.c.status == "active", people.c.email.is_not(None), waiting)
-        .values(invitation_status="sending", invitation_error="", invitation_attempted_at=now)
-        .returning(people.c.id, people.c.first_name, people.c.last_name, people.c.email,
-                   people.c.institution, people.c.role, people.c.badge_revision)).first()
+class _Statements:
+    """The two writes of a mailing, built once (SQLAlchemy builds a statement in about as
+    long as SQLite runs it)."""
 
+    def __init__(self, event_id: int, statuses: tuple[str, ...], take_uncertain: bool):
+        self.event_id = event_id
+        waiting = people.c.invitation_status.in_(statuses)
+        if take_uncertain:
+            waiting = waiting | ((people.c.invitation_status == "sending")
+                                 & (people.c.invitation_attempted_at < bindparam("cutoff")))
+        self.claim = (
+            update(people)
+            .where(people.c.id == bindparam("pid"), people.c.event_id == event_id,
+                   people.c.status == "active", people.c.email.is_not(None), waiting)
+            .values(invitation_status="sending", invitation_error="",
+                    invitation_attempted_at=bindparam("now"))
+            .returning(people.c.id, people.c.first_name, people.c.last_name, people.c.email,
+                       people.c.institution, people.c.role, people.c.badge_revision))
+        self.mark = (
+            update(people).where(people.c.id == bindparam("pid"))
+            .values(invitation_status=bindparam("state"), invitation_error=bindparam("error"),
+                    invitation_sent_at=func.coalesce(bindparam("sent_at", type_=UTCDateTime),
+                                                     people.c.invitation_sent_at)))
 
-def _mark(conn: Connection, person_id: int, status: str, error: str = "") -> None:
-    values: dict[str, Any] = {"invitation_status": status, "invitation_error": error[:500]}
-    if status == "sent":
-        values["invitation_sent_at"] = utcnow()
-    conn.execute(update(people).where(people.c.id == person_id).values(**values))
+    def take(self, conn: Connection, person_id: int) -> Any:
+        """Mark the person "sending" if they are still waiting; their row, or None."""
+        now = utcnow()
+        return conn.execute(self.claim, {"pid": person_id, "now": now,
+                                         "cutoff": now - IN_FLIGHT}).first()
+
+    def record(self, conn: Connection, person_id: int, status: str, error: str = "") -> None:
+        conn.execute(self.mark, {"pid": person_id, "state": status, "error": error[:500],
+                                 "sent_at": utcnow() if status == "sent" else None})
 
 
 # -- sending -----------------------------------------------------------------------------------
@@ -234,12 +246,12 @@ class _Run:
                 return None
             return next(self._ids, None)
 
-    def count(self, **add: int) -> None:
+    def count(self, status: str) -> None:
         with self._lock:
             o = self.outcome
-            self.outcome = Outcome(o.sent + add.get("sent", 0), o.failed + add.get("failed", 0),
-                                   o.skipped + add.get("skipped", 0),
-                                   o.uncertain + add.get("uncertain", 0))
+            self.outcome = Outcome(o.sent + (status == "sent"), o.failed + (status == "failed"),
+                                   o.skipped + (status == "skipped"),
+                                   o.uncertain + (status == "sending"))
             if self.progress:  # under the lock: callers need not be thread-safe
                 self.progress(self.outcome.done, self.total, self.outcome)
 
@@ -265,10 +277,10 @@ def send_invitations(engine: Engine, settings: AdminSettings, event_id: int,
         parts = _EventParts(event_id, load_letter(conn, event),
                             q_events.signing_key(conn, event_id),
                             load_registrations(conn, event))
+    statuses = ("none", "failed", "sent") if resend else ("none", "failed")
+    writes = _Statements(event_id, statuses, retry_uncertain or resend)
     own_pool = pool is None
     smtp = pool or SmtpPool(settings)
-    statuses = ("none", "failed", "sent") if resend else ("none", "failed")
-    retry_uncertain = retry_uncertain or resend
     try:
         try:  # an unreachable server fails everyone at once, with its reason
             with smtp.connection():
@@ -277,13 +289,13 @@ def send_invitations(engine: Engine, settings: AdminSettings, event_id: int,
             failed = 0
             with engine.begin() as conn:
                 for pid in person_ids:
-                    if _claim(conn, event_id, pid, statuses, retry_uncertain) is not None:
-                        _mark(conn, pid, "failed", str(exc))
+                    if writes.take(conn, pid) is not None:
+                        writes.record(conn, pid, "failed", str(exc))
                         failed += 1
             return Outcome(failed=failed, skipped=len(person_ids) - failed)
         run = _Run(person_ids, len(person_ids), progress)
-        workers = [threading.Thread(target=_worker, args=(engine, settings, parts, smtp, run,
-                                                          statuses, retry_uncertain),
+        workers = [threading.Thread(target=_worker, args=(engine, settings, parts, writes,
+                                                          smtp, run),
                                     name=f"bramka-mail-{n}", daemon=True)
                    for n in range(min(smtp.size, max(1, len(person_ids))))]
         for w in workers:
@@ -298,32 +310,40 @@ def send_invitations(engine: Engine, settings: AdminSettings, event_id: int,
             smtp.close()
 
 
-def _worker(engine: Engine, settings: AdminSettings, parts: _EventParts, pool: SmtpPool,
-            run: _Run, statuses: tuple[str, ...], retry_uncertain: bool) -> None:
+def _worker(engine: Engine, settings: AdminSettings, parts: _EventParts, writes: _Statements,
+            pool: SmtpPool, run: _Run) -> None:
+    """Take a person, compose, send, record; the record of one message and the claim of
+    the next share a transaction (one commit per message, no later than before)."""
+    done: tuple[int, str, str] | None = None  # sent but not yet recorded
     try:
-        while (pid := run.next_id()) is not None:
+        while True:
+            pid = run.next_id()
             with engine.begin() as conn:
-                row = _claim(conn, parts.event_id, pid, statuses, retry_uncertain)
+                if done is not None:
+                    writes.record(conn, *done)
+                row = writes.take(conn, pid) if pid is not None else None
+            if done is not None:
+                run.count(done[1])
+                done = None
+            if pid is None:
+                return
             if row is None:
-                run.count(skipped=1)
+                run.count("skipped")
                 continue
             try:
                 msg = compose_invitation(parts.letter, build_invitation(parts, row, settings),
                                          settings.smtp_sender)
             except Exception as exc:  # nothing was sent: say why, and stop the mailing
                 with engine.begin() as conn:
-                    _mark(conn, pid, "failed", f"cannot compose the invitation: {exc}")
+                    writes.record(conn, pid, "failed", f"cannot compose the invitation: {exc}")
                 raise
-            status, error = "sent", ""
             try:
                 with pool.connection() as smtp:
                     smtp.send(msg)
+                done = (pid, "sent", "")
             except SendError as exc:
-                status, error = "failed", str(exc)
-            except SendUncertain as exc:
-                status, error = "sending", str(exc)  # stays uncertain: never resent on its own
-            with engine.begin() as conn:
-                _mark(conn, pid, status, error)
-            run.count(**{"uncertain" if status == "sending" else status: 1})
+                done = (pid, "failed", str(exc))
+            except SendUncertain as exc:  # stays "sending": never resent on its own
+                done = (pid, "sending", str(exc))
     except BaseException as exc:  # a database error: the others stop after their message
         run.fail(exc)

@@ -129,6 +129,21 @@ def _sync(d: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _mail(d: dict[str, Any]) -> list[Row]:
+    t = d["targets"]
+    rows = []
+    for db, r in d["results"].items():
+        twice = r["server"]["most_per_recipient"] > 1
+        rows.append((
+            f"Mail ({db}): {r['invitations']} invitations to a local SMTP server, "
+            f"{r['connections']} reused connections",
+            f"{r['seconds']} s ({r['per_s']}/s, {r['mean_message_kib']} KiB each, "
+            f"{r['connections_opened']} connections opened"
+            + (", some mailed twice" if twice else ", nobody twice") + ")",
+            f"≤ {t['mail_s']:g} s", _ok(r["seconds"] <= t["mail_s"] and not twice)))
+    return rows
+
+
 SCRIPTS: list[tuple[str, str, Callable[[dict[str, Any]], list[Row]]]] = [
     ("bench_decode.py", "decode.json", _decode),
     ("bench_latency.py", "latency_zxing.json", _latency),
@@ -138,6 +153,7 @@ SCRIPTS: list[tuple[str, str, Callable[[dict[str, Any]], list[Row]]]] = [
     ("bench_sheets.py", "sheets.json", _sheets),
     ("bench_admin.py", "admin.json", _admin),  # SQLite only here; --pg URL adds PostgreSQL
     ("bench_sync.py", "sync.json", _sync),  # SQLite here; --database-url for PostgreSQL
+    ("bench_mail.py", "mail.json", _mail),  # SQLite here; --database-url for PostgreSQL
 ]
 
 

@@ -123,10 +123,18 @@ def test_the_message_is_text_and_html_with_the_qr_inline() -> None:
     inv = Invitation("Łukasz Wójcik", "lw@mops.pl", "MOPS <Kraków>", _png(),
                      registrations=(Registration("Gra miejska po Podgórzu",
                                                  "17.06.2026, 14:00–16:00", "Sala 101"),))
-    msg = compose_invitation(LETTER, inv, "Kongres <kongres@rops.krakow.pl>")
+    out = compose_invitation(LETTER, inv, "Kongres Polityki Społecznej <kongres@rops.krakow.pl>")
+    assert (out.sender, out.rcpt) == ("kongres@rops.krakow.pl", "lw@mops.pl")
+    msg = out.message()
+    assert msg["From"] == "Kongres Polityki Społecznej <kongres@rops.krakow.pl>"
+    assert msg["To"] == "Łukasz Wójcik <lw@mops.pl>"
+    assert msg["Subject"] == LETTER.subject and msg["MIME-Version"] == "1.0"
+    assert all(len(line) <= 78 for line in out.data.split(b"\r\n"))
     assert _structure(msg) == ["multipart/alternative", "text/plain", "multipart/related",
                                "text/html", "image/png"]
-    text = msg.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    body = msg.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content().replace("\r\n", "\n")
     assert text.startswith("Dzień dobry,\n\n")
     for needed in ("wtorek 16.06.2026: pierwsza sesja o 9:00; Auditorium Maximum, "
                    "ul. Krupnicza 33",
@@ -140,7 +148,7 @@ def test_the_message_is_text_and_html_with_the_qr_inline() -> None:
         assert needed in text, needed
     html_part = msg.get_body(preferencelist=("html",))
     assert html_part is not None
-    html = html_part.get_content()
+    html = html_part.get_content().replace("\r\n", "\n")
     png_part = next(p for p in msg.walk() if p.get_content_type() == "image/png")
     cid = str(png_part["Content-ID"]).strip("<>")
     assert f'src="cid:{cid}"' in html and png_part.get_filename() == "kod-qr.png"
@@ -148,9 +156,12 @@ def test_the_message_is_text_and_html_with_the_qr_inline() -> None:
     assert "MOPS &lt;Kraków&gt;" in html and "MOPS <Kraków>" not in html
     assert '<p>Dzień dobry,</p>' in html and 'lang="en"' in html
     assert msg["Reply-To"] == "kongres@rops.krakow.pl" and msg["Date"]
+    # A recipient address beyond ASCII goes out as UTF-8 (SMTPUTF8), not encoded words.
+    utf8 = compose_invitation(LETTER, Invitation("Zoë", "zoë@dps.pl", "", _png()), "o@rops.pl")
+    assert utf8.international and utf8.message()["To"] == "Zoë <zoë@dps.pl>"
     # With the printable page it all goes into multipart/mixed, the PDF last.
     with_pdf = compose_invitation(LETTER, Invitation("A B", "a@b.pl", "", _png(),
-                                                     pdf=b"%PDF-1.4"), "org@rops.pl")
+                                                     pdf=b"%PDF-1.4"), "org@rops.pl").message()
     assert _structure(with_pdf)[:2] == ["multipart/mixed", "multipart/alternative"]
     assert [p.get_filename() for p in with_pdf.iter_attachments()] == ["zaproszenie.pdf"]
 
