@@ -160,12 +160,20 @@ def _report(result: Any, dry_run: bool) -> None:
     click.echo(f"{verb} {s['created']}, updated {s['updated']}, unchanged {s['unchanged']}, "
                f"rejected {s['rejected']}, superseded {s['superseded']}, empty {s['empty']}, "
                f"workshop registrations {s['registrations']}")
-    for r in result.plan.rejected:
-        click.echo(f"row {r.row}: rejected: {r.en}")
-    for row, by in result.plan.superseded:
-        click.echo(f"row {row}: replaced by row {by} (same person)")
-    for w in result.plan.warnings:
-        click.echo(f"row {w.row}: warning: {w.en}")
+    plan = result.plan
+    titles = dict(result.sessions)
+    for pc in plan.program_columns:
+        if pc.session_id is not None:
+            click.echo(f"column '{pc.header}': yes ({pc.yes}) registers for "
+                       f"'{titles.get(pc.session_id, pc.session_id)}'")
+    for note in plan.column_notes:
+        click.echo(f"warning: {note.en}")
+    for r in plan.rejected:
+        click.echo(f"row {plan.where(r.row)}: rejected: {r.en}")
+    for row, by in plan.superseded:
+        click.echo(f"row {plan.where(row)}: replaced by row {plan.where(by)} (same person)")
+    for w in plan.warnings:
+        click.echo(f"row {plan.where(w.row)}: warning: {w.en}")
     if dry_run:
         click.echo("dry run: nothing was changed")
 
@@ -218,30 +226,41 @@ def retention_cmd(ctx: click.Context, days: int | None, dry_run: bool) -> None:
               help="Event id (default: the current or next event).")
 @click.option("--retry-failed/--no-retry-failed", default=True, show_default=True,
               help="Also resend to people whose last sending failed.")
+@click.option("--retry-uncertain", is_flag=True,
+              help="Also send to those a stopped run left uncertain (the server may have "
+                   "accepted their message: some may get it twice).")
 @click.pass_context
-def send_invitations_cmd(ctx: click.Context, event_id: int | None, retry_failed: bool) -> None:
-    """E-mail each registrant who has not got one yet their QR invitation."""
-    from admin.invitations import pending_ids, send_invitations
+def send_invitations_cmd(ctx: click.Context, event_id: int | None, retry_failed: bool,
+                         retry_uncertain: bool) -> None:
+    """E-mail each registrant who has not got one yet their QR invitation.
+
+    Safe to run again after a crash or Ctrl-C: it continues with those not sent yet and
+    mails nobody twice (see admin/invitations.py).
+    """
+    from admin.invitations import Outcome, pending_ids, send_invitations
 
     settings = _settings(ctx)
     engine = _engine(ctx)
     event = _pick_event(engine, event_id)
     try:
         with engine.connect() as conn:
-            ids = pending_ids(conn, event, include_failed=retry_failed)
+            ids = pending_ids(conn, event, include_failed=retry_failed,
+                              include_uncertain=retry_uncertain)
         with click.progressbar(length=max(1, len(ids)), label="sending",
                                file=sys.stderr) as bar:
             state = {"last": 0}
 
-            def progress(done: int, total: int) -> None:
+            def progress(done: int, total: int, outcome: Outcome) -> None:
                 bar.update(done - state["last"])
                 state["last"] = done
 
-            out = send_invitations(engine, settings, event, ids, progress)
+            out = send_invitations(engine, settings, event, ids, progress,
+                                   retry_uncertain=retry_uncertain)
     finally:
         engine.dispose()
-    click.echo(f"sent {out.sent}, failed {out.failed}, skipped {out.skipped}")
-    if out.failed:
+    click.echo(f"sent {out.sent}, failed {out.failed}, skipped {out.skipped}, "
+               f"uncertain {out.uncertain}")
+    if out.failed or out.uncertain:
         sys.exit(1)
 
 

@@ -65,6 +65,18 @@ def _mapping_from_form() -> dict[str, str] | None:
     return {f: v for f, v in spec.items() if v}
 
 
+def _program_from_form() -> dict[int, int | None] | None:
+    """The preview's choice per yes/no column (``prog_<column>``: a session id or empty)."""
+    columns = [c for c in request.form.get("program_columns", "").split(",") if c.isdigit()]
+    if not columns:
+        return None
+    spec: dict[int, int | None] = {}
+    for col in columns:
+        value = request.form.get(f"prog_{col}", "")
+        spec[int(col)] = int(value) if value.isdigit() else None
+    return spec
+
+
 def _preview(event: dict[str, Any], token: str, filename: str, result: ImportResult) -> str:
     return render_template(
         "import/preview.html", event=event, token=token, filename=filename, result=result,
@@ -88,15 +100,15 @@ def upload(event_id: int) -> Any:
     (_upload_dir() / f"{token}.bin").write_bytes(data)
     (_upload_dir() / f"{token}.json").write_text(json.dumps({"filename": file.filename,
                                                              "event_id": event_id}))
-    return _dry_run(event, token, data, file.filename, None)
+    return _dry_run(event, token, data, file.filename, None, None)
 
 
 def _dry_run(event: dict[str, Any], token: str, data: bytes, filename: str,
-             spec: dict[str, str] | None) -> Any:
+             spec: dict[str, str] | None, program: dict[int, int | None] | None) -> Any:
     try:
         with db.read() as conn:
             result = run_import(conn, event["id"], data, filename, mapping_spec=spec,
-                                dry_run=True)
+                                program_spec=program, dry_run=True)
     except ImportFileError as exc:
         flash(exc.message(current_language()), "error")
         return render_template("import/upload.html", event=event, token=token,
@@ -121,8 +133,9 @@ def confirm(event_id: int, token: str) -> Any:
         event = q_events.get_event(conn, event_id)
     data, filename = _load_upload(token)
     spec = _mapping_from_form()
+    program = _program_from_form()
     if request.form.get("action") != "import":
-        return _dry_run(event, token, data, filename, spec)
+        return _dry_run(event, token, data, filename, spec, program)
     username = g.user["username"]
     app = current_app._get_current_object()  # type: ignore[attr-defined]
 
@@ -132,7 +145,7 @@ def confirm(event_id: int, token: str) -> Any:
 
         with db.write() as conn:
             result = run_import(conn, event_id, data, filename, mapping_spec=spec,
-                                username=username, progress=progress)
+                                program_spec=program, username=username, progress=progress)
         (_upload_dir() / f"{token}.bin").unlink(missing_ok=True)
         (_upload_dir() / f"{token}.json").unlink(missing_ok=True)
         return result.summary()

@@ -5,6 +5,8 @@ Windows-1250 from Polish Excel; comma, semicolon or tab) and XLSX. ``guess_mappi
 the columns by their Polish or English headers; ``explicit_mapping`` takes them from the user.
 ``extract`` validates rows; ``plan_import`` matches them against the people already known
 (by e-mail, then by name + institution) so that a re-import updates instead of duplicating.
+Sessions come from a free-text column ("Warsztaty": names of workshops) and from yes/no
+columns, one per session or side event (``admin.import_program``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
-from admin.textnorm import fold, tidy, tidy_name
+from admin.import_program import (
+    Note,
+    ProgramColumn,
+    answer,
+    column_notes,
+    is_choice_column,
+    program_columns,
+)
+from admin.textnorm import clean, fold, tidy, tidy_name
 
 FIELDS = ("first_name", "last_name", "full_name", "email", "institution", "position", "role",
           "sessions", "side_events")
@@ -34,7 +44,18 @@ FIELD_LABELS = {
     "sessions": ("Warsztaty / wydarzenia", "Workshops / side events"),
     "side_events": ("Wydarzenia towarzyszące", "Side events"),
 }
-MAX_FIELD = 300
+# Longest value kept per field: what the database columns hold (admin/schema.py people).
+LIMITS = {"first_name": 200, "last_name": 200, "full_name": 400, "email": 320,
+          "institution": 500, "position": 300, "role": 100, "sessions": 4000,
+          "side_events": 4000}
+# More line breaks than this inside one field: the rest of the file went into it.
+MAX_FIELD_LINES = 20
+# A column holding the sheet's own running number ("Lp.", "Nr"): named in messages and
+# not counted as content (a row "4,,,," is an empty row).
+NUMBER_HEADERS = ("nr", "lp", "l p", "no", "numer", "nr porzadkowy", "numer porzadkowy",
+                  "liczba porzadkowa", "id", "identyfikator", "nr zgloszenia",
+                  "numer zgloszenia")
+_INTEGER = re.compile(r"^\d{1,9}\.?$")
 
 # Folded header texts. "exact" ones must equal the header; "contains" may appear in a longer
 # question ("Proszę podać adres e-mail").
@@ -99,10 +120,27 @@ class ImportFileError(Exception):
 @dataclass(frozen=True)
 class Table:
     headers: list[str]
-    rows: list[list[str]]  # data rows; rows[i] is spreadsheet row i + 2
+    rows: list[list[str]]  # data rows; rows[i] is spreadsheet row first_row + i
     kind: str  # csv | xlsx
     encoding: str = ""
     delimiter: str = ""
+    first_row: int = 2  # the header is the row before (after any blank rows on top)
+
+    def column_name(self, col: int) -> str:
+        """The header as written, or the spreadsheet's column letter when it has none."""
+        if col < len(self.headers) and self.headers[col]:
+            return self.headers[col]
+        return column_letter(col)
+
+
+def column_letter(col: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA."""
+    letters = ""
+    col += 1
+    while col:
+        col, rest = divmod(col - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 # -- reading -----------------------------------------------------------------------------------
@@ -159,8 +197,10 @@ def _cell(value: object) -> str:
 
 def _split_header(rows: list[list[str]], kind: str, encoding: str = "",
                   delimiter: str = "") -> Table:
-    while rows and not any(c.strip() for c in rows[0]):
-        rows.pop(0)
+    skipped = 0
+    while skipped < len(rows) and not any(tidy(c) for c in rows[skipped]):
+        skipped += 1
+    rows = rows[skipped:]
     if not rows:
         raise ImportFileError("Plik jest pusty", "The file is empty")
     headers = [tidy(h) for h in rows[0]]
@@ -169,7 +209,7 @@ def _split_header(rows: list[list[str]], kind: str, encoding: str = "",
     if not headers:
         raise ImportFileError("Pierwszy wiersz nie zawiera nagłówków",
                               "The first row has no headers")
-    return Table(headers, rows[1:], kind, encoding, delimiter)
+    return Table(headers, rows[1:], kind, encoding, delimiter, first_row=skipped + 2)
 
 
 def read_csv(data: bytes) -> Table:
@@ -234,14 +274,28 @@ def _two_word_share(table: Table, col: int, sample: int = 200) -> float:
     return sum(1 for v in values if len(v.split()) >= 2) / len(values) if values else 0.0
 
 
+def _is_choice(table: Table, col: int, sample: int = 500) -> bool:
+    return is_choice_column([r[col] for r in table.rows[:sample] if col < len(r)])
+
+
 def guess_mapping(table: Table) -> dict[str, int]:
-    """Field name -> column index, from the headers (and a look at the values)."""
+    """Field name -> column index, from the headers (and a look at the values).
+
+    A yes/no column is never the free-text workshops column, whatever its header says
+    ("Warsztat: piecza zastępcza" answered "Tak"): it is a program column.
+    """
     folded = [fold(h) for h in table.headers]
     scores: list[tuple[float, str, int]] = []
+    choice: dict[int, bool] = {}
     for fname in FIELDS:
         for col, header in enumerate(folded):
             if not header:
                 continue
+            if fname in ("sessions", "side_events"):
+                if col not in choice:
+                    choice[col] = _is_choice(table, col)
+                if choice[col]:
+                    continue
             if header in _EXACT[fname]:
                 score = 3.0
             elif any(_contains_words(header, a) for a in _CONTAINS[fname]):
@@ -316,6 +370,8 @@ class Candidate:
     position: str
     role: str | None
     sessions: str
+    program: tuple[int, ...] = ()  # sessions from yes/no columns answered "yes"
+    unclear: tuple[tuple[str, str], ...] = ()  # (column, answer) neither yes nor no
 
     @cached_property
     def email_norm(self) -> str | None:
@@ -347,24 +403,119 @@ def split_full_name(text: str) -> tuple[str, str]:
 def _value(cells: Sequence[str], col: int | None) -> str:
     if col is None or col >= len(cells):
         return ""
-    return cells[col]
+    return clean(cells[col])
 
 
-def extract(table: Table, mapping: dict[str, int]) -> tuple[list[Candidate], list[Rejected], int]:
-    """Validate every data row: (good rows, rejected rows with reasons, count of empty rows)."""
+def number_column(table: Table, mapping: dict[str, int]) -> int | None:
+    """The sheet's running-number column ("Lp.", "Nr", "#"), if it has one.
+
+    A column without a header whose values are all whole numbers counts too.
+    """
+    used = set(mapping.values())
+    for col, header in enumerate(table.headers):
+        if col not in used and (fold(header) in NUMBER_HEADERS or header.strip() == "#"):
+            return col
+    for col, header in enumerate(table.headers):
+        if col in used or header:
+            continue
+        values = [tidy(r[col]) for r in table.rows[:200] if col < len(r) and tidy(r[col])]
+        if values and all(_INTEGER.match(v) for v in values):
+            return col
+    return None
+
+
+def row_numbers(table: Table, mapping: dict[str, int]) -> dict[int, str]:
+    """Spreadsheet row -> the value of the sheet's own number column (when it has one)."""
+    col = number_column(table, mapping)
+    if col is None:
+        return {}
+    out: dict[int, str] = {}
+    for i, cells in enumerate(table.rows):
+        value = tidy(_value(cells, col)).rstrip(".")
+        if value:
+            out[table.first_row + i] = value
+    return out
+
+
+def _swallowed_lines(value: str, table: Table) -> int:
+    """How many lines of the file an unclosed quote pulled into this field (0: none).
+
+    A field may hold line breaks ("Dom Pomocy\nSpołecznej"); it swallowed rows when it holds
+    more than MAX_FIELD_LINES of them, or a later line looks like a row of the file.
+    """
+    if "\n" not in value or table.kind != "csv":
+        return 0
+    later = [line for line in value.split("\n")[1:] if line.strip()]
+    if len(later) > MAX_FIELD_LINES:
+        return len(later)
+    enough = max(1, len(table.headers) // 2)
+    return len(later) if any(line.count(table.delimiter) >= enough for line in later) else 0
+
+
+def _field_problem(table: Table, mapping: dict[str, int], raw: dict[str, str],
+                   rownum: int) -> Rejected | None:
+    """A field that cannot be a value: the rest of the file after an unclosed quote, or
+    longer than its column holds. Says which column, how long, and the limit."""
+    for fname, col in mapping.items():
+        value = raw[fname]
+        column = table.column_name(col)
+        lines = _swallowed_lines(value, table)
+        if lines:
+            return Rejected(
+                rownum,
+                f"uszkodzony wiersz: niedomknięty cudzysłów w kolumnie „{column}” "
+                f"(pole obejmuje {lines} kolejnych linii pliku; te wiersze nie zostały "
+                f"odczytane)",
+                f"damaged row: unclosed quote in column '{column}' (the field runs over "
+                f"{lines} more lines of the file; those rows were not read)")
+        length = len(tidy(value))
+        if length > LIMITS[fname]:
+            return Rejected(
+                rownum,
+                f"za długa wartość w kolumnie „{column}”: {length} znaków, "
+                f"dozwolone najwyżej {LIMITS[fname]}",
+                f"value too long in column '{column}': {length} characters, "
+                f"the limit is {LIMITS[fname]}")
+    return None
+
+
+def _program_answers(cells: Sequence[str], program: Sequence[ProgramColumn]
+                     ) -> tuple[tuple[int, ...], tuple[tuple[str, str], ...]]:
+    ids: list[int] = []
+    unclear: list[tuple[str, str]] = []
+    for pc in program:
+        if pc.session_id is None:
+            continue
+        value = _value(cells, pc.col)
+        said = answer(value)
+        if said is None:
+            unclear.append((pc.header, tidy(value)))
+        elif said and pc.session_id not in ids:
+            ids.append(pc.session_id)
+    return tuple(ids), tuple(unclear)
+
+
+def extract(table: Table, mapping: dict[str, int], program: Sequence[ProgramColumn] = ()
+            ) -> tuple[list[Candidate], list[Rejected], int]:
+    """Validate every data row: (good rows, rejected rows with reasons, count of empty rows).
+
+    A row is empty when nothing but the sheet's running number is in it. ``program``: the
+    yes/no columns and the sessions they register for.
+    """
     check_mapping(table, mapping)
     good: list[Candidate] = []
     bad: list[Rejected] = []
     empty = 0
+    number_col = number_column(table, mapping)
     for i, cells in enumerate(table.rows):
-        rownum = i + 2
-        if not any(c.strip() for c in cells):
+        rownum = table.first_row + i
+        if not any(tidy(c) for col, c in enumerate(cells) if col != number_col):
             empty += 1
             continue
         raw = {f: _value(cells, mapping.get(f)) for f in FIELDS}
-        if any(len(v) > 2000 or v.count("\n") > 20 for v in raw.values()):
-            bad.append(Rejected(rownum, "uszkodzony wiersz (niedomknięty cudzysłów?)",
-                                "damaged row (unclosed quote?)"))
+        problem = _field_problem(table, mapping, raw, rownum)
+        if problem is not None:
+            bad.append(problem)
             continue
         first, last = tidy_name(raw["first_name"]), tidy_name(raw["last_name"])
         if not first and not last and raw["full_name"].strip():
@@ -380,14 +531,19 @@ def extract(table: Table, mapping: dict[str, int]) -> tuple[list[Candidate], lis
             bad.append(Rejected(rownum, f"nieprawidłowy adres e-mail: {email}",
                                 f"invalid e-mail address: {email}"))
             continue
-        institution, position = tidy(raw["institution"]), tidy(raw["position"])
-        if max(len(first), len(last), len(institution), len(position)) > MAX_FIELD:
-            bad.append(Rejected(rownum, "za długa wartość", "value too long"))
+        if len(first) > LIMITS["first_name"] or len(last) > LIMITS["last_name"]:
+            # Only when one full name was split: each part must fit its column.
+            bad.append(Rejected(
+                rownum, f"za długie imię lub nazwisko: dozwolone {LIMITS['first_name']} znaków",
+                f"first or last name too long: the limit is {LIMITS['first_name']} characters"))
             continue
+        institution, position = tidy(raw["institution"]), tidy(raw["position"])
         role_text = fold(raw["role"])
         role = ROLES.get(role_text) if role_text else None
         chosen = "; ".join(t for t in (tidy(raw["sessions"]), tidy(raw["side_events"])) if t)
-        good.append(Candidate(rownum, first, last, email, institution, position, role, chosen))
+        ids, unclear = _program_answers(cells, program) if program else ((), ())
+        good.append(Candidate(rownum, first, last, email, institution, position, role, chosen,
+                              ids, unclear))
     return good, bad, empty
 
 
@@ -427,6 +583,17 @@ class Plan:
     empty_rows: int = 0
     # row number -> session ids the row registers for
     sessions: dict[int, list[int]] = field(default_factory=dict)
+    # The sheet's own number column ("Lp.") and its value per spreadsheet row.
+    number_header: str = ""
+    numbers: dict[int, str] = field(default_factory=dict)
+    # Yes/no columns (one per session or side event) and warnings about whole columns.
+    program_columns: list[ProgramColumn] = field(default_factory=list)
+    column_notes: list[Note] = field(default_factory=list)
+
+    def where(self, row: int) -> str:
+        """A row as people find it: '7 (Lp. 5)', or '7' when the sheet has no number column."""
+        number = self.numbers.get(row)
+        return f"{row} ({self.number_header} {number})" if number else str(row)
 
     @property
     def total_rows(self) -> int:
@@ -512,13 +679,20 @@ def plan_import(
             plan.rejected.append(Rejected(c.row, "ta sama osoba co w innym wierszu",
                                           "the same person as another row"))
             continue
+        ids: list[int] = []
         if sessions and c.sessions:
             ids, rest = match_sessions(c.sessions, sessions)
-            if ids:
-                plan.sessions[c.row] = ids
             if rest and rest.replace(" ", ""):
                 plan.warnings.append(Rejected(c.row, f"nieznane warsztaty: {rest}",
                                               f"unknown workshops: {rest}"))
+        ids += [sid for sid in c.program if sid not in ids]
+        if ids:
+            plan.sessions[c.row] = ids
+        for column, said in c.unclear:
+            plan.warnings.append(Rejected(
+                c.row, f"odpowiedź „{said}” w kolumnie „{column}” to ani tak, ani nie: "
+                       f"nie zapisano",
+                f"answer '{said}' in column '{column}' is neither yes nor no: not registered"))
         if match is None:
             plan.creates.append(c)
             continue
@@ -538,11 +712,26 @@ def build_plan(
     existing: list[Existing],
     sessions: Sequence[tuple[int, str]] = (),
     mapping_spec: dict[str, str] | None = None,
+    program_spec: dict[int, int | None] | None = None,
 ) -> tuple[Table, dict[str, int], Plan]:
-    """Everything from file bytes to a plan; raises :class:`ImportFileError`."""
+    """Everything from file bytes to a plan; raises :class:`ImportFileError`.
+
+    ``program_spec``: yes/no column -> the session it registers for (None: none), as the
+    organizer chose in the preview; columns it leaves out are matched by their headers.
+    """
     table = read_table(data, filename)
     mapping = explicit_mapping(table, mapping_spec) if mapping_spec else guess_mapping(table)
-    candidates, rejected, empty = extract(table, mapping)
+    check_mapping(table, mapping)
+    number_col = number_column(table, mapping)
+    skip = set(mapping.values()) | ({number_col} if number_col is not None else set())
+    program = program_columns(table.headers, table.rows, skip, sessions, program_spec)
+    candidates, rejected, empty = extract(table, mapping, program)
     if not candidates and not rejected:
         raise ImportFileError("Plik nie zawiera żadnych osób", "The file holds no people")
-    return table, mapping, plan_import(candidates, existing, sessions, rejected, empty)
+    plan = plan_import(candidates, existing, sessions, rejected, empty)
+    plan.program_columns = program
+    plan.column_notes = column_notes(program, dict(sessions))
+    if number_col is not None:
+        plan.number_header = table.column_name(number_col)
+        plan.numbers = row_numbers(table, mapping)
+    return table, mapping, plan

@@ -1,11 +1,14 @@
-"""Invitation pages: status per event, send the unsent ones (with progress), resend one."""
+"""Invitation pages: what the e-mail says, status per event, sending with progress (and
+continuing after a stop), the uncertain ones after a crash, resend to one person."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from flask import (
     Blueprint,
+    Response,
     current_app,
     flash,
     redirect,
@@ -16,18 +19,36 @@ from flask import (
 
 from admin import db, invitations
 from admin.auth import requires
-from admin.i18n import tr
+from admin.errors import AdminError
+from admin.i18n import current_language, tr
+from admin.invitation_letter import Invitation, render_html
 from admin.jobs import Job, event_job, jobs
 from admin.jobs import job_status as event_job_status
+from admin.mailer import SmtpPool
 from admin.queries import events as q_events
 from admin.queries import people as q_people
 from bramka.config import AdminSettings
+from printers.invitation import invitation_png
+from printers.layout import BadgeData
 
 bp = Blueprint("invitations", __name__)
+EXTENSION = "bramka_smtp"
+_pool_lock = threading.Lock()
 
 
 def _settings() -> AdminSettings:
     return current_app.config["BRAMKA_ADMIN_SETTINGS"]
+
+
+def _pool() -> SmtpPool:
+    """The process's SMTP connections, shared by every mailing and resend (bounded)."""
+    settings = _settings()
+    with _pool_lock:
+        pool = current_app.extensions.get(EXTENSION)
+        if pool is None or pool.settings is not settings:
+            pool = SmtpPool(settings)
+            current_app.extensions[EXTENSION] = pool
+        return pool
 
 
 @bp.route("/events/<int:event_id>/invitations", methods=["GET", "POST"])
@@ -35,35 +56,96 @@ def _settings() -> AdminSettings:
 def index(event_id: int) -> Any:
     with db.read() as conn:
         event = q_events.get_event(conn, event_id)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    running = jobs(app).running("invitations", event_id)
     if request.method == "POST":
+        if running is not None:
+            flash(tr("Wysyłka już trwa.", "Invitations are being sent already."), "warn")
+            return redirect(url_for("invitations.job_page", event_id=event_id,
+                                    job_id=running.id))
+        retry_uncertain = request.form.get("uncertain") == "1"
         with db.read() as conn:
             ids = invitations.pending_ids(conn, event_id,
-                                          include_failed=request.form.get("failed") == "1")
+                                          include_failed=request.form.get("failed") == "1",
+                                          include_uncertain=retry_uncertain)
         if not ids:
             flash(tr("Nie ma komu wysłać zaproszeń.", "Nobody is waiting for an invitation."),
                   "warn")
             return redirect(url_for("invitations.index", event_id=event_id))
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
         engine = db.get_engine()
         settings = _settings()
+        pool = _pool()
 
         def work(job: Job) -> dict[str, Any]:
             job.total = len(ids)
 
-            def progress(done: int, total: int) -> None:
-                job.done, job.total = done, total
+            def progress(done: int, total: int, outcome: invitations.Outcome) -> None:
+                job.done, job.total, job.result = done, total, outcome.as_dict()
 
-            out = invitations.send_invitations(engine, settings, event_id, ids, progress)
-            return {"sent": out.sent, "failed": out.failed, "skipped": out.skipped}
+            try:
+                out = invitations.send_invitations(engine, settings, event_id, ids, progress,
+                                                   pool=pool, retry_uncertain=retry_uncertain)
+            finally:
+                pool.close()
+            return out.as_dict()
 
         job = jobs(app).start(app, "invitations", event_id, work)
         return redirect(url_for("invitations.job_page", event_id=event_id, job_id=job.id))
     with db.read() as conn:
         counts = invitations.status_counts(conn, event_id)
         failed = invitations.failed_people(conn, event_id)
+        uncertain = invitations.uncertain_people(conn, event_id)
         waiting = len(invitations.pending_ids(conn, event_id, include_failed=False))
     return render_template("invitations/index.html", event=event, counts=counts, failed=failed,
-                           waiting=waiting)
+                           uncertain=uncertain, waiting=waiting, running=running,
+                           fields=q_events.INVITATION_FIELDS)
+
+
+@bp.route("/events/<int:event_id>/invitations/details", methods=["POST"])
+@requires("organizer")
+def details(event_id: int) -> Any:
+    values = {name: request.form.get(name, "") for name, *_ in q_events.INVITATION_FIELDS}
+    try:
+        with db.write() as conn:
+            q_events.update_invitation_details(conn, event_id, values)
+        flash(tr("Zapisano treść zaproszenia.", "The invitation's details are saved."), "ok")
+    except AdminError as exc:
+        flash(exc.message(current_language()), "error")
+    return redirect(url_for("invitations.index", event_id=event_id))
+
+
+def _sample(event: dict[str, Any]) -> tuple[Invitation, Any]:
+    """The invitation as the first registrant (or a made-up one) would get it."""
+    with db.read() as conn:
+        letter = invitations.load_letter(conn, event)
+        first = invitations.sample_person(conn, event["id"])
+        regs = invitations.load_registrations(conn, event) if first else {}
+    name = f"{first.first_name} {first.last_name}" if first else "Anna Kowalska"
+    institution = first.institution if first else "MOPS Kraków"
+    badge = BadgeData(name=name, institution=institution, role="", token="PODGLAD" * 17,
+                      event_name=letter.event_name, event_dates=letter.dates)
+    inv = Invitation(name, "", institution, invitation_png(badge), None,
+                     regs.get(first.id, ()) if first else ())
+    return inv, letter
+
+
+@bp.route("/events/<int:event_id>/invitations/preview")
+@requires("organizer")
+def preview(event_id: int) -> Any:
+    """The e-mail's HTML part as recipients see it, with a sample (not valid) code."""
+    with db.read() as conn:
+        event = q_events.get_event(conn, event_id)
+    inv, letter = _sample(event)
+    html = render_html(letter, inv, url_for("invitations.preview_png", event_id=event_id))
+    return Response(html, mimetype="text/html")
+
+
+@bp.route("/events/<int:event_id>/invitations/preview.png")
+@requires("organizer")
+def preview_png(event_id: int) -> Any:
+    with db.read() as conn:
+        event = q_events.get_event(conn, event_id)
+    return Response(_sample(event)[0].png, mimetype="image/png")
 
 
 @bp.route("/events/<int:event_id>/invitations/jobs/<job_id>")
@@ -90,12 +172,19 @@ def resend(person_id: int) -> Any:
         flash(tr("Ta osoba nie ma adresu e-mail.", "This person has no e-mail address."),
               "error")
         return redirect(url_for("helpdesk.person", person_id=person_id))
-    out = invitations.send_invitations(db.get_engine(), _settings(), person["event_id"],
-                                       [person_id])
+    pool = _pool()
+    try:
+        out = invitations.send_invitations(db.get_engine(), _settings(), person["event_id"],
+                                           [person_id], pool=pool, resend=True)
+    finally:
+        pool.close()
     with db.read() as conn:
         error = q_people.get_person(conn, person_id)["invitation_error"]
     if out.sent:
         flash(tr("Zaproszenie wysłane.", "Invitation sent."), "ok")
+    elif out.skipped:
+        flash(tr("Zaproszenie do tej osoby właśnie jest wysyłane.",
+                 "An invitation to this person is being sent right now."), "warn")
     else:
         flash(tr("Nie udało się wysłać", "Sending failed") + f": {error}", "error")
     return redirect(url_for("helpdesk.person", person_id=person_id))

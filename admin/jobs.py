@@ -38,6 +38,12 @@ class Jobs:
         with self._lock:
             return self._jobs.get(job_id)
 
+    def running(self, kind: str, event_id: int) -> Job | None:
+        """A job of this kind for this event still running in this process."""
+        with self._lock:
+            return next((j for j in self._jobs.values() if j.kind == kind
+                         and j.event_id == event_id and j.status == "running"), None)
+
     def start(self, app: Flask, kind: str, event_id: int,
               work: Callable[[Job], dict[str, Any]]) -> Job:
         """Run ``work(job)`` in a thread inside an app context; it updates job.done/total."""

@@ -7,7 +7,14 @@ from sqlalchemy import Connection, select
 from admin.queries import events as q_events
 from admin.queries import program as q_program
 from admin.schema import people, registrations, sessions
-from sync.roster import Attendee, EventInfo, Registration, RosterSnapshot, Session
+from sync.roster import (
+    Attendee,
+    EventInfo,
+    LocalizedText,
+    Registration,
+    RosterSnapshot,
+    Session,
+)
 
 
 def build_snapshot(conn: Connection, event_id: int) -> RosterSnapshot:
@@ -39,10 +46,15 @@ def build_snapshot(conn: Connection, event_id: int) -> RosterSnapshot:
             .where(sessions.c.event_id == event_id)
             .order_by(registrations.c.session_id, registrations.c.person_id))
     ]
+    help_desk: LocalizedText = EventInfo.model_fields["help_desk"].default
+    if event["help_desk_pl"] or event["help_desk_en"]:  # where refused people are sent
+        help_desk = LocalizedText(pl=event["help_desk_pl"] or event["help_desk_en"],
+                                  en=event["help_desk_en"] or event["help_desk_pl"])
     return RosterSnapshot(
         event=EventInfo(id=event_id, name=event["name"], starts_on=event["starts_on"],
                         ends_on=event["ends_on"], timezone=event["timezone"],
-                        public_keys=q_events.public_keys(conn, event_id)),
+                        public_keys=q_events.public_keys(conn, event_id),
+                        help_desk=help_desk),
         cursor=str(version), full=True, attendees=attendees, sessions=session_models,
         registrations=regs,
     )

@@ -92,6 +92,14 @@ events = Table(
     Column("certificate_basis", String(8), nullable=False, server_default="session"),
     Column("personal_data_deleted_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
+    # What the invitation tells each registrant beyond the program (admin/invitation_letter):
+    # where the help desk is on site, whom to ask before the event, what to bring.
+    Column("help_desk_pl", String(300), nullable=False, server_default=""),
+    Column("help_desk_en", String(300), nullable=False, server_default=""),
+    Column("contact_email", String(320), nullable=False, server_default=""),
+    Column("contact_phone", String(64), nullable=False, server_default=""),
+    Column("bring_pl", String(1000), nullable=False, server_default=""),
+    Column("bring_en", String(1000), nullable=False, server_default=""),
 )
 
 signing_keys = Table(
@@ -156,9 +164,12 @@ people = Table(
     # Folded (lower case, no diacritics) "first last" and institution: re-import matching.
     Column("name_key", String(500), nullable=False, server_default=""),
     Column("institution_key", String(500), nullable=False, server_default=""),
+    # none | sending (handed to the SMTP server, outcome not yet recorded) | sent | failed.
     Column("invitation_status", String(16), nullable=False, server_default="none"),
     Column("invitation_error", String(500), nullable=False, server_default=""),
     Column("invitation_sent_at", UTCDateTime),
+    # When the latest invitation was handed to the SMTP server ("sending" since then).
+    Column("invitation_attempted_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("event_id", "email_norm", name="uq_people_event_email"),

@@ -146,6 +146,21 @@ def _documents(d: dict[str, Any]) -> list[Row]:
              _ok(r["certificates_500_s"] <= t["certificates_500_s"]))]
 
 
+def _mail(d: dict[str, Any]) -> list[Row]:
+    t = d["targets"]
+    rows = []
+    for db, r in d["results"].items():
+        twice = r["server"]["most_per_recipient"] > 1
+        rows.append((
+            f"Mail ({db}): {r['invitations']} invitations to a local SMTP server, "
+            f"{r['connections']} reused connections",
+            f"{r['seconds']} s ({r['per_s']}/s, {r['mean_message_kib']} KiB each, "
+            f"{r['connections_opened']} connections opened"
+            + (", some mailed twice" if twice else ", nobody twice") + ")",
+            f"≤ {t['mail_s']:g} s", _ok(r["seconds"] <= t["mail_s"] and not twice)))
+    return rows
+
+
 SCRIPTS: list[tuple[str, str, Callable[[dict[str, Any]], list[Row]]]] = [
     ("bench_decode.py", "decode.json", _decode),
     ("bench_latency.py", "latency_zxing.json", _latency),
@@ -157,6 +172,7 @@ SCRIPTS: list[tuple[str, str, Callable[[dict[str, Any]], list[Row]]]] = [
     ("bench_sync.py", "sync.json", _sync),  # SQLite here; --database-url for PostgreSQL
     ("bench_audit.py", "audit.json", _audit),  # SQLite here; --database-url adds PostgreSQL
     ("bench_documents.py", "documents.json", _documents),
+    ("bench_mail.py", "mail.json", _mail),  # SQLite here; --database-url for PostgreSQL
 ]
 
 

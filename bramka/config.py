@@ -128,6 +128,9 @@ class AdminSettings(_Section):
     smtp_security: Literal["none", "starttls", "ssl"] = "none"
     smtp_sender: str = "bramka@localhost"
     smtp_timeout_seconds: float = Field(10.0, gt=0, le=300)
+    smtp_connections: int = Field(4, ge=1, le=32)
+    smtp_messages_per_connection: int = Field(500, ge=1, le=100_000)
+    invitation_pdf: bool = False
 
 
 class SyncSettings(_Section):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -46,6 +47,39 @@ def update_event(conn: Connection, event_id: int, name: str, starts_on: date,
     conn.execute(update(events).where(events.c.id == event_id)
                  .values(name=name, starts_on=starts_on, ends_on=ends_on))
     bump_people_version(conn, event_id)  # kiosks print the name and check the dates
+
+
+# The invitation's words beyond the program: (column, limit, Polish and English label).
+INVITATION_FIELDS = (
+    ("help_desk_pl", 300, "Punkt informacyjny na miejscu (po polsku)",
+     "Help desk on site (in Polish)"),
+    ("help_desk_en", 300, "Punkt informacyjny na miejscu (po angielsku)",
+     "Help desk on site (in English)"),
+    ("contact_email", 320, "E-mail do organizatorów", "Organizers' e-mail"),
+    ("contact_phone", 64, "Telefon do organizatorów", "Organizers' phone"),
+    ("bring_pl", 1000, "Co zabrać (po polsku)", "What to bring (in Polish)"),
+    ("bring_en", 1000, "Co zabrać (po angielsku)", "What to bring (in English)"),
+)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def update_invitation_details(conn: Connection, event_id: int, values: dict[str, str]) -> None:
+    """Help desk, contact and what to bring, as the invitation e-mail states them."""
+    clean: dict[str, str] = {}
+    for name, limit, label_pl, label_en in INVITATION_FIELDS:
+        value = " ".join(str(values.get(name, "")).split())
+        if len(value) > limit:
+            raise Invalid(f"{label_pl}: najwyżej {limit} znaków",
+                          f"{label_en}: at most {limit} characters")
+        clean[name] = value
+    if clean["contact_email"] and not _EMAIL.match(clean["contact_email"]):
+        raise Invalid(f"Nieprawidłowy adres e-mail: {clean['contact_email']}",
+                      f"Invalid e-mail address: {clean['contact_email']}")
+    before = get_event(conn, event_id)
+    conn.execute(update(events).where(events.c.id == event_id).values(**clean))
+    if (before["help_desk_pl"], before["help_desk_en"]) != (clean["help_desk_pl"],
+                                                            clean["help_desk_en"]):
+        bump_people_version(conn, event_id)  # kiosks send people to the help desk by name
 
 
 def get_event(conn: Connection, event_id: int) -> dict[str, Any]:

@@ -26,6 +26,7 @@ class ImportResult:
     delimiter: str
     applied: bool
     created_ids: list[int] = field(default_factory=list)
+    sessions: list[tuple[int, str]] = field(default_factory=list)  # (id, title) of the event
 
     def summary(self) -> dict[str, int]:
         return self.plan.summary()
@@ -43,7 +44,8 @@ def load_existing(conn: Connection, event_id: int) -> list[Existing]:
 
 def load_session_titles(conn: Connection, event_id: int) -> list[tuple[int, str]]:
     rows = conn.execute(select(sessions.c.id, sessions.c.title)
-                        .where(sessions.c.event_id == event_id)).all()
+                        .where(sessions.c.event_id == event_id)
+                        .order_by(sessions.c.starts_at, sessions.c.id)).all()
     return [(r.id, r.title) for r in rows]
 
 
@@ -144,16 +146,18 @@ def run_import(
     filename: str,
     *,
     mapping_spec: dict[str, str] | None = None,
+    program_spec: dict[int, int | None] | None = None,
     dry_run: bool = False,
     username: str = "",
     progress: Progress | None = None,
 ) -> ImportResult:
     """Plan (and unless ``dry_run``, apply) an import. Raises ``ImportFileError`` untouched."""
     q_events.get_event(conn, event_id)
-    table, mapping, plan = build_plan(data, filename, load_existing(conn, event_id),
-                                      load_session_titles(conn, event_id), mapping_spec)
+    titles = load_session_titles(conn, event_id)
+    table, mapping, plan = build_plan(data, filename, load_existing(conn, event_id), titles,
+                                      mapping_spec, program_spec)
     result = ImportResult(plan, table.headers, mapping, table.encoding, table.delimiter,
-                          applied=False)
+                          applied=False, sessions=titles)
     if not dry_run:
         result.created_ids = apply_plan(conn, event_id, plan, username, progress)
         result.applied = True

@@ -50,8 +50,8 @@ def test_migrate_create_user_and_import(tmp_path: Path, db_url: str) -> None:
     result = runner.invoke(admin_group, ["--config", str(config), "import", str(file),
                                          "--event", str(ev["id"]), "--dry-run"])
     assert result.exit_code == 0, result.output
-    assert "would create 50" in result.output and "row 52: rejected: last name missing" in \
-        result.output and "dry run" in result.output
+    assert "would create 50" in result.output and "dry run" in result.output
+    assert "row 52 (Lp. 51): rejected: last name missing" in result.output
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(people)).scalar_one() == 0
 

@@ -155,3 +155,59 @@ def test_uploads_left_unimported_are_pruned(app: Flask, organizer: Client,
                    content_type="multipart/form-data")
     assert not old.exists()
     assert len(list(uploads.glob("*.bin"))) == 1
+
+
+def test_preview_lists_rejected_rows_by_sheet_row_and_number(organizer: Client,
+                                                             engine: Engine) -> None:
+    ev = make_event(engine)
+    text = "Lp.;Imię;Nazwisko\n1;Anna;Nowak\n2;;\n3;Jan;\n"
+    resp = organizer.post(f"/events/{ev['id']}/import",
+                          {"file": (io.BytesIO(text.encode("cp1250")), "lista.csv")},
+                          content_type="multipart/form-data")
+    page = resp.get_data(as_text=True)
+    assert 'data-k="created">1<' in page and 'data-k="rejected">1<' in page
+    assert "<th>Lp.</th>" in page and "<td>4</td><td>3</td><td>brak nazwiska</td>" in page
+
+
+def test_yes_no_side_event_columns_register_through_the_pages(app: Flask, organizer: Client,
+                                                              engine: Engine) -> None:
+    from datetime import UTC, datetime
+
+    from test_admin_importer import FORMS_HEADERS, google_forms_with_choices
+
+    from admin.queries import program as q_program
+
+    app.config["JOBS_JOIN"] = True
+    ev = make_event(engine)
+    with engine.begin() as conn:
+        visit = q_program.add_session(conn, ev["id"], {
+            "title": "Wizyta studyjna w CUS Niepołomice (autokar)", "kind": "side_event",
+            "room_id": ev["sala"], "starts_at": datetime(2026, 6, 17, 10, 0, tzinfo=UTC),
+            "ends_at": datetime(2026, 6, 17, 15, 0, tzinfo=UTC), "capacity": 45,
+            "registration_required": True})
+    resp = organizer.post(f"/events/{ev['id']}/import",
+                          {"file": (io.BytesIO(google_forms_with_choices()), "Formularz.csv")},
+                          content_type="multipart/form-data")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200
+    assert 'class="flash warn column-note"' in page and "Czy potrzebujesz noclegu?" in page
+    col = FORMS_HEADERS.index("Wizyta studyjna w CUS Niepołomice")
+    assert re.search(rf'<select name="prog_{col}">.*?<option value="{visit}" selected>',
+                     page, re.S)
+    token = re.search(r"/import/([0-9a-f]{32})", page).group(1)  # type: ignore[union-attr]
+    columns = re.search(r'name="program_columns" value="([0-9,]+)"', page).group(1)  # type: ignore[union-attr]
+    # Unchecking the visit in the preview drops its 20 registrations from the plan...
+    resp = organizer.post(f"/events/{ev['id']}/import/{token}", {
+        "action": "preview", "program_columns": columns, f"prog_{col}": ""})
+    without = int(re.search(r'data-k="registrations">(\d+)<',  # type: ignore[union-attr]
+                            resp.get_data(as_text=True)).group(1))
+    # ... and importing as guessed stores them.
+    resp = organizer.post(f"/events/{ev['id']}/import/{token}", {
+        "action": "import", "program_columns": columns, f"prog_{col}": str(visit)})
+    status = organizer.get(resp.headers["Location"] + ".json").get_json()
+    assert status["status"] == "done", status
+    with engine.connect() as conn:
+        on_visit = conn.execute(select(func.count()).select_from(registrations)
+                                .where(registrations.c.session_id == visit)).scalar_one()
+        total = conn.execute(select(func.count()).select_from(registrations)).scalar_one()
+    assert on_visit == 20 and total == without + 20

@@ -20,7 +20,7 @@ from admin.importer import (
     match_sessions,
     read_table,
 )
-from admin.textnorm import fold
+from admin.textnorm import fold, tidy
 
 PEOPLE = sample_data.registrants(30)
 SESSIONS = [(1, "Warsztat: piecza zastępcza"), (2, "Gra miejska po Podgórzu")]
@@ -233,7 +233,7 @@ def test_any_names_survive_the_round_trip(names: list[tuple[str, str]],
     good, bad, empty = extract(table, {"first_name": 0, "last_name": 1})
     assert len(good) + len(bad) + empty == len(names)
     for g in good:
-        assert fold(g.first_name) == fold(" ".join(names[g.row - 2][0].split()))
+        assert fold(g.first_name) == fold(tidy(names[g.row - 2][0]))
 
 
 def test_workshops_and_side_events_in_two_columns_both_register():
@@ -246,3 +246,182 @@ def test_workshops_and_side_events_in_two_columns_both_register():
     _table, mapping, plan = build_plan(csv_text.encode("cp1250"), "r.csv", [], sessions, None)
     assert {"sessions", "side_events"} <= set(mapping)
     assert sorted(sid for ids in plan.sessions.values() for sid in ids) == [1, 2]
+
+
+def test_invisible_characters_are_cleaned_from_every_field() -> None:
+    """Zero-width spaces, byte-order marks, direction marks, soft hyphens: none survive."""
+    text = ("Imię\u200b,Nazwisko,E-mail,Instytucja,Stanowisko,Rola,Warsztaty\n"
+            "Zofia\u200b,\ufeffWiś\u00adniewska,zw@dps.pl\u200b,\u200eMOPS\u2060 Kraków\u200f,"
+            "pracownik\u200d socjalny,Pre\u00adlegentka,Gra miejska po\u200b Podgórzu\n")
+    _table, mapping, plan = build_plan(text.encode(), "x.csv", [], SESSIONS)
+    assert "first_name" in mapping
+    (c,) = plan.creates
+    assert (c.first_name, c.last_name, c.email, c.institution, c.position, c.role) == (
+        "Zofia", "Wiśniewska", "zw@dps.pl", "MOPS Kraków", "pracownik socjalny", "speaker")
+    assert c.name_key == "zofia wisniewska"
+    assert plan.sessions == {2: [2]} and not plan.warnings
+    # A row of nothing but invisible characters is empty, not a nameless person.
+    table = read_table("Imię,Nazwisko\nAnna,Nowak\n\u200b,\ufeff\n".encode(), "x.csv")
+    assert extract(table, guess_mapping(table))[1:] == ([], 1)
+
+
+@pytest.mark.parametrize("header", ["Lp.", "Nr", "#", ""])
+def test_a_row_with_only_its_running_number_is_empty(header: str) -> None:
+    text = (f"{header},Imię,Nazwisko,E-mail,Instytucja\n"
+            "1,Anna,Nowak,anna@mops.pl,MOPS\n"
+            "2,,,,\n"
+            "3,Jan,Lis,,GOPS Gdów\n"
+            "4,,,,\n"
+            "5,,Kowalska,,\n")
+    table = read_table(text.encode(), "x.csv")
+    good, bad, empty = extract(table, guess_mapping(table))
+    assert [g.last_name for g in good] == ["Nowak", "Lis"]
+    assert empty == 2
+    assert [(r.row, r.en) for r in bad] == [(6, "first name missing")]
+
+
+def test_a_long_field_says_what_is_wrong_not_unclosed_quote() -> None:
+    text = ("Imię,Nazwisko,Instytucja\n"
+            f"Anna,Nowak,{'Ośrodek ' * 1250}\n"
+            "Jan,Lis,GOPS\n")
+    table = read_table(text.encode(), "x.csv")
+    good, bad, _ = extract(table, guess_mapping(table))
+    assert [g.last_name for g in good] == ["Lis"]
+    assert [(r.row, r.en) for r in bad] == [
+        (2, "value too long in column 'Instytucja': 9999 characters, the limit is 500")]
+    assert "Instytucja" in bad[0].pl and "500" in bad[0].pl and "cudzysłów" not in bad[0].pl
+    # A 10 kB name is too long for its column, too (and it is not a quote problem either).
+    table = read_table(f"Imię,Nazwisko\n{'A' * 10_000},Nowak\n".encode(), "x.csv")
+    (problem,) = extract(table, guess_mapping(table))[1]
+    assert problem.en == ("value too long in column 'Imię': 10000 characters, "
+                          "the limit is 200")
+
+
+def test_an_unclosed_quote_names_its_column_and_the_lines_it_swallowed() -> None:
+    text = 'Imię,Nazwisko\nAnna,Nowak\nJan,"Kowal\n' + "".join(
+        f"X{i},Y{i}\n" for i in range(5))
+    table = read_table(text.encode(), "x.csv")
+    _good, bad, _ = extract(table, guess_mapping(table))
+    assert [(r.row, r.en) for r in bad] == [
+        (3, "damaged row: unclosed quote in column 'Nazwisko' (the field runs over 5 more "
+            "lines of the file; those rows were not read)")]
+
+
+def test_messages_name_the_sheet_row_and_the_sheets_own_number() -> None:
+    # Two blank rows above the header: the header is sheet row 3, data starts at row 4.
+    text = (",,,\n,,,\n"
+            "Lp.,Imię,Nazwisko,E-mail\n"
+            "1,Anna,Nowak,anna@mops.pl\n"
+            "2,Jan,,jan@gops.pl\n"
+            "3,Anna,Nowakowa,anna@mops.pl\n"
+            "4,Ewa,Mazur,ewa(at)ops.pl\n")
+    _t, _m, plan = build_plan(text.encode(), "x.csv", [])
+    assert [(plan.where(r.row), r.en) for r in plan.rejected] == [
+        ("5 (Lp. 2)", "last name missing"),
+        ("7 (Lp. 4)", "invalid e-mail address: ewa(at)ops.pl")]
+    assert [(plan.where(a), plan.where(b)) for a, b in plan.superseded] == [
+        ("4 (Lp. 1)", "6 (Lp. 3)")]
+    # Without a number column the sheet row alone.
+    _t, _m, plain = build_plan(b"Imie,Nazwisko\nAnna,\n", "x.csv", [])
+    assert plain.where(plain.rejected[0].row) == "2"
+
+
+PROGRAM = [(1, "Warsztat: piecza zastępcza"), (2, "Gra miejska po Podgórzu"),
+           (3, "Wizyta studyjna w CUS Niepołomice (autokar)")]
+FORMS_HEADERS = ["Sygnatura czasowa", "Adres e-mail", "Imię", "Nazwisko", "Instytucja",
+                 "Warsztaty", "Wizyta studyjna w CUS Niepołomice",
+                 "Wydarzenia towarzyszące [Gra miejska po Podgórzu]",
+                 "Czy potrzebujesz noclegu?",
+                 "Wyrażam zgodę na przetwarzanie moich danych osobowych"]
+
+
+def google_forms_with_choices() -> bytes:
+    """A Google Forms export: one yes/no question per side event, a checkbox grid row,
+    a yes/no question that is not about the program, and a consent box."""
+    import csv
+
+    answers = ["Tak", "Nie", "x", "1", "yes", "", "TAK", "Tak, wezmę udział"]
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(FORMS_HEADERS)
+    for i in range(24):
+        visit = "Tak" if i < 20 else "Nie"
+        w.writerow([f"2026/05/{i % 28 + 1:02d} 10:00:00 AM GMT+2", f"osoba{i}@gops.pl",
+                    f"Imię{i}", f"Nazwisko{i}", "GOPS Gdów",
+                    "Warsztat: piecza zastępcza" if i % 2 else "",
+                    visit, answers[i % len(answers)], "Nie" if i % 3 else "Tak", "Tak"])
+    w.writerow(["2026/05/30 10:00:00 AM GMT+2", "wahajaca@ops.pl", "Ewa", "Wahająca",
+                "OPS", "", "może", "", "", "Tak"])
+    return buf.getvalue().encode()
+
+
+def test_yes_no_columns_register_for_the_sessions_they_name() -> None:
+    table, mapping, plan = build_plan(google_forms_with_choices(), "Formularz.csv", [],
+                                      PROGRAM)
+    # The free-text workshops question is the sessions field; the grid row is not.
+    assert table.headers[mapping["sessions"]] == "Warsztaty" and "side_events" not in mapping
+    by_header = {pc.header: pc.session_id for pc in plan.program_columns}
+    assert by_header == {"Wizyta studyjna w CUS Niepołomice": 3,
+                         "Wydarzenia towarzyszące [Gra miejska po Podgórzu]": 2,
+                         "Czy potrzebujesz noclegu?": None,
+                         "Wyrażam zgodę na przetwarzanie moich danych osobowych": None}
+    visit = sorted(r for r, ids in plan.sessions.items() if 3 in ids)
+    assert visit == list(range(2, 22))  # the 20 rows answering "Tak"
+    walk = sorted(r for r, ids in plan.sessions.items() if 2 in ids)
+    # "Nie" and "" say no; Tak, x, 1, yes, TAK and "Tak, wezmę udział" say yes.
+    assert walk == [i + 2 for i in range(24) if i % 8 not in (1, 5)]
+    workshop = sorted(r for r, ids in plan.sessions.items() if 1 in ids)
+    assert workshop == [i + 2 for i in range(24) if i % 2]
+    assert plan.summary()["registrations"] == 20 + len(walk) + 12
+    # The lodging question is a visible warning; the consent box is not worth one.
+    (note,) = plan.column_notes
+    assert "Czy potrzebujesz noclegu?" in note.en and "no session or side event" in note.en
+    assert "Czy potrzebujesz noclegu?" in note.pl and "Nikogo z niej nie zapisano" in note.pl
+    # An answer that is neither yes nor no is named, and nobody is registered on a guess.
+    assert [(plan.where(w.row), w.en) for w in plan.warnings] == [
+        ("26", "answer 'może' in column 'Wizyta studyjna w CUS Niepołomice' is neither yes "
+               "nor no: not registered")]
+    assert 26 not in plan.sessions
+
+
+def test_the_organizers_choice_for_a_yes_no_column_wins() -> None:
+    data = google_forms_with_choices()
+    table, _m, _p = build_plan(data, "f.csv", [], PROGRAM)
+    visit, lodging = (FORMS_HEADERS.index(h) for h in
+                      ("Wizyta studyjna w CUS Niepołomice", "Czy potrzebujesz noclegu?"))
+    _t, _m, plan = build_plan(data, "f.csv", [], PROGRAM,
+                              program_spec={visit: None, lodging: 1})
+    assert not any(3 in ids for ids in plan.sessions.values())
+    lodgers = sorted(r for r, ids in plan.sessions.items() if 1 in ids and r % 2)
+    assert lodgers and not plan.column_notes  # chosen by hand: no warning either
+
+
+def test_a_program_column_matching_nothing_or_several_is_a_warning() -> None:
+    text = ("Imię,Nazwisko,Spacer,Rejs statkiem\n"
+            "Anna,Nowak,Tak,x\n"
+            "Jan,Lis,Nie,\n")
+    program = [(1, "Spacer muzealny: dostępność kultury"),
+               (2, "Spacer śladami krakowskiej spółdzielczości")]
+    _t, _m, plan = build_plan(text.encode(), "x.csv", [], program)
+    assert not plan.sessions
+    assert [pc.ambiguous for pc in plan.program_columns] == [(2, 1), ()]
+    ambiguous, unmatched = plan.column_notes
+    assert "several program items" in ambiguous.en and "Spacer muzealny" in ambiguous.en
+    assert "Rejs statkiem" in unmatched.en and "1 × yes" in unmatched.en
+
+
+@pytest.mark.parametrize("header,expected", [
+    ("Wizyta studyjna w CUS Niepołomice", [3]),
+    ("Czy weźmiesz udział w wizycie studyjnej w CUS Niepołomice?", [3]),
+    ("Wizyta studyjna w Centrum Usług Społecznych w Niepołomicach", [3]),
+    ("Wydarzenia towarzyszące [Gra miejska po Podgórzu]", [2]),
+    ("Udział w gali", [4]),
+    ("Autokar", []),  # the note in brackets is not the title
+    ("Czy potrzebujesz noclegu?", []),
+])
+def test_headers_find_their_session_despite_endings_and_extra_words(
+        header: str, expected: list[int]) -> None:
+    from admin.import_program import match_header
+
+    program = [*PROGRAM, (4, "Gala wręczenia nagród Małopolskiej Polityki Społecznej")]
+    assert match_header(header, program) == expected
