@@ -85,3 +85,29 @@ def test_dashboard_page_and_empty_event(organizer: Client, engine: Engine) -> No
     d = organizer.get(f"/events/{ev['id']}/dashboard.json").get_json()
     assert d["checked_in"] == 0 and d["arrivals"] == [] and d["duplicates"] == []
     assert organizer.get("/events/999/dashboard.json").status_code == 404
+
+
+def test_a_double_entry_into_a_limited_session_is_a_possible_over_capacity(
+        app: Flask, organizer: Client, engine: Engine) -> None:
+    """One seat left; two kiosks that had not synced let the same badge in twice: the
+    session is not over its limit by people, but the dashboard says it may be."""
+    from admin.queries import program as q_program
+
+    ev = make_event(engine)
+    anna = add_person(engine, ev["id"], "Anna", "Kowalska")
+    with engine.begin() as conn:
+        small = q_program.add_session(conn, ev["id"], {
+            "title": "Wizyta studyjna", "kind": "side_event", "room_id": ev["sala"],
+            "starts_at": DAY2_10, "ends_at": DAY2_10 + 120 * MIN, "capacity": 1})
+        record_scans(conn, [
+            scan(ev["id"], anna, DAY2_10, session_id=small, direction="in", kiosk="bus-1"),
+            scan(ev["id"], anna, DAY2_10 + 2 * MIN, session_id=small, direction="in",
+                 kiosk="bus-2")])
+    app.config["DASHBOARD_NOW"] = DAY2_10 + 30 * MIN
+    d = organizer.get(f"/events/{ev['id']}/dashboard.json").get_json()
+    row = next(s for s in d["sessions"] if s["id"] == small)
+    assert (row["attended"], row["duplicates"], row["over_capacity"]) == (1, 1, False)
+    assert row["possible_over_capacity"] and "Wizyta studyjna (?)" in d["over_capacity"]
+    [dup] = d["duplicates"]
+    assert (dup["first_kiosk"], dup["kiosk"], dup["where"]) == ("bus-1", "bus-2",
+                                                                 "Wizyta studyjna")
