@@ -40,7 +40,8 @@ from sync import token as tokens
 
 STATUSES = ("none", "sending", "sent", "failed")
 # A "sending" older than this is not in flight any more: its mailing stopped (uncertain).
-IN_FLIGHT = timedelta(minutes=2)
+# Longer than handing one message over can take (smtp_timeout_seconds is at most 300).
+IN_FLIGHT = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
