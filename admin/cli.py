@@ -237,7 +237,8 @@ def send_invitations_cmd(ctx: click.Context, event_id: int | None, retry_failed:
     Safe to run again after a crash or Ctrl-C: it continues with those not sent yet and
     mails nobody twice (see admin/invitations.py).
     """
-    from admin.invitations import Outcome, pending_ids, send_invitations
+    from admin.invitations import Outcome, send_invitations
+    from admin.queries.invitations import pending_ids
 
     settings = _settings(ctx)
     engine = _engine(ctx)

@@ -26,6 +26,7 @@ from admin.jobs import Job, event_job, jobs
 from admin.jobs import job_status as event_job_status
 from admin.mailer import SmtpPool
 from admin.queries import events as q_events
+from admin.queries import invitations as q_invitations
 from admin.queries import people as q_people
 from bramka.config import AdminSettings
 from printers.invitation import invitation_png
@@ -65,7 +66,7 @@ def index(event_id: int) -> Any:
                                     job_id=running.id))
         retry_uncertain = request.form.get("uncertain") == "1"
         with db.read() as conn:
-            ids = invitations.pending_ids(conn, event_id,
+            ids = q_invitations.pending_ids(conn, event_id,
                                           include_failed=request.form.get("failed") == "1",
                                           include_uncertain=retry_uncertain)
         if not ids:
@@ -92,10 +93,10 @@ def index(event_id: int) -> Any:
         job = jobs(app).start(app, "invitations", event_id, work)
         return redirect(url_for("invitations.job_page", event_id=event_id, job_id=job.id))
     with db.read() as conn:
-        counts = invitations.status_counts(conn, event_id)
-        failed = invitations.failed_people(conn, event_id)
-        uncertain = invitations.uncertain_people(conn, event_id)
-        waiting = len(invitations.pending_ids(conn, event_id, include_failed=False))
+        counts = q_invitations.status_counts(conn, event_id)
+        failed = q_invitations.failed_people(conn, event_id)
+        uncertain = q_invitations.uncertain_people(conn, event_id)
+        waiting = len(q_invitations.pending_ids(conn, event_id, include_failed=False))
     return render_template("invitations/index.html", event=event, counts=counts, failed=failed,
                            uncertain=uncertain, waiting=waiting, running=running,
                            fields=q_events.INVITATION_FIELDS)
@@ -117,9 +118,9 @@ def details(event_id: int) -> Any:
 def _sample(event: dict[str, Any]) -> tuple[Invitation, Any]:
     """The invitation as the first registrant (or a made-up one) would get it."""
     with db.read() as conn:
-        letter = invitations.load_letter(conn, event)
-        first = invitations.sample_person(conn, event["id"])
-        regs = invitations.load_registrations(conn, event) if first else {}
+        letter = q_invitations.load_letter(conn, event)
+        first = q_invitations.sample_person(conn, event["id"])
+        regs = q_invitations.load_registrations(conn, event) if first else {}
     name = f"{first.first_name} {first.last_name}" if first else "Anna Kowalska"
     institution = first.institution if first else "MOPS Kraków"
     badge = BadgeData(name=name, institution=institution, role="", token="PODGLAD" * 17,

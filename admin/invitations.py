@@ -5,7 +5,8 @@ A person's ``invitation_status`` moves ``none`` (or ``failed``) -> ``sending`` -
 or ``failed``. ``sending`` is committed *before* the message is handed to the SMTP server,
 ``sent``/``failed`` right after the server's answer. The claim is one conditional UPDATE,
 so two mailings (two clicks, two admin processes, a run resumed while another still
-goes) never take the same person.
+goes) never take the same person. The reads and the two writes are in
+``admin.queries.invitations``.
 
 At most once, by choice: a crash (or a connection lost in the middle of a message) leaves
 ``sending`` behind, and such a person is *not* mailed again on its own: the server may
@@ -21,26 +22,20 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from sqlalchemy import Connection, Engine, bindparam, func, select, update
+from sqlalchemy import Engine
 
 from admin.i18n import ROLE_LABELS
-from admin.invitation_letter import Day, Invitation, Letter, Place, Registration
+from admin.invitation_letter import Invitation, Letter, Registration
 from admin.mailer import SendError, SendUncertain, SmtpPool, compose_invitation
 from admin.queries import events as q_events
-from admin.schema import UTCDateTime, people, registrations, rooms, sessions, utcnow, venues
+from admin.queries.invitations import Writes, load_letter, load_registrations
 from bramka.config import AdminSettings
 from printers.invitation import invitation_pdf, invitation_png
-from printers.layout import BadgeData, format_event_dates
+from printers.layout import BadgeData
 from sync import token as tokens
-
-STATUSES = ("none", "sending", "sent", "failed")
-# A "sending" older than this is not in flight any more: its mailing stopped (uncertain).
-IN_FLIGHT = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -60,150 +55,6 @@ class Outcome:
 
 
 Progress = Callable[[int, int, Outcome], None]
-
-
-# -- reading -----------------------------------------------------------------------------------
-
-
-def status_counts(conn: Connection, event_id: int) -> dict[str, int]:
-    rows = conn.execute(select(people.c.invitation_status, func.count())
-                        .where(people.c.event_id == event_id, people.c.status == "active")
-                        .group_by(people.c.invitation_status)).all()
-    counts = dict.fromkeys(STATUSES, 0)
-    counts.update({r[0]: int(r[1]) for r in rows})
-    return counts
-
-
-def failed_people(conn: Connection, event_id: int, limit: int = 200) -> list[dict[str, Any]]:
-    return _people_in(conn, event_id, "failed", limit)
-
-
-def uncertain_people(conn: Connection, event_id: int, limit: int = 200,
-                     now: datetime | None = None) -> list[dict[str, Any]]:
-    """People whose invitation was handed over by a mailing that stopped before the answer."""
-    cutoff = (now or utcnow()) - IN_FLIGHT
-    return _people_in(conn, event_id, "sending", limit, people.c.invitation_attempted_at < cutoff)
-
-
-def _people_in(conn: Connection, event_id: int, status: str, limit: int,
-               *extra: Any) -> list[dict[str, Any]]:
-    stmt = (select(people.c.id, people.c.first_name, people.c.last_name, people.c.email,
-                   people.c.invitation_error, people.c.invitation_attempted_at)
-            .where(people.c.event_id == event_id, people.c.invitation_status == status, *extra)
-            .order_by(people.c.last_name, people.c.first_name).limit(limit))
-    return [dict(r) for r in conn.execute(stmt).mappings()]
-
-
-def pending_ids(conn: Connection, event_id: int, include_failed: bool = True,
-                include_uncertain: bool = False, now: datetime | None = None) -> list[int]:
-    """Who a mailing would write to: not sent yet, and (by choice) failed or uncertain."""
-    wanted = people.c.invitation_status.in_(["none", "failed"] if include_failed else ["none"])
-    if include_uncertain:
-        wanted = wanted | _uncertain(now)
-    stmt = (select(people.c.id)
-            .where(people.c.event_id == event_id, people.c.status == "active",
-                   people.c.email.is_not(None), wanted)
-            .order_by(people.c.id))
-    return list(conn.execute(stmt).scalars())
-
-
-def sample_person(conn: Connection, event_id: int) -> Any:
-    """The event's first active registrant (id, names, institution), or None."""
-    return conn.execute(
-        select(people.c.id, people.c.first_name, people.c.last_name, people.c.institution)
-        .where(people.c.event_id == event_id, people.c.status == "active")
-        .order_by(people.c.id).limit(1)).first()
-
-
-def _uncertain(now: datetime | None = None) -> Any:
-    return ((people.c.invitation_status == "sending")
-            & (people.c.invitation_attempted_at < (now or utcnow()) - IN_FLIGHT))
-
-
-def load_letter(conn: Connection, event: dict[str, Any]) -> Letter:
-    """The event's part of every invitation: each day's first session and its places."""
-    tz = ZoneInfo(event["timezone"])
-    rows = conn.execute(
-        select(sessions.c.kind, sessions.c.starts_at, venues.c.name, venues.c.address)
-        .join(rooms, rooms.c.id == sessions.c.room_id)
-        .join(venues, venues.c.id == rooms.c.venue_id)
-        .where(sessions.c.event_id == event["id"])
-        .order_by(sessions.c.starts_at, sessions.c.id)).all()
-    main = [r for r in rows if r.kind == "session"] or list(rows)  # side events: own places
-    days: dict[date, tuple[str, list[Place]]] = {}
-    for r in main:
-        local = r.starts_at.astimezone(tz)
-        first, places = days.setdefault(local.date(), (f"{local.hour}:{local.minute:02d}", []))
-        place = Place(r.name, r.address)
-        if place not in places:
-            places.append(place)
-    return Letter(
-        event_name=event["name"], dates=format_event_dates(event["starts_on"], event["ends_on"]),
-        days=tuple(Day(d, first, tuple(places)) for d, (first, places) in days.items()),
-        help_desk_pl=event["help_desk_pl"], help_desk_en=event["help_desk_en"],
-        contact_email=event["contact_email"], contact_phone=event["contact_phone"],
-        bring_pl=event["bring_pl"], bring_en=event["bring_en"])
-
-
-def load_registrations(conn: Connection, event: dict[str, Any]
-                       ) -> dict[int, tuple[Registration, ...]]:
-    """Person id -> the sessions and side events they registered for, in time order."""
-    tz = ZoneInfo(event["timezone"])
-    rows = conn.execute(
-        select(registrations.c.person_id, sessions.c.title, sessions.c.starts_at,
-               sessions.c.ends_at, rooms.c.name.label("room"), venues.c.name.label("venue"),
-               venues.c.address)
-        .join(sessions, sessions.c.id == registrations.c.session_id)
-        .join(rooms, rooms.c.id == sessions.c.room_id)
-        .join(venues, venues.c.id == rooms.c.venue_id)
-        .where(sessions.c.event_id == event["id"])
-        .order_by(registrations.c.person_id, sessions.c.starts_at)).all()
-    out: dict[int, list[Registration]] = {}
-    for r in rows:
-        start, end = r.starts_at.astimezone(tz), r.ends_at.astimezone(tz)
-        when = (f"{start.day}.{start.month:02d}.{start.year}, {start.hour}:{start.minute:02d}"
-                f"–{end.hour}:{end.minute:02d}")
-        where = ", ".join(x for x in (r.room, r.venue, r.address) if x)
-        out.setdefault(r.person_id, []).append(Registration(r.title, when, where))
-    return {pid: tuple(regs) for pid, regs in out.items()}
-
-
-# -- writing -----------------------------------------------------------------------------------
-
-
-class _Statements:
-    """The two writes of a mailing, built once (SQLAlchemy builds a statement in about as
-    long as SQLite runs it)."""
-
-    def __init__(self, event_id: int, statuses: tuple[str, ...], take_uncertain: bool):
-        self.event_id = event_id
-        waiting = people.c.invitation_status.in_(statuses)
-        if take_uncertain:
-            waiting = waiting | ((people.c.invitation_status == "sending")
-                                 & (people.c.invitation_attempted_at < bindparam("cutoff")))
-        self.claim = (
-            update(people)
-            .where(people.c.id == bindparam("pid"), people.c.event_id == event_id,
-                   people.c.status == "active", people.c.email.is_not(None), waiting)
-            .values(invitation_status="sending", invitation_error="",
-                    invitation_attempted_at=bindparam("now"))
-            .returning(people.c.id, people.c.first_name, people.c.last_name, people.c.email,
-                       people.c.institution, people.c.role, people.c.badge_revision))
-        self.mark = (
-            update(people).where(people.c.id == bindparam("pid"))
-            .values(invitation_status=bindparam("state"), invitation_error=bindparam("error"),
-                    invitation_sent_at=func.coalesce(bindparam("sent_at", type_=UTCDateTime),
-                                                     people.c.invitation_sent_at)))
-
-    def take(self, conn: Connection, person_id: int) -> Any:
-        """Mark the person "sending" if they are still waiting; their row, or None."""
-        now = utcnow()
-        return conn.execute(self.claim, {"pid": person_id, "now": now,
-                                         "cutoff": now - IN_FLIGHT}).first()
-
-    def record(self, conn: Connection, person_id: int, status: str, error: str = "") -> None:
-        conn.execute(self.mark, {"pid": person_id, "state": status, "error": error[:500],
-                                 "sent_at": utcnow() if status == "sent" else None})
 
 
 # -- sending -----------------------------------------------------------------------------------
@@ -278,7 +129,7 @@ def send_invitations(engine: Engine, settings: AdminSettings, event_id: int,
                             q_events.signing_key(conn, event_id),
                             load_registrations(conn, event))
     statuses = ("none", "failed", "sent") if resend else ("none", "failed")
-    writes = _Statements(event_id, statuses, retry_uncertain or resend)
+    writes = Writes(event_id, statuses, retry_uncertain or resend)
     own_pool = pool is None
     smtp = pool or SmtpPool(settings)
     try:
@@ -310,7 +161,7 @@ def send_invitations(engine: Engine, settings: AdminSettings, event_id: int,
             smtp.close()
 
 
-def _worker(engine: Engine, settings: AdminSettings, parts: _EventParts, writes: _Statements,
+def _worker(engine: Engine, settings: AdminSettings, parts: _EventParts, writes: Writes,
             pool: SmtpPool, run: _Run) -> None:
     """Take a person, compose, send, record; the record of one message and the claim of
     the next share a transaction (one commit per message, no later than before)."""

@@ -39,11 +39,12 @@ if str(ROOT) not in sys.path:
 
 from admin import sample_data  # noqa: E402
 from admin.db import make_engine, migrate, normalize_url  # noqa: E402
-from admin.invitations import Outcome, pending_ids, send_invitations  # noqa: E402
+from admin.invitations import Outcome, send_invitations  # noqa: E402
 from admin.mailer import SmtpPool  # noqa: E402
 from admin.queries import events as q_events  # noqa: E402
 from admin.queries import program as q_program  # noqa: E402
 from admin.queries.importing import run_import  # noqa: E402
+from admin.queries.invitations import pending_ids  # noqa: E402
 from bench.common import RESULTS, write_result  # noqa: E402
 from bramka.config import AdminSettings  # noqa: E402
 

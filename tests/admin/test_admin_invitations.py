@@ -194,6 +194,8 @@ def test_send_all_then_resend(app: Flask, organizer: Client, engine: Engine,
     assert status["status"] == "done"
     assert status["result"] == {"sent": 1, "failed": 1, "skipped": 0, "uncertain": 0}
     assert status["done"] == status["total"] == 2
+    job_page = organizer.get(resp.headers["Location"]).get_data(as_text=True)
+    assert 'data-job-key="sent">1<' in job_page and 'data-job-key="failed">1<' in job_page
     assert len(smtp.messages) == 1
     msg = smtp.messages[0]
     assert msg["To"] == "Łukasz Wójcik <lw@mops.krakow.pl>"
@@ -243,14 +245,25 @@ def test_preview_shows_the_html_part(organizer: Client, engine: Engine) -> None:
     assert png.mimetype == "image/png" and png.data.startswith(b"\x89PNG")
 
 
-def test_invitation_details_are_checked(organizer: Client, engine: Engine) -> None:
+def test_invitation_details_are_checked_and_the_help_desk_reaches_kiosks(
+        organizer: Client, engine: Engine) -> None:
+    from admin.roster_export import build_snapshot
+
     ev = make_event(engine)
+    with engine.connect() as conn:
+        version = q_events.people_version(conn, ev["id"])
+    _details(organizer, ev["id"])
+    with engine.connect() as conn:
+        help_desk = build_snapshot(conn, ev["id"]).event.help_desk
+        assert q_events.people_version(conn, ev["id"]) > version  # kiosks download it
+    assert (help_desk.pl, help_desk.en) == ("punkt informacyjny w holu głównym",
+                                            "the help desk in the main hall")
     resp = organizer.post(f"/events/{ev['id']}/invitations/details",
                           {"contact_email": "nie-adres"})
     assert "Nieprawidłowy adres e-mail" in organizer.get(resp.headers["Location"]).get_data(
         as_text=True)
     with engine.connect() as conn:
-        assert q_events.get_event(conn, ev["id"])["contact_email"] == ""
+        assert q_events.get_event(conn, ev["id"])["contact_email"] == "kongres@rops.krakow.pl"
 
 
 def test_connections_are_reused_from_a_bounded_pool(app: Flask, engine: Engine,
@@ -271,7 +284,7 @@ def test_connections_are_reused_from_a_bounded_pool(app: Flask, engine: Engine,
 
 
 def test_a_connection_lost_during_data_is_uncertain_and_not_resent(
-        app: Flask, engine: Engine, smtp: Inbox) -> None:
+        app: Flask, organizer: Client, engine: Engine, smtp: Inbox) -> None:
     ev = make_event(engine)
     pid = add_person(engine, ev["id"], "Jan", "Lis", "", "jan@lis.pl")
     settings = app.config["BRAMKA_ADMIN_SETTINGS"]
@@ -287,6 +300,12 @@ def test_a_connection_lost_during_data_is_uncertain_and_not_resent(
         conn.execute(update(people).where(people.c.id == pid).values(
             invitation_attempted_at=utcnow() - timedelta(hours=1)))
     assert send_invitations(engine, settings, ev["id"], [pid]).skipped == 1
+    assert len(smtp.messages) == 1
+    page = organizer.get(f"/events/{ev['id']}/invitations").get_data(as_text=True)
+    assert 'id="uncertain"' in page and "jan@lis.pl" in page and 'name="uncertain"' in page
+    assert 'id="count-sending">1<' in page
+    # The page's "send" leaves them alone unless asked.
+    organizer.post(f"/events/{ev['id']}/invitations", {"failed": "1"})
     assert len(smtp.messages) == 1
     # Explicitly asked for, it is (the one case where a person may get two).
     assert send_invitations(engine, settings, ev["id"], [pid], retry_uncertain=True).sent == 1
@@ -384,3 +403,15 @@ def test_a_killed_mailing_resumes_and_mails_nobody_twice(
         after = Counter(conn.execute(select(people.c.invitation_status)
                                      .where(people.c.event_id == ev["id"])).scalars())
     assert after == {"sent": 40 - len(uncertain), "sending": len(uncertain)}
+
+
+def test_the_printable_page_is_attached_when_configured(app: Flask, engine: Engine,
+                                                        smtp: Inbox) -> None:
+    ev = make_event(engine)
+    pid = add_person(engine, ev["id"], "Zofia", "Wiśniewska", "DPS Bochnia", "zw@dps.pl")
+    settings = app.config["BRAMKA_ADMIN_SETTINGS"].model_copy(update={"invitation_pdf": True})
+    assert send_invitations(engine, settings, ev["id"], [pid]).sent == 1
+    (msg,) = smtp.messages
+    assert _structure(msg)[:2] == ["multipart/mixed", "multipart/alternative"]
+    (pdf,) = list(msg.iter_attachments())
+    assert pdf.get_filename() == "zaproszenie.pdf" and pdf.get_content().startswith(b"%PDF")
