@@ -9,6 +9,8 @@ import pytest
 from admin_testkit import Client
 from flask import Flask
 
+from sync.wire import BASE_PATH
+
 ADMIN = Path(__file__).resolve().parents[2] / "admin"
 
 
@@ -36,11 +38,15 @@ def test_every_page_as_the_organizer_sends_the_headers(app: Flask, organizer: Cl
     assert checked > 5
 
 
-@pytest.mark.parametrize("url", ["/login", "/events", "/static/dashboard.js", "/no-such-page",
-                                 "/api/sync/v1/openapi.json", "/api/sync/v1/roster"])
-def test_public_answers_errors_and_machine_api_send_the_headers(client: Client,
-                                                                url: str) -> None:
-    assert_secured(client.get(url), url)
+@pytest.mark.parametrize(("url", "status"), [
+    ("/login", 200), ("/events", 302), ("/static/dashboard.js", 200), ("/no-such-page", 404),
+    (f"{BASE_PATH}/openapi.json", 200), (f"{BASE_PATH}/roster", 401),  # no kiosk token
+    ("/api/sync/v1/roster", 426)])  # a kiosk of an older protocol
+def test_public_answers_errors_and_machine_api_send_the_headers(client: Client, url: str,
+                                                                status: int) -> None:
+    resp = client.get(url)
+    assert resp.status_code == status, url
+    assert_secured(resp, url)
 
 
 def test_a_form_post_and_its_redirect_send_the_headers(app: Flask, client: Client) -> None:
