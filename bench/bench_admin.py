@@ -24,20 +24,19 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from admin import create_app, sample_data  # noqa: E402
-from admin.db import normalize_url  # noqa: E402
 from admin.queries import events as q_events  # noqa: E402
 from admin.queries import program as q_program  # noqa: E402
 from admin.queries.importing import run_import  # noqa: E402
 from admin.queries.users import create_user  # noqa: E402
 from admin.scans import record_scans  # noqa: E402
-from bench.common import write_result  # noqa: E402
+from bench.common import database_url, write_result  # noqa: E402
 from bramka.config import AdminSettings  # noqa: E402
 from sync.scans import ScanRecord  # noqa: E402
 
@@ -196,19 +195,9 @@ def main() -> int:
             res = results["sqlite"] = run(f"sqlite:///{tmp}/bench.db", "sqlite")
             missed += [f"sqlite {k}" for k, t in TARGETS.items() if res[k] > t]
     if args.pg:
-        schema = "bench_" + uuid.uuid4().hex[:10]
-        admin_engine = create_engine(normalize_url(args.pg))
-        with admin_engine.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-        try:
-            sep = "&" if "?" in args.pg else "?"
-            res = results["postgresql"] = run(
-                f"{args.pg}{sep}options=-csearch_path%3D{schema}", "postgresql")
+        with tempfile.TemporaryDirectory() as tmp, database_url(args.pg, Path(tmp)) as (url, _):
+            res = results["postgresql"] = run(url, "postgresql")
             missed += [f"postgresql {k}" for k, t in TARGETS.items() if res[k] > t]
-        finally:
-            with admin_engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin_engine.dispose()
     path = write_result("admin", {
         "people": PEOPLE, "scans": SCANS, "targets": TARGETS,
         "results": {db: {k: round(v, 3) for k, v in r.items()} for db, r in results.items()},

@@ -19,8 +19,6 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -28,12 +26,12 @@ if str(ROOT) not in sys.path:
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
 
 from admin.bulk import insert_many  # noqa: E402
-from admin.db import make_engine, migrate, normalize_url  # noqa: E402
+from admin.db import make_engine, migrate  # noqa: E402
 from admin.queries import events as q_events  # noqa: E402
 from admin.queries import sync as q_sync  # noqa: E402
 from admin.scan_chain import audit  # noqa: E402
 from admin.schema import kiosk_chain_heads, kiosks, scans  # noqa: E402
-from bench.common import write_result  # noqa: E402
+from bench.common import database_url, write_result  # noqa: E402
 from sync.chain import GENESIS, chained, public_key_text, sign_head  # noqa: E402
 from sync.scans import ScanRecord  # noqa: E402
 
@@ -109,19 +107,9 @@ def main() -> int:
         print(f"sqlite: audit verify of {results['sqlite']['scans']} scans in "
               f"{results['sqlite']['seconds']} s", flush=True)
         if args.database_url:
-            schema = "bench_" + uuid.uuid4().hex[:10]
-            admin_engine = create_engine(normalize_url(args.database_url))
-            with admin_engine.begin() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            sep = "&" if "?" in args.database_url else "?"
-            try:
-                results["postgresql"] = run(
-                    f"{args.database_url}{sep}options=-csearch_path%3D{schema}")
-                print(f"postgresql: audit verify in {results['postgresql']['seconds']} s")
-            finally:
-                with admin_engine.begin() as conn:
-                    conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-                admin_engine.dispose()
+            with database_url(args.database_url, tmp) as (url, _):
+                results["postgresql"] = run(url)
+            print(f"postgresql: audit verify in {results['postgresql']['seconds']} s")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     write_result("audit", {"targets": {"audit_verify_s": TARGET_S}, "results": results})

@@ -26,26 +26,23 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
-
-from sqlalchemy import create_engine, text
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from admin import sample_data  # noqa: E402
-from admin.db import make_engine, migrate, normalize_url  # noqa: E402
+from admin.db import make_engine, migrate  # noqa: E402
 from admin.invitations import Outcome, send_invitations  # noqa: E402
 from admin.mailer import SmtpPool  # noqa: E402
 from admin.queries import events as q_events  # noqa: E402
 from admin.queries import program as q_program  # noqa: E402
 from admin.queries.importing import run_import  # noqa: E402
 from admin.queries.invitations import pending_ids  # noqa: E402
-from bench.common import RESULTS, write_result  # noqa: E402
+from bench.common import RESULTS, database_url, write_result  # noqa: E402
 from bramka.config import AdminSettings  # noqa: E402
 
 PEOPLE = 20_000
@@ -173,25 +170,10 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=PEOPLE)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bramka-bench-mail-"))
-    schema = ""
-    admin_engine = None
     try:
-        if args.database_url:
-            schema = "bench_" + uuid.uuid4().hex[:10]
-            admin_engine = create_engine(normalize_url(args.database_url))
-            with admin_engine.begin() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            sep = "&" if "?" in args.database_url else "?"
-            url, label = (f"{args.database_url}{sep}options=-csearch_path%3D{schema}",
-                          "postgresql")
-        else:
-            url, label = f"sqlite:///{tmp / 'admin.db'}", "sqlite"
-        result = run(url, args.people)
+        with database_url(args.database_url, tmp) as (url, label):
+            result = run(url, args.people)
     finally:
-        if admin_engine is not None:
-            with admin_engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin_engine.dispose()
         shutil.rmtree(tmp, ignore_errors=True)
     print(json.dumps(result, indent=2), file=sys.stderr)
     target = TARGETS["mail_s"] * args.people / PEOPLE

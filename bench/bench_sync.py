@@ -40,21 +40,21 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy import Engine, func, select
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from admin import sample_data  # noqa: E402
-from admin.db import make_engine, migrate, normalize_url  # noqa: E402
+from admin.db import make_engine, migrate  # noqa: E402
 from admin.queries import events as q_events  # noqa: E402
 from admin.queries import program as q_program  # noqa: E402
 from admin.queries import sync as q_sync  # noqa: E402
 from admin.queries.importing import run_import  # noqa: E402
 from admin.schema import scan_quarantine  # noqa: E402
 from admin.schema import scans as scans_table  # noqa: E402
-from bench.common import RESULTS, summary_ms, write_result  # noqa: E402
+from bench.common import RESULTS, database_url, summary_ms, write_result  # noqa: E402
 from bramka.config import load_settings  # noqa: E402
 from kiosk.checkin import CheckinService, boot_id  # noqa: E402
 from kiosk.events import EventBus  # noqa: E402
@@ -440,25 +440,10 @@ def main() -> int:
                         help="PostgreSQL URL (a fresh schema is used); default SQLite")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="bramka-bench-sync-"))
-    schema = ""
-    admin_engine = None
     try:
-        if args.database_url:
-            schema = "bench_" + uuid.uuid4().hex[:10]
-            admin_engine = create_engine(normalize_url(args.database_url))
-            with admin_engine.begin() as conn:
-                conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-            sep = "&" if "?" in args.database_url else "?"
-            url, label = (f"{args.database_url}{sep}options=-csearch_path%3D{schema}",
-                          "postgresql")
-        else:
-            url, label = f"sqlite:///{tmp / 'admin.db'}", "sqlite"
-        results = run(url, tmp)
+        with database_url(args.database_url, tmp) as (url, label):
+            results = run(url, tmp)
     finally:
-        if admin_engine is not None:
-            with admin_engine.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-            admin_engine.dispose()
         shutil.rmtree(tmp, ignore_errors=True)
     b, r = results["backlog"], results["roster"]
     missed = [f"{label} {name}" for name, ok in (

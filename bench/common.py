@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
 import statistics
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -49,3 +52,27 @@ def write_result(name: str, data: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps({"machine": machine(), **data}, indent=2, ensure_ascii=False))
     return path
+
+
+@contextlib.contextmanager
+def database_url(pg_url: str, tmp: Path) -> Iterator[tuple[str, str]]:
+    """(url, label) of the database a benchmark runs on: SQLite in ``tmp``, or with a
+    PostgreSQL URL a fresh schema there, dropped afterwards."""
+    if not pg_url:
+        yield f"sqlite:///{tmp / 'admin.db'}", "sqlite"
+        return
+    from sqlalchemy import create_engine, text
+
+    from admin.db import normalize_url
+
+    schema = "bench_" + uuid.uuid4().hex[:10]
+    engine = create_engine(normalize_url(pg_url))
+    with engine.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        sep = "&" if "?" in pg_url else "?"
+        yield f"{pg_url}{sep}options=-csearch_path%3D{schema}", "postgresql"
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        engine.dispose()
