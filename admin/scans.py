@@ -180,8 +180,6 @@ def _count(deltas: Counter[tuple[int, str, int]], key: Key, row: Mapping[str, An
         deltas[(event_id, "attended", session_id)] += sign
         if row["inside"]:
             deltas[(event_id, "inside", session_id)] += sign
-    if row["admits"] > 1:
-        deltas[(event_id, "dups", session_id)] += sign
 
 
 def _add_counts(conn: Connection, deltas: Counter[tuple[int, str, int]]) -> None:

@@ -177,9 +177,6 @@ def _recount(conn, event_id: int) -> dict[str, dict[int, int]]:  # type: ignore[
             if r["inside"]:
                 i = out.setdefault("inside", {})
                 i[r["session_id"]] = i.get(r["session_id"], 0) + 1
-        if r["admits"] > 1:
-            x = out.setdefault("dups", {})
-            x[r["session_id"]] = x.get(r["session_id"], 0) + 1
     if visitors:
         out["visitors"] = {0: len(visitors)}
     return out
