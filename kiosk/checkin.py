@@ -151,6 +151,7 @@ class CheckinService:
             event_id=event.id, public_keys=keys, admit_unknown=s.admit_unknown, room=s.room,
             direction=s.direction, session_override=int(override) if override else None,
             open_before=timedelta(minutes=s.open_before_minutes),
+            event_days=(event.starts_on, event.ends_on),
         )
         return ctx, event
 

@@ -22,6 +22,7 @@ from sync.rules import session_entry
 from sync.scans import Direction, ResultCode
 
 KioskMode = Literal["entrance", "room"]
+OUTSIDE_EVENT = "outside the event's dates"
 ENTRY_REASONS = {"not_registered": "session needs registration", "full": "capacity reached"}
 DirectionSetting = Literal["toggle", "in", "out"]
 
@@ -55,6 +56,7 @@ class ScanContext:
     session_override: int | None = None
     open_before: timedelta = timedelta(minutes=30)
     exit_guard: timedelta = timedelta(seconds=60)
+    event_days: tuple[date, date] | None = None  # first and last day, the event's zone
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +147,11 @@ def _decide_person(attendee: Attendee, revision: int, view: RosterView, ctx: Sca
     base = {"attendee_id": attendee.id, "badge_revision": revision, "attendee": attendee}
     if attendee.status != "active":
         return Decision("blocked", False, **base, reason="registration cancelled")
+    if ctx.mode == "entrance" and ctx.event_days is not None and not (
+            ctx.event_days[0] <= ctx.local_day <= ctx.event_days[1]):
+        # The admin holds such a scan as "outside_event" (sync.rules): no admission today.
+        # (A room admits only into a session open now: its own window is the gate.)
+        return Decision("not_open", False, **base, reason=OUTSIDE_EVENT)
     if ctx.mode == "entrance":
         first = view.first_admission_on(attendee.id, ctx.local_day)
         if first is None:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sync.roster import LocalizedText
 
-from .decide import Decision
+from .decide import OUTSIDE_EVENT, Decision
 
 Tone = Literal["ok", "warn", "error"]
 # What became of the badge an entrance check-in needs: queued (the printer works),
@@ -124,6 +124,11 @@ def describe(d: Decision, *, tz: ZoneInfo, help_desk: LocalizedText,
             ScreenText("No seats left",
                        f"{title_s}: all {d.occupancy} seats are taken. {help_en}"),
         )
+    if d.result == "not_open" and d.reason == OUTSIDE_EVENT:
+        return ScreenMessage(
+            "warn", ScreenText("Dziś nie ma wydarzenia",
+                               f"Wejście działa w dniach wydarzenia. {help_pl}"),
+            ScreenText("No event today", f"Check-in is open on the event's days. {help_en}"))
     if d.result == "not_open":
         nxt = d.next_session
         if nxt is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -26,6 +26,10 @@ EVENT_ID = 7
 NOW = datetime(2026, 6, 16, 8, 0, tzinfo=UTC)
 
 
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
 def make_roster(key: Ed25519PrivateKey, now: datetime = NOW) -> RosterSnapshot:
     """Anna (1), Łukasz (2, badge revision 2), Zofia (3, cancelled), Paweł (4), Katarzyna (5).
 
@@ -36,7 +40,10 @@ def make_roster(key: Ed25519PrivateKey, now: datetime = NOW) -> RosterSnapshot:
     return RosterSnapshot(
         event=EventInfo(
             id=EVENT_ID, name="Małopolski Kongres Polityki Społecznej",
-            starts_on=now.date(), ends_on=(now + timedelta(days=2)).date(),
+            # From ``now`` (tests with a fixed clock) and also through today (real kiosk
+            # processes on the real clock): the entrance admits only on the event's days.
+            starts_on=min(now.date(), _today()),
+            ends_on=max((now + timedelta(days=2)).date(), _today() + timedelta(days=1)),
             public_keys=[tokens.public_key_text(key)],
             help_desk=LocalizedText(pl="punkt informacyjny w holu", en="the help desk in the hall"),
         ),

@@ -259,3 +259,23 @@ def test_results_reach_the_event_bus_after_commit(store, event_key):
     assert kind == "scan" and data["scan_id"] == out.scan.id and data["name"] == "Anna Kowalska"
     assert data["title"]["en"] == "Welcome, Anna Kowalska" and data["icon"] == "✓"
     assert store.scan_exists(out.scan.id)
+
+
+def test_the_entrance_admits_nobody_outside_the_events_dates(store, event_key, settings):
+    """The admin would hold such a check-in as "outside_event" (sync.rules), so the kiosk
+    does not admit or print: the day before the congress is a setup day, not attendance."""
+    from datetime import timedelta
+
+    from support import NOW, token_for
+
+    from kiosk.checkin import CheckinService
+    from kiosk.events import EventBus
+
+    svc = CheckinService(store, settings.kiosk, bus=EventBus(),
+                         clock=lambda: NOW - timedelta(days=1))
+    out = svc.scan(token_for(event_key, 1))
+    assert (out.scan.result, out.scan.admitted, out.decision.print_badge) == (
+        "not_open", False, False)
+    assert out.message.pl.title == "Dziś nie ma wydarzenia"
+    svc.clock = lambda: NOW
+    assert svc.scan(token_for(event_key, 1)).scan.admitted

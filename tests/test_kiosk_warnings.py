@@ -10,7 +10,8 @@ from bramka.config import KioskSettings
 from kiosk.warnings import kiosk_warnings
 from sync import token as tokens
 
-EVENT = make_roster(tokens.generate_key()).event  # 16-18.06.2026
+EVENT = make_roster(tokens.generate_key()).event.model_copy(
+    update={"starts_on": date(2026, 6, 16), "ends_on": date(2026, 6, 18)})
 SAFE = KioskSettings(staff_pin="975310")
 
 
