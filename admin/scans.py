@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from admin import double_entry
 from admin.bulk import insert_many, one_of, update_many
 from admin.i18n import warsaw_day
 from admin.schema import kiosks, presence, presence_counts, scans, utcnow
@@ -166,6 +167,13 @@ def _update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
     insert_many(conn, presence, inserts)
     update_many(conn, presence, PRESENCE_KEY, updates)
     _add_counts(conn, deltas)
+    # Two admissions at one place and day may be a double entry: recheck those people.
+    recheck: dict[int, set[int]] = {}
+    for row in inserts + updates:
+        if row["admits"] > 1:
+            recheck.setdefault(row["event_id"], set()).add(row["person_id"])
+    for event_id, person_ids in recheck.items():
+        double_entry.refresh(conn, event_id, person_ids)
 
 
 def _count(deltas: Counter[tuple[int, str, int]], key: Key, row: Mapping[str, Any],

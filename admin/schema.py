@@ -310,6 +310,21 @@ kiosk_chain_heads = Table(
     Column("received_at", UTCDateTime, nullable=False),
 )
 
+# Admissions while the person was already inside (admin.double_entry), kept in step by
+# admin.scans as scans arrive, so the dashboard reads them instead of walking timelines.
+double_entries = Table(
+    "double_entries",
+    metadata,
+    Column("event_id", Integer, primary_key=True, autoincrement=False),
+    Column("person_id", Integer, primary_key=True, autoincrement=False),
+    Column("session_id", Integer, primary_key=True, autoincrement=False),  # 0: entrance
+    Column("day", Date, nullable=False),
+    Column("at", UTCDateTime, primary_key=True),
+    Column("kiosk_id", String(64), primary_key=True),
+    Column("first_at", UTCDateTime, nullable=False),
+    Column("first_kiosk", String(64), nullable=False),
+)
+
 # Uploaded scans the admin cannot keep as facts (sync.rules): held with the reason, never
 # counted, shown on the kiosk's page and the dashboard. Keyed per kiosk, so a scan id that
 # another kiosk already holds (an id conflict) is kept here too.

@@ -7,13 +7,12 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from admin.double_entry import Movement, double_entries
-from admin.i18n import local, warsaw_day
+from admin.i18n import local
 from admin.queries import kiosks as q_kiosks
 from admin.queries import program as q_program
 from admin.scan_trust import quarantine_counts
 from admin.scans import BUCKET_SECONDS, read_counts
-from admin.schema import people, presence, rooms, scans, sessions, venues
+from admin.schema import double_entries, people, presence, rooms, sessions, venues
 
 # A room counts people in for a session from this long before it starts until it ends + after.
 ROOM_BEFORE = timedelta(minutes=30)
@@ -73,9 +72,10 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
     ]
 
     duplicates = double_entry_rows(conn, event_id)
-    dups_by = {}
-    for d in duplicates:
-        dups_by[d["session_id"]] = dups_by.get(d["session_id"], 0) + 1
+    dups_by = dict(conn.execute(
+        select(double_entries.c.session_id, func.count()).where(
+            double_entries.c.event_id == event_id).group_by(double_entries.c.session_id)
+    ).all())
     for row in session_rows:
         row["duplicates"] = dups_by.get(row["id"], 0)
         # A double entry into a limited session may have let in one person too many.
@@ -124,43 +124,22 @@ def people_inside(conn: Connection, event_id: int, room_id: int,
 
 
 def double_entry_rows(conn: Connection, event_id: int, limit: int = 200) -> list[dict[str, Any]]:
-    """Double entries of the event (admin.double_entry), newest first: who, where, which
-    kiosks at what times. Candidates are the presence rows with two admitting scans."""
-    candidates = conn.execute(
-        select(presence.c.person_id, presence.c.session_id, presence.c.day)
-        .where(presence.c.event_id == event_id, presence.c.admits > 1)).all()
-    if not candidates:
+    """Double entries of the event (admin.double_entry, kept as scans arrive), newest
+    first: who, where, which kiosks at what times."""
+    d = double_entries
+    rows = conn.execute(
+        select(d, people.c.first_name, people.c.last_name)
+        .join(people, people.c.id == d.c.person_id)
+        .where(d.c.event_id == event_id).order_by(d.c.at.desc()).limit(limit)).mappings().all()
+    if not rows:
         return []
-    wanted = {(r.person_id, r.session_id, r.day) for r in candidates}
-    person_ids = sorted({r.person_id for r in candidates})
-    moves: dict[tuple[int, int, Any], list[Movement]] = {}
-    for start in range(0, len(person_ids), 500):
-        stmt = select(scans.c.attendee_id, scans.c.session_id, scans.c.scan_time,
-                      scans.c.kiosk_id, scans.c.direction, scans.c.result).where(
-            scans.c.event_id == event_id, scans.c.admitted,
-            scans.c.attendee_id.in_(person_ids[start:start + 500]))
-        for r in conn.execute(stmt):
-            key = (r.attendee_id, r.session_id or 0, warsaw_day(r.scan_time))
-            if key in wanted:
-                moves.setdefault(key, []).append(
-                    Movement(r.scan_time, r.kiosk_id, r.direction, r.result))
     names = {k["id"]: k["name"] or k["id"] for k in q_kiosks.list_kiosks(conn, event_id)}
     titles = {s["id"]: s["title"] for s in q_program.list_sessions(conn, event_id)}
-    found = []
-    for (person, session_id, day), ms in moves.items():
-        for d in double_entries(ms, entrance=session_id == 0):
-            found.append((d, person, session_id, day))
-    found.sort(key=lambda f: f[0].at, reverse=True)
-    people_names = {}
-    ids = sorted({f[1] for f in found[:limit]})
-    if ids:
-        people_names = {r.id: f"{r.first_name} {r.last_name}" for r in conn.execute(
-            select(people.c.id, people.c.first_name, people.c.last_name)
-            .where(people.c.id.in_(ids)))}
     return [{
-        "person_id": person, "name": people_names.get(person, "?"), "session_id": session_id,
-        "where": titles.get(session_id, ""), "day": day.isoformat(),
-        "first_kiosk": names.get(d.first_kiosk, d.first_kiosk),
-        "first_at": local(d.first_at, "%H:%M:%S"),
-        "kiosk": names.get(d.kiosk_id, d.kiosk_id), "at": local(d.at, "%H:%M:%S"),
-        "url": f"/people/{person}"} for d, person, session_id, day in found[:limit]]
+        "person_id": r["person_id"], "name": f"{r['first_name']} {r['last_name']}",
+        "session_id": r["session_id"], "where": titles.get(r["session_id"], ""),
+        "day": r["day"].isoformat(),
+        "first_kiosk": names.get(r["first_kiosk"], r["first_kiosk"]),
+        "first_at": local(r["first_at"], "%H:%M:%S"),
+        "kiosk": names.get(r["kiosk_id"], r["kiosk_id"]), "at": local(r["at"], "%H:%M:%S"),
+        "url": f"/people/{r['person_id']}"} for r in rows]

@@ -59,6 +59,26 @@ def upgrade() -> None:
     # counted from presence.admits: the old running total is dropped.
     op.execute("DELETE FROM presence_counts WHERE metric = 'dups'")
     op.create_table(
+        "double_entries",
+        sa.Column("event_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("person_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("session_id", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("at", admin.schema.UTCDateTime(), nullable=False),
+        sa.Column("kiosk_id", sa.String(length=64), nullable=False),
+        sa.Column("first_at", admin.schema.UTCDateTime(), nullable=False),
+        sa.Column("first_kiosk", sa.String(length=64), nullable=False),
+        sa.PrimaryKeyConstraint("event_id", "person_id", "session_id", "at", "kiosk_id",
+                                name=op.f("pk_double_entries")),
+    )
+    # Double entries found before this version, from the scans already stored.
+    conn = op.get_bind()
+    from admin.double_entry import refresh
+
+    for event_id, person_id in conn.execute(sa.text(
+            "SELECT DISTINCT event_id, person_id FROM presence WHERE admits > 1")).all():
+        refresh(conn, event_id, [person_id])
+    op.create_table(
         "kiosk_chain_heads",
         sa.Column("kiosk_id", sa.String(length=64), nullable=False),
         sa.Column("seq", sa.Integer(), autoincrement=False, nullable=False),
@@ -71,6 +91,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("double_entries")
     op.drop_table("kiosk_chain_heads")
     with op.batch_alter_table("events") as batch:
         batch.drop_column("certificate_basis")
