@@ -60,3 +60,17 @@ def add_person(engine: Engine, event_id: int, first: str, last: str, institution
         pid = conn.execute(insert(people).values(**values)).inserted_primary_key[0]
         q_events.bump_people_version(conn, event_id)
     return int(pid)
+
+
+def span_today(engine: Engine, event_id: int) -> None:
+    """Let the event run through today too: a kiosk on the real clock admits at its
+    entrance only on the event's days, and the admin holds scans outside them."""
+    from datetime import UTC, timedelta
+
+    from sqlalchemy import update
+
+    from admin.schema import events
+
+    with engine.begin() as conn:
+        conn.execute(update(events).where(events.c.id == event_id).values(
+            ends_on=max(date(2026, 6, 17), datetime.now(UTC).date() + timedelta(days=1))))

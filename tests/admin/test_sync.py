@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from admin_fixtures import add_person, make_event
+from admin_fixtures import add_person, make_event, span_today
 from admin_testkit import Client, make_user
 from sqlalchemy import func, insert, select, update
 from support import served as serve_app
@@ -51,9 +51,7 @@ def event(engine: Any) -> dict[str, Any]:
     # The kiosks here keep a June clock while the admin places their scans on its own,
     # real one (sync.clock): the event also spans today, or the admin would rightly hold
     # every scan as "outside the event's dates".
-    with engine.begin() as conn:
-        conn.execute(update(events).where(events.c.id == ev["id"]).values(
-            ends_on=max(date(2026, 6, 17), datetime.now(UTC).date() + timedelta(days=1))))
+    span_today(engine, ev["id"])
     ev["anna"] = add_person(engine, ev["id"], "Anna", "Kowalska", "MOPS Kraków")
     ev["lukasz"] = add_person(engine, ev["id"], "Łukasz", "Wójcik", "GOPS w Gdowie")
     return ev

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from admin_fixtures import add_person, make_event
+from admin_fixtures import add_person, make_event, span_today
 from admin_testkit import PASSWORD, make_user
 from browser_kit import ARTIFACTS, NEEDS_CHROMIUM, admin_log_in, launched, served
 
@@ -27,6 +27,7 @@ playwright = pytest.importorskip("playwright.sync_api")
 @pytest.fixture
 def system(app: Any, engine: Any, tmp_path: Path) -> Iterator[dict[str, Any]]:
     ev = make_event(engine)
+    span_today(engine, ev["id"])
     lukasz = add_person(engine, ev["id"], "Łukasz", "Wójcik", "GOPS w Gdowie",
                         "lukasz.wojcik@gops.gdow.example")
     with engine.begin() as conn:
