@@ -46,12 +46,16 @@ def double_entries(movements: Iterable[Movement], entrance: bool) -> list[Double
     """The double entries in one person's movements at one place (entrance: one day)."""
     out: list[DoubleEntry] = []
     inside: Movement | None = None
+    last: tuple[datetime, str] | None = None
     for m in sorted(movements, key=lambda m: (m.at, m.kiosk_id)):
         if m.direction == "out" and not entrance:
-            inside = None
+            inside = last = None
             continue
         if m.result != "ok":
             continue  # already_checked_in: the kiosk knew, and let them through once
+        if (m.at, m.kiosk_id) == last:
+            continue  # two records of one admission (same kiosk, same instant)
+        last = (m.at, m.kiosk_id)
         if inside is not None:
             out.append(DoubleEntry(inside.at, inside.kiosk_id, m.at, m.kiosk_id))
         else:

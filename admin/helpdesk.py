@@ -102,7 +102,7 @@ def person(person_id: int) -> Any:
             "badges": q_people.badge_history(conn, person_id),
             "registered": q_program.sessions_of_person(conn, person_id),
             "sessions": q_program.list_sessions(conn, p["event_id"]),
-            "kiosks": q_kiosks.list_kiosks(conn, p["event_id"]),
+            "kiosks": q_kiosks.print_targets(conn, p["event_id"]),
             "history": audit.for_person(conn, person_id)[:30],
             "roles": q_people.ROLES,
             "minutes_per_day": q_attendance.minutes_per_day(conn, p["event_id"], person_id),
@@ -167,12 +167,21 @@ def _print_payload(conn: Any, p: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _queue_print(conn: Any, person_id: int, kiosk_id: str) -> None:
+def _queue_print(conn: Any, person_id: int, kiosk_id: str) -> str:
+    """Send the badge to ``kiosk_id``; what to tell the volunteer. A kiosk without a
+    printer is refused before anything is written; a printer with a fault gets the job
+    (it prints once fixed) and a warning is flashed, both naming the kiosks that print."""
     p = q_people.get_person(conn, person_id)
+    kiosk, warning = q_kiosks.check_print_target(conn, kiosk_id)
+    if kiosk["event_id"] not in (None, p["event_id"]):
+        raise Invalid("Ten kiosk służy innemu wydarzeniu", "That kiosk serves another event")
     q_kiosks.queue_command(conn, kiosk_id, "reprint", _print_payload(conn, p),
                            g.user["username"])
     audit.log(conn, g.user["username"], "print_badge", event_id=p["event_id"],
               person_id=person_id, detail=f"kiosk {kiosk_id}, revision {p['badge_revision']}")
+    if warning:
+        flash(tr(*warning), "warn")
+    return kiosk["name"] or kiosk_id
 
 
 @bp.route("/people/<int:person_id>/badge", methods=["POST"])
@@ -183,13 +192,12 @@ def replace_badge(person_id: int) -> Any:
         with db.write() as conn:
             revision = q_people.replace_badge(conn, person_id, g.user["username"],
                                               request.form.get("reason", ""))
-            if kiosk_id:
-                _queue_print(conn, person_id, kiosk_id)
+            kiosk_name = _queue_print(conn, person_id, kiosk_id) if kiosk_id else ""
         msg = tr(f"Wydano nowy identyfikator (wersja {revision}); poprzedni jest unieważniony.",
                  f"New badge issued (revision {revision}); the old one is revoked.")
-        if kiosk_id:
-            msg += " " + tr(f"Wydruk wysłany do kiosku {kiosk_id}.",
-                            f"Print sent to kiosk {kiosk_id}.")
+        if kiosk_name:
+            msg += " " + tr(f"Wydruk wysłany do kiosku „{kiosk_name}”.",
+                            f"Print sent to kiosk “{kiosk_name}”.")
         flash(msg, "ok")
     except AdminError as exc:
         _flash_error(exc)
@@ -201,8 +209,9 @@ def replace_badge(person_id: int) -> Any:
 def print_badge(person_id: int) -> Any:
     try:
         with db.write() as conn:
-            _queue_print(conn, person_id, request.form.get("kiosk_id", ""))
-        flash(tr("Wydruk wysłany do kiosku.", "Print sent to the kiosk."), "ok")
+            kiosk_name = _queue_print(conn, person_id, request.form.get("kiosk_id", ""))
+        flash(tr(f"Wydruk wysłany do kiosku „{kiosk_name}”.",
+                 f"Print sent to kiosk “{kiosk_name}”."), "ok")
     except AdminError as exc:
         _flash_error(exc)
     return redirect(url_for("helpdesk.person", person_id=person_id))
@@ -251,7 +260,7 @@ def registrations(person_id: int) -> Any:
 def walk_in(event_id: int) -> Any:
     with db.read() as conn:
         event = q_events.get_event(conn, event_id)
-        kiosks = q_kiosks.list_kiosks(conn, event_id)
+        kiosks = q_kiosks.print_targets(conn, event_id)
     if request.method == "POST":
         kiosk_id = request.form.get("kiosk_id", "")
         try:
@@ -260,11 +269,10 @@ def walk_in(event_id: int) -> Any:
                                                     g.user["username"])
                 if request.form.get("check_in") == "1":
                     q_people.check_in_by_hand(conn, person_id, None, g.user["username"])
-                if kiosk_id:
-                    _queue_print(conn, person_id, kiosk_id)
+                kiosk_name = _queue_print(conn, person_id, kiosk_id) if kiosk_id else ""
             flash(tr("Zarejestrowano.", "Registered.") + (
-                " " + tr(f"Identyfikator drukuje kiosk {kiosk_id}.",
-                         f"Kiosk {kiosk_id} prints the badge.") if kiosk_id else ""), "ok")
+                " " + tr(f"Identyfikator drukuje kiosk „{kiosk_name}”.",
+                         f"Kiosk “{kiosk_name}” prints the badge.") if kiosk_name else ""), "ok")
             return redirect(url_for("helpdesk.person", person_id=person_id))
         except AdminError as exc:
             _flash_error(exc)

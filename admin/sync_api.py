@@ -8,8 +8,10 @@ on the scan ids, so kiosks retry blindly.
 
 from __future__ import annotations
 
+import base64
 import gzip
 import hashlib
+import hmac
 import json
 import logging
 import math
@@ -26,6 +28,7 @@ from sqlalchemy import Connection
 from admin import db
 from admin.auth import csrf_exempt, public
 from admin.queries import sync as q_sync
+from admin.queries.sync import normalize_code
 from admin.scan_chain import ChainBroken, verify_chain
 from admin.scan_trust import Verdict, accept_batch
 from admin.security import LoginLimiter
@@ -93,6 +96,19 @@ def hash_token(token: str) -> str:
 
 def new_secret() -> str:
     return secrets.token_urlsafe(32)
+
+
+def enrollment_token(secret_key: str, code: str, request_id: str) -> str:
+    """The token an enrollment hands out. Without a request id, a fresh secret. With one,
+    the same token for the same request (a keyed hash of code and request id): a request
+    the network doubled, or one retried because its reply was lost, gets the token the
+    first reply carried, so whichever reply reaches the kiosk works. The key is the
+    admin's secret key, shared by all its processes."""
+    if not request_id:
+        return new_secret()
+    message = f"bramka-enroll-token\0{normalize_code(code)}\0{request_id}".encode()
+    mac = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
 
 
 def _now() -> datetime:
@@ -224,7 +240,7 @@ def enroll() -> Response:
         failure.headers["Retry-After"] = str(math.ceil(wait))
         return failure
     body: EnrollRequest = _body(EnrollRequest)
-    token = new_secret()
+    token = enrollment_token(current_app.config["SECRET_KEY"], body.code, body.request_id)
     with db.write() as conn:
         kiosk = q_sync.use_enrollment(conn, body.code, hash_token(token), _now(),
                                       body.request_id, body.public_key, body.chain_seq,

@@ -44,6 +44,9 @@ class LazyGroup(click.Group):
             return click.Command(cmd_name, callback=unavailable, help=f"(unavailable: {exc})")
 
 
+QUIET_UNLESS_VERBOSE = ("alembic", "werkzeug")
+
+
 @click.group(cls=LazyGroup)
 @click.version_option(__version__, prog_name="bramka")
 @click.option("-v", "--verbose", is_flag=True, help="Log debug messages.")
@@ -54,8 +57,12 @@ def cli(verbose: bool) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    # PDF font subsetting narrates every table at INFO: not news for an operator.
+    # PDF font subsetting narrates every table at INFO: never news for an operator.
     logging.getLogger("fontTools").setLevel(logging.WARNING)
+    # Alembic narrates every migration step and plugin, werkzeug every request: shown
+    # only when asked for with -v.
+    for noisy in QUIET_UNLESS_VERBOSE:
+        logging.getLogger(noisy).setLevel(logging.NOTSET if verbose else logging.WARNING)
 
 
 def main() -> None:

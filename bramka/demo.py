@@ -122,7 +122,9 @@ def seed_admin(plan: DemoPlan) -> None:
                 q_users.create_user(conn, username, password, role)
             event_id = q_events.create_event(conn, congress.name, congress.starts_on,
                                              congress.ends_on)
-            venue_ids = {v: q_program.add_venue(conn, event_id, v)
+            # "Auditorium Maximum, ul. Krupnicza 33, Kraków": the name, then the address
+            # (which invitations print and room lists need not repeat).
+            venue_ids = {v: q_program.add_venue(conn, event_id, *v.split(", ", 1))
                          for v in sorted({s.venue for s in congress.sessions})}
             room_ids = {(s.venue, s.room): 0 for s in congress.sessions}
             for venue, room in room_ids:
@@ -237,6 +239,23 @@ def plan_demo(base: Path, port: int) -> DemoPlan:
     return plan
 
 
+def _log_to_file(path: Path) -> Path:
+    """Everything the parts log goes to ``path``; the console keeps only warnings (all of
+    it with ``bramka -v demo``), so the addresses above stay on screen."""
+    root = logging.getLogger()
+    verbose = root.level <= logging.DEBUG
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setLevel(logging.DEBUG if verbose else logging.INFO)
+    for console in root.handlers:
+        if not verbose:
+            console.setLevel(logging.WARNING)
+    root.addHandler(handler)
+    for noisy in ("werkzeug", "alembic"):  # quiet on the console, kept in the file
+        logging.getLogger(noisy).setLevel(logging.NOTSET)
+    return path
+
+
 class DemoRunner:
     """Starts every part in this process and stops them in reverse order."""
 
@@ -295,6 +314,7 @@ def demo_command(base: Path, port: int) -> None:
     """Run the demo congress: admin, two kiosks, simulated cameras and printer."""
     click.echo("Preparing the demo congress (admin, 520 registrants, two kiosks)...")
     plan = plan_demo(base, port)
+    log_file = _log_to_file(plan.base / "demo.log")
     runner = DemoRunner(plan)
     try:
         runner.start()
@@ -312,6 +332,7 @@ Bramka demo: {plan.congress.name}
       (pinned to one workshop; staff can change it)
   Staff mode on a kiosk:        /staff, PIN {plan.kiosks['entrance'].kiosk.staff_pin}
   Printed badges (PNG):         {plan.badges_dir}/
+  Log (requests, scans, sync):  {log_file}
 Press Ctrl-C to stop.
 """)
     stop = threading.Event()

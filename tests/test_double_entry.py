@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from admin.double_entry import Movement, double_entries
+from admin.double_entry import DoubleEntry, Movement, double_entries
 
 T0 = datetime(2026, 6, 16, 9, 0, tzinfo=UTC)
 
@@ -30,14 +30,15 @@ def test_entering_again_after_leaving_from_one_kiosk_is_never_a_double(n, gaps):
 
 
 def _reference(moves: list[Movement]) -> int:
-    """How many ``ok`` entries happen while an earlier entry has no exit yet."""
-    count, open_stay = 0, False
+    """How many ``ok`` entries happen while an earlier entry has no exit yet (records of
+    one kiosk at one instant being one entry)."""
+    count, open_stay, last = 0, False, None
     for m in sorted(moves, key=lambda m: (m.at, m.kiosk_id)):
         if m.direction == "out":
-            open_stay = False
-        elif m.result == "ok":
+            open_stay, last = False, None
+        elif m.result == "ok" and (m.at, m.kiosk_id) != last:
             count += open_stay
-            open_stay = True
+            open_stay, last = True, (m.at, m.kiosk_id)
     return count
 
 
@@ -61,3 +62,14 @@ def test_two_kiosks_that_had_not_synced_name_both():
     # A repeat the kiosk recognised is not one.
     moves.append(Movement(T0 + timedelta(minutes=5), "wejscie-a", None, "already_checked_in"))
     assert len(double_entries(moves, entrance=True)) == 1
+
+
+def test_records_of_one_instant_at_one_kiosk_are_one_admission() -> None:
+    """Three ``ok`` records of one kiosk at one instant (one admission stored under three
+    scan ids) are not double entries of each other; a second kiosk's at that instant is."""
+    at = datetime(2026, 6, 16, 8, 0, tzinfo=UTC)
+    same = [Movement(at, "kiosk-1", None, "ok") for _ in range(3)]
+    assert double_entries(same, entrance=True) == []
+    other = Movement(at, "kiosk-2", None, "ok")
+    assert double_entries([*same, other], entrance=True) == [
+        DoubleEntry(at, "kiosk-1", at, "kiosk-2")]

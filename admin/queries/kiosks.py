@@ -7,12 +7,12 @@ The sync layer delivers pending commands and records each kiosk's contact and st
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from admin.errors import NotFound
+from admin.errors import Invalid, NotFound
 from admin.schema import kiosk_commands, kiosks, utcnow
 
 
@@ -81,3 +81,78 @@ def mark_delivered(conn: Connection, command_ids: list[int]) -> None:
     if command_ids:
         conn.execute(update(kiosk_commands).where(kiosk_commands.c.id.in_(command_ids))
                      .values(status="delivered", delivered_at=utcnow()))
+
+
+# -- which kiosk can print a badge now ---------------------------------------------------------
+
+#: What a kiosk's heartbeat says about its printer (``sync.wire`` Heartbeat.printer), in words.
+PRINTER_WORDS: dict[str, tuple[str, str]] = {
+    "ready": ("drukarka gotowa", "printer ready"),
+    "unknown": ("drukarka bez stanu", "printer state unknown"),
+    "off": ("bez drukarki", "no printer"),
+    "paper_out": ("brak papieru", "out of paper"),
+    "cover_open": ("otwarta pokrywa drukarki", "printer cover open"),
+    "error": ("błąd drukarki", "printer error"),
+    "offline": ("drukarka niedostępna", "printer unreachable"),
+}
+#: A kiosk not heard from for this long may have lost its printer too.
+PRINTER_STALE = timedelta(minutes=2)
+
+
+def printer_condition(kiosk: dict[str, Any], now: datetime | None = None) -> str:
+    """``ok`` (prints now), ``none`` (no printer: a job sent there never prints), ``fault``
+    (the printer reports a problem: a job waits until someone fixes it), ``silent`` (the
+    kiosk has not been in contact lately)."""
+    state = kiosk.get("printer_state") or "unknown"
+    if state == "off":
+        return "none"
+    last = kiosk.get("last_contact_at")
+    if last is None or (now or utcnow()) - last > PRINTER_STALE:
+        return "silent"
+    return "ok" if state in ("ready", "unknown") else "fault"
+
+
+def printer_words(kiosk: dict[str, Any]) -> tuple[str, str]:
+    state = kiosk.get("printer_state") or "unknown"
+    return PRINTER_WORDS.get(state, (state, state))
+
+
+def print_targets(conn: Connection, event_id: int) -> list[dict[str, Any]]:
+    """The event's kiosks for a "print at" choice: those whose printer works first (the
+    first is the form's default), each with ``printer_ok`` and the printer's words."""
+    now = utcnow()
+    out = []
+    for k in list_kiosks(conn, event_id):
+        condition = printer_condition(k, now)
+        out.append({**k, "printer_condition": condition, "printer_ok": condition == "ok",
+                    "printer_pl": printer_words(k)[0], "printer_en": printer_words(k)[1]})
+    out.sort(key=lambda k: (not k["printer_ok"], k["name"] or k["id"]))
+    return out
+
+
+def check_print_target(conn: Connection, kiosk_id: str
+                       ) -> tuple[dict[str, Any], tuple[str, str] | None]:
+    """The kiosk a badge goes to, and a warning (Polish, English) when its printer will not
+    print it now. Refused (:class:`Invalid`) when that kiosk has no printer at all; both
+    name the kiosks whose printers work."""
+    kiosk = get_kiosk(conn, kiosk_id)
+    condition = printer_condition(kiosk)
+    if condition == "ok":
+        return kiosk, None
+    working = [k["name"] or k["id"] for k in print_targets(conn, kiosk["event_id"])
+               if k["printer_ok"] and k["id"] != kiosk_id]
+    pl_alt = ("Drukarki działają w: " + ", ".join(working) + "." if working
+              else "Żaden kiosk nie zgłasza teraz działającej drukarki.")
+    en_alt = ("Printers work at: " + ", ".join(working) + "." if working
+              else "No kiosk reports a working printer now.")
+    name = kiosk["name"] or kiosk_id
+    if condition == "none":
+        raise Invalid(f"Kiosk „{name}” nie ma drukarki: nic nie wysłano. {pl_alt}",
+                      f"Kiosk “{name}” has no printer: nothing was sent. {en_alt}")
+    pl_state, en_state = printer_words(kiosk)
+    if condition == "silent":
+        pl_state, en_state = "brak kontaktu z kioskiem", "no contact with the kiosk"
+    return kiosk, (f"Uwaga: kiosk „{name}”: {pl_state}. Wydruk poczeka w kolejce, aż "
+                   f"drukarka znów zadziała. {pl_alt}",
+                   f"Warning: kiosk “{name}”: {en_state}. The print waits in its queue "
+                   f"until the printer works again. {en_alt}")

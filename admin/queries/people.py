@@ -17,6 +17,7 @@ from admin.queries import program as q_program
 from admin.scans import record_scans
 from admin.schema import (
     badge_revisions,
+    kiosks,
     people,
     presence,
     registrations,
@@ -148,8 +149,10 @@ def badge_history(conn: Connection, person_id: int) -> list[dict[str, Any]]:
 
 
 def person_scans(conn: Connection, person_id: int, limit: int = 100) -> list[dict[str, Any]]:
-    stmt = (select(scans, sessions.c.title.label("session_title"))
+    stmt = (select(scans, sessions.c.title.label("session_title"),
+                   kiosks.c.name.label("kiosk_name"))
             .outerjoin(sessions, sessions.c.id == scans.c.session_id)
+            .outerjoin(kiosks, kiosks.c.id == scans.c.kiosk_id)
             .where(scans.c.attendee_id == person_id,
                    scans.c.event_id == select(people.c.event_id)
                    .where(people.c.id == person_id).scalar_subquery())

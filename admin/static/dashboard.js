@@ -94,14 +94,28 @@
     if (!flags.length) { flags.push(el("div", pl ? "brak" : "none", "badge-ok")); }
     replace("flags", flags);
     chart(d.arrivals);
-    replace("rooms", d.rooms.map(function (r) {
-      var link = el("a", r.venue + " / " + r.name);
+    // Rooms under their venue's name, said once: not the venue (and its address) per row.
+    var roomRows = [];
+    var venue = null;
+    d.rooms.forEach(function (r) {
+      if (r.venue !== venue) {
+        venue = r.venue;
+        var head = document.createElement("tr");
+        head.className = "venue";
+        var th = el("th", venue);
+        th.colSpan = 4;
+        th.scope = "rowgroup";
+        head.appendChild(th);
+        roomRows.push(head);
+      }
+      var link = el("a", r.name);
       link.href = root.dataset.roomUrl.replace(/\/0\/inside$/, "/" + r.id + "/inside");
       var tr = row([link, r.sessions.join(", ") || "—", r.inside + (r.capacity !== null ? " / " + r.capacity : ""), bar(r.inside, r.capacity)]);
       if (r.over_capacity) { tr.className = "flag"; }
       tr.dataset.room = r.id;
-      return tr;
-    }));
+      roomRows.push(tr);
+    });
+    replace("rooms", roomRows);
     replace("sessions", d.sessions.map(function (s) {
       var title = el("span", s.title + (s.over_capacity ? (pl ? " (ponad limit!)" : " (over capacity!)") : "") + (s.duplicates ? " ⚠" + s.duplicates : ""));
       if (s.over_capacity) { title.className = "flag"; }
@@ -124,11 +138,32 @@
       return li;
     }));
   }
+  // Three different troubles, three different words: the admin cannot be reached (the
+  // last figures stay), the login has expired (a link to log in again), or this page could
+  // not draw what arrived (said as such, never as a lost connection).
+  function problem(which, text) {
+    ["offline", "expired", "render-error"].forEach(function (id) {
+      document.getElementById(id).hidden = id !== which;
+    });
+    if (which === "render-error") { document.getElementById("render-error-detail").textContent = text; }
+  }
   function poll() {
     fetch(root.dataset.url, { headers: { "Accept": "application/json" }, credentials: "same-origin", cache: "no-store" })
-      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
-      .then(function (d) { document.getElementById("offline").hidden = true; render(d); })
-      .catch(function () { document.getElementById("offline").hidden = false; })
+      .then(function (r) {
+        if (r.status === 401) { return { expired: true }; }
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.json();
+      })
+      .then(function (d) {
+        if (d.expired) { problem("expired"); return; }
+        try {
+          render(d);
+          problem(null);
+        } catch (e) {
+          if (window.console) { console.error("dashboard render", e); }
+          problem("render-error", String(e && e.message || e));
+        }
+      }, function () { problem("offline"); })
       .then(function () { setTimeout(poll, Number(root.dataset.interval) || 3000); });
   }
   poll();

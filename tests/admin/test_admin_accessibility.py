@@ -151,7 +151,7 @@ def test_help_desk_by_keyboard_alone(app: Flask, engine: Engine, live: str, page
     tab_to(page, "#replace-badge")
     press(page, "Enter")
     sync_api.expect(page.locator("#badge-revision")).to_have_text("2")
-    sync_api.expect(page.locator(".flash.ok")).to_contain_text("wejscie-1")
+    sync_api.expect(page.locator(".flash.ok")).to_contain_text("„Wejście główne 1”")
 
     # Check in by hand at the main entrance (the select's first option).
     tab_to(page, "#check-in")

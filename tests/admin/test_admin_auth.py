@@ -235,3 +235,22 @@ def test_forwarded_headers_are_believed_only_behind_a_proxy(settings: AdminSetti
             assert seen == {"addr": "127.0.0.1", "secure": False, "host": "localhost"}
     finally:
         app.extensions["bramka_db"].dispose()
+
+
+def test_the_configured_language_wins_over_the_browser_until_one_is_picked(
+        settings: AdminSettings) -> None:
+    """An admin configured in English stays English for a Polish browser (and the other
+    way round) until the person presses the language button."""
+    for configured, browser, expected, other in (("en", "pl-PL,pl;q=0.9", "Log in", "Zaloguj"),
+                                                 ("pl", "en-GB,en;q=0.9", "Zaloguj", "Log in")):
+        app = create_app(settings.model_copy(update={"language": configured}))
+        try:
+            client = Client(app.test_client())
+            page = client.raw.get("/login", headers={"Accept-Language": browser})
+            html = page.get_data(as_text=True)
+            assert expected in html and f'lang="{configured}"' in html
+            client.post(f"/lang/{'pl' if configured == 'en' else 'en'}", {"next": "/login"})
+            assert other in client.raw.get("/login", headers={
+                "Accept-Language": browser}).get_data(as_text=True)
+        finally:
+            app.extensions["bramka_db"].dispose()

@@ -35,6 +35,7 @@ def test_volunteer_finds_lukasz_and_replaces_his_badge(
     add_person(engine, ev["id"], "Anna", "Kowalska", "PCPR Limanowa")
     with engine.begin() as conn:
         q_kiosks.ensure_kiosk(conn, "wejscie-1", ev["id"], "Wejście główne 1")
+        q_kiosks.record_status(conn, "wejscie-1", printer_state="ready")
     make_user(app, "wojtek", "volunteer")
     admin_log_in(page, live, "wojtek", PASSWORD)
     page.goto(f"{live}/events/{ev['id']}/helpdesk")
@@ -50,7 +51,8 @@ def test_volunteer_finds_lukasz_and_replaces_his_badge(
     page.select_option("select[name=kiosk_id]", "wejscie-1")
     page.click("#replace-badge")
     sync_api.expect(page.locator("#badge-revision")).to_have_text("2")
-    sync_api.expect(page.locator(".flash.ok")).to_contain_text("wejscie-1")
+    sync_api.expect(page.locator(".flash.ok")).to_contain_text("„Wejście główne 1”")
+    sync_api.expect(page.locator(".flash.warn")).to_have_count(0)
     page.screenshot(path=str(ARTIFACTS / "admin-helpdesk-person.png"), full_page=True)
     with engine.connect() as conn:
         assert conn.execute(select(people.c.badge_revision)

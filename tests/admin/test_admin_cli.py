@@ -80,3 +80,23 @@ def test_import_with_explicit_mapping_and_a_bad_file(tmp_path: Path, db_url: str
     assert result.exit_code == 0, result.output
     assert "created 1" in result.output
     engine.dispose()
+
+
+def test_admin_commands_are_quiet_about_migrations_unless_verbose(tmp_path: Path) -> None:
+    """`bramka admin migrate` is one line of news, not a dozen `INFO alembic` lines."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BRAMKA_")}
+
+    def run(*flags: str, db: str) -> subprocess.CompletedProcess[str]:
+        config = _config(tmp_path, f"sqlite:///{tmp_path / db}")
+        return subprocess.run([sys.executable, "-m", "bramka", *flags, "admin", "--config",
+                               str(config), "migrate"], env=env, capture_output=True,
+                              text=True, timeout=120, check=True)
+
+    quiet = run(db="quiet.db")
+    assert "alembic" not in quiet.stderr + quiet.stdout
+    loud = run("-v", db="loud.db")
+    assert "INFO alembic.runtime.migration: Running upgrade" in loud.stderr

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from admin_fixtures import add_person, make_event
 from admin_testkit import Client
 from sqlalchemy import Engine, select
@@ -20,6 +22,7 @@ def _setup(engine: Engine) -> tuple[dict, int]:
     add_person(engine, ev["id"], "Łucja", "Wójtowicz", "GOPS Gdów")
     with engine.begin() as conn:
         q_kiosks.ensure_kiosk(conn, "wejscie-1", ev["id"], "Wejście główne 1")
+        q_kiosks.record_status(conn, "wejscie-1", printer_state="ready")
     return ev, lw
 
 
@@ -49,7 +52,9 @@ def test_replace_badge_and_send_reprint_to_a_kiosk(volunteer: Client, engine: En
     resp = volunteer.post(f"/people/{lw}/badge", {"reason": "zgubiony", "kiosk_id": "wejscie-1"})
     assert resp.status_code == 302
     page = volunteer.get(f"/people/{lw}").get_data(as_text=True)
-    assert 'id="badge-revision">2<' in page and "wejscie-1" in page
+    assert 'id="badge-revision">2<' in page
+    assert "Wydruk wysłany do kiosku „Wejście główne 1”" in page  # its name, not its id
+    assert "flash warn" not in page
     with engine.connect() as conn:
         revs = conn.execute(select(badge_revisions).where(badge_revisions.c.person_id == lw)
                             .order_by(badge_revisions.c.revision)).mappings().all()
@@ -244,3 +249,71 @@ def test_organizer_override_asks_for_a_reason_and_the_list_shows_it(
         details = list(conn.execute(select(audit_log.c.detail).where(
             audit_log.c.action == "check_in")).scalars())
     assert any("override: przyjechała" in d for d in details)
+
+
+def _kiosk(engine: Engine, kiosk_id: str, event_id: int, name: str, printer: str,
+           contact_ago: timedelta = timedelta(0)) -> None:
+    from admin.schema import utcnow
+
+    with engine.begin() as conn:
+        q_kiosks.ensure_kiosk(conn, kiosk_id, event_id, name)
+        q_kiosks.record_status(conn, kiosk_id, printer_state=printer,
+                               at=utcnow() - contact_ago)
+
+
+def _commands(engine: Engine, kiosk_id: str) -> list[dict]:
+    with engine.connect() as conn:
+        return q_kiosks.pending_commands(conn, kiosk_id)
+
+
+def test_a_kiosk_without_a_printer_is_refused_and_the_working_ones_named(
+        volunteer: Client, engine: Engine) -> None:
+    """Nothing is sent where it can never print, and the lost badge is not revoked for it."""
+    ev, lw = _setup(engine)
+    _kiosk(engine, "sala-1", ev["id"], "Sala 101", "off")
+    resp = volunteer.post(f"/people/{lw}/badge", {"reason": "zgubiony", "kiosk_id": "sala-1"})
+    assert resp.status_code == 302
+    page = volunteer.get(f"/people/{lw}").get_data(as_text=True)
+    assert "Kiosk „Sala 101” nie ma drukarki: nic nie wysłano." in page
+    assert "Drukarki działają w: Wejście główne 1." in page
+    assert 'id="badge-revision">1<' in page  # the old badge still works
+    assert _commands(engine, "sala-1") == []
+    volunteer.post(f"/people/{lw}/print", {"kiosk_id": "sala-1"})
+    assert _commands(engine, "sala-1") == []
+
+
+def test_a_printer_fault_queues_the_print_with_a_warning(volunteer: Client,
+                                                         engine: Engine) -> None:
+    ev, lw = _setup(engine)
+    _kiosk(engine, "wejscie-2", ev["id"], "Wejście boczne", "paper_out")
+    volunteer.post(f"/people/{lw}/print", {"kiosk_id": "wejscie-2"})
+    page = volunteer.get(f"/people/{lw}").get_data(as_text=True)
+    assert "Uwaga: kiosk „Wejście boczne”: brak papieru." in page
+    assert "Drukarki działają w: Wejście główne 1." in page
+    assert "Wydruk wysłany do kiosku „Wejście boczne”" in page
+    assert len(_commands(engine, "wejscie-2")) == 1  # it prints once paper is in
+    # A kiosk silent for a while is warned about too, whatever its last word was.
+    _kiosk(engine, "wejscie-3", ev["id"], "Wejście C", "ready", timedelta(minutes=30))
+    volunteer.post(f"/people/{lw}/print", {"kiosk_id": "wejscie-3"})
+    assert "kiosk „Wejście C”: brak kontaktu z kioskiem" in volunteer.get(
+        f"/people/{lw}").get_data(as_text=True)
+
+
+def test_print_choices_put_working_printers_first_and_choose_one(
+        volunteer: Client, engine: Engine) -> None:
+    import re
+
+    ev, lw = _setup(engine)
+    _kiosk(engine, "a-sala", ev["id"], "A sala bez drukarki", "off")
+    _kiosk(engine, "b-papier", ev["id"], "B wejście", "paper_out")
+    for url in (f"/people/{lw}", f"/events/{ev['id']}/walk-in"):
+        page = volunteer.get(url).get_data(as_text=True)
+        select = page[page.index('name="kiosk_id"'):]
+        select = select[:select.index("</select>")]
+        options = re.findall(r'<option value="([^"]*)"( selected)?>([^<]*)<', select)
+        kiosks = [(value, bool(chosen)) for value, chosen, _ in options if value]
+        assert kiosks == [("wejscie-1", True), ("a-sala", False), ("b-papier", False)], url
+        words = {value: text for value, _, text in options}
+        assert "bez drukarki · nie drukuje" in words["a-sala"]
+        assert "brak papieru · nie drukuje" in words["b-papier"]
+        assert "drukarka gotowa" in words["wejscie-1"]

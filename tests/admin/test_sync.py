@@ -199,6 +199,29 @@ def test_an_enrollment_whose_reply_was_lost_is_retried_with_the_same_code(
         kiosk.close()
 
 
+def test_a_doubled_enrollment_request_gets_the_same_token_twice(engine, served, event):
+    """A network that delivers the request twice (or a retry whose first reply did arrive
+    after all): both replies carry one token, so whichever the kiosk keeps works."""
+    with engine.begin() as conn:
+        kiosk_id = q_sync.create_kiosk(conn, event["id"], "Wejście", "entrance", "")
+        code = q_sync.new_enrollment(conn, kiosk_id)
+    body = json.dumps({"code": code, "request_id": "r-" + "7" * 30,
+                       "software": "test"}).encode()
+    replies = [post(served + BASE_PATH + "/enroll", body, {"Content-Type": "application/json"})
+               for _ in range(2)]
+    assert [status for status, _ in replies] == [200, 200], replies
+    tokens = [reply["token"] for _, reply in replies]
+    assert tokens[0] == tokens[1] and len(tokens[0]) >= 40
+    roster = urllib.request.Request(served + BASE_PATH + "/roster?cursor=",
+                                    headers={"Authorization": f"Bearer {tokens[0]}"})
+    with urllib.request.urlopen(roster, timeout=10) as resp:  # noqa: S310
+        assert resp.status == 200  # the token works
+    # Another request id is another kiosk trying the used code: refused.
+    other = body.replace(b"r-" + b"7" * 30, b"r-" + b"8" * 30)
+    assert post(served + BASE_PATH + "/enroll", other,
+                {"Content-Type": "application/json"})[0] == 400
+
+
 def test_guessing_enrollment_codes_is_stopped_per_address(engine, served, event, tmp_path):
     from admin.sync_api import ENROLL_MAX_FAILURES
 
