@@ -15,7 +15,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -73,9 +73,17 @@ def _alembic_config(conn: Connection) -> Config:
     return cfg
 
 
+#: the advisory lock key migrations take on PostgreSQL ("bramka" in ASCII)
+MIGRATE_LOCK = 0x6272616D6B61
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema to ``revision`` (idempotent)."""
+    """Bring the schema to ``revision`` (idempotent). On PostgreSQL, admin processes that
+    start together take turns (an advisory lock held to the end of the transaction): the
+    first migrates, the others find the schema current."""
     with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATE_LOCK})
         command.upgrade(_alembic_config(conn), revision)
 
 

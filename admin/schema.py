@@ -411,3 +411,22 @@ attempt_limits = Table(
     Column("attempts", Integer, nullable=False),  # counted since the last success
     Column("not_before", UTCDateTime, nullable=False, index=True),  # the next try
 )
+
+# Background jobs (imports, mailings) and their progress, so that any admin process can
+# show a job that another one runs. The process running it writes here every second or so;
+# a running job silent for long (its process stopped) is shown as interrupted.
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("kind", String(32), nullable=False),  # import | invitations
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), nullable=False, index=True),
+    Column("status", String(16), nullable=False),  # running | done | failed
+    Column("done", Integer, nullable=False, server_default="0"),
+    Column("total", Integer, nullable=False, server_default="0"),
+    Column("result", Text, nullable=False, server_default="{}"),  # JSON
+    Column("error", Text, nullable=False, server_default=""),
+    Column("owner", String(100), nullable=False, server_default=""),  # host:pid
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)

@@ -146,6 +146,15 @@ def _documents(d: dict[str, Any]) -> list[Row]:
              _ok(r["certificates_500_s"] <= t["certificates_500_s"]))]
 
 
+def _fleet_processes(d: dict[str, Any]) -> list[Row]:
+    lat = d["latency"]
+    return [(f"Admin as {d['processes']} processes (PostgreSQL): {d['kiosks']} kiosks every "
+             f"{d['interval_s']:g} s ({d['contacts_per_s']} contacts/s), contact p95",
+             f"{lat['p95_ms']:.0f} ms (median {lat['median_ms']:.0f}); admins' CPU "
+             f"{d['admin_cpu_share'] * 100:.0f} % of a core; errors {d['errors']}",
+             "≤ 50 ms", _ok(lat["p95_ms"] <= d["target_p95_ms"] and d["errors"] == 0))]
+
+
 def _mail(d: dict[str, Any]) -> list[Row]:
     t = d["targets"]
     rows = []
@@ -173,6 +182,7 @@ SCRIPTS: list[tuple[str, str, Callable[[dict[str, Any]], list[Row]]]] = [
     ("bench_audit.py", "audit.json", _audit),  # SQLite here; --database-url adds PostgreSQL
     ("bench_documents.py", "documents.json", _documents),
     ("bench_mail.py", "mail.json", _mail),  # SQLite here; --database-url for PostgreSQL
+    ("bench_fleet_processes.py", "fleet_processes.json", _fleet_processes),  # PostgreSQL
 ]
 
 

@@ -10,6 +10,7 @@ import os
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +34,10 @@ PG_URL = os.environ.get("BRAMKA_TEST_DATABASE_URL", "")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
-@pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'admin.db'}"
-        return
-    schema = "t_" + uuid.uuid4().hex[:16]
+@contextmanager
+def pg_schema_url(prefix: str = "t_") -> Iterator[str]:
+    """The URL of a fresh PostgreSQL schema (through ``search_path``), dropped afterwards."""
+    schema = prefix + uuid.uuid4().hex[:16]
     engine = create_engine(normalize_url(PG_URL))
     with engine.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
@@ -49,6 +48,15 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         with engine.begin() as conn:
             conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'admin.db'}"
+        return
+    with pg_schema_url() as url:
+        yield url
 
 
 @pytest.fixture
