@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import itertools
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from printers.fonts import find_fonts
+from admin.pdf_fonts import fonts_for
 
 
-def _document(title: str) -> FPDF:
+def _document(title: str, texts: Iterable[str]) -> FPDF:
+    """A4 with DejaVu Sans (as the badges use): the small cut of it when it covers every
+    character of ``texts`` (``admin.pdf_fonts``), else the whole font."""
     pdf = FPDF(orientation="P", unit="mm", format="A4")
     pdf.set_title(title)
     pdf.set_creator("Bramka")
-    regular, bold = find_fonts()  # DejaVu Sans, as the badges use (fonts-dejavu-core)
+    regular, bold = fonts_for(itertools.chain([title], texts))
     pdf.add_font("DejaVu", "", str(regular))
     pdf.add_font("DejaVu", "B", str(bold))
     pdf.set_auto_page_break(auto=True, margin=15)
@@ -65,7 +68,8 @@ def signin_pdf(event_name: str, title: str, subtitle: str, rows: Sequence[tuple[
 def _table_pdf(event_name: str, title: str, subtitle: str, headers: Sequence[str],
                widths: Sequence[float], rows: Sequence[Sequence[str]], footer: str,
                min_height: float = 6, logo: Path | None = None) -> bytes:
-    pdf = _document(f"{event_name}: {title}")
+    pdf = _document(f"{event_name}: {title}", itertools.chain(
+        [subtitle, footer], headers, (cell for row in rows for cell in row)))
 
     def page_header() -> None:
         if logo is not None:  # every page of an ESF+ document carries the strip
@@ -130,7 +134,8 @@ def _page_footer(pdf: FPDF, text: str) -> None:
 def certificate_pdf(*, heading: str, intro: str, name: str, institution: str, event_name: str,
                     event_dates: str, items_title: str, items: Sequence[str], place_date: str,
                     signature: str, logo: Path | None = None) -> bytes:
-    pdf = _document(f"{heading}: {name}")
+    pdf = _document(f"{heading}: {name}", [intro, institution, event_name, event_dates,
+                                          items_title, place_date, signature, "•", *items])
     pdf.add_page()
     pdf.set_draw_color(18, 50, 79)
     pdf.set_line_width(0.8)
