@@ -9,11 +9,11 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from admin import db, logos
+from admin import certificates, db, logos
 from admin.auth import requires
 from admin.errors import AdminError, Invalid
 from admin.i18n import current_language, local, tr
-from admin.pdf import attendance_pdf, certificate_pdf, signin_pdf
+from admin.pdf import attendance_pdf, signin_pdf
 from admin.queries import attendance as q_attendance
 from admin.queries import events as q_events
 from admin.queries import people as q_people
@@ -46,8 +46,9 @@ def index(event_id: int) -> Any:
     with db.read() as conn:
         event = q_events.get_event(conn, event_id)
         sessions = q_program.list_sessions(conn, event_id)
+        mail = certificates.mail_counts(conn, event)
     return render_template("exports/index.html", event=event, sessions=sessions,
-                           has_logo=logos.logo_path(event_id) is not None)
+                           has_logo=logos.logo_path(event_id) is not None, mail=mail)
 
 
 @bp.route("/sessions/<int:session_id>/attendance.<fmt>")
@@ -170,7 +171,7 @@ def certificate(person_id: int) -> Any:
             "Ta osoba nie spełnia zasady zaświadczeń wydarzenia",
             "This person does not meet the event's rule for certificates")
             + f" ({event['certificate_min_percent']} % {basis})."), 409
-    data = _certificate(event, person, sessions)
+    data = certificates.render_certificate(event, person, sessions)
     name = _filename(f"{person['last_name']} {person['first_name']}", "pdf")
     return _download(data, FORMATS["pdf"], name)
 
@@ -181,19 +182,15 @@ def certificates_zip(event_id: int) -> Any:
     """Every certificate the event's rule gives, one PDF each, in one ZIP."""
     with db.read() as conn:
         event = q_events.get_event(conn, event_id)
-        minutes = q_attendance.EventMinutes(conn, event)
-        people = [q_people.get_person(conn, p) for p in sorted(minutes.people())]
-        issued = [(p, q_attendance.certificate_sessions(conn, event, p["id"], minutes))
-                  for p in people]
+        earned = certificates.issued(conn, event)
     buf = io.BytesIO()
     count = 0
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        for person, sessions in issued:
-            if sessions:
-                name = _filename(f"{person['last_name']} {person['first_name']} {person['id']}",
-                                 "pdf")
-                zf.writestr(name, _certificate(event, person, sessions))
-                count += 1
+        for person, sessions in earned:
+            name = _filename(f"{person['last_name']} {person['first_name']} {person['id']}",
+                             "pdf")
+            zf.writestr(name, certificates.render_certificate(event, person, sessions))
+            count += 1
     if not count:
         flash(tr("Nikt nie spełnia jeszcze zasady zaświadczeń.",
                  "Nobody meets the certificate rule yet."), "warn")
@@ -202,24 +199,3 @@ def certificates_zip(event_id: int) -> Any:
         f"zaswiadczenia {event['name']}", "zip"))
 
 
-def _certificate(event: dict[str, Any], person: dict[str, Any],
-                 sessions: list[dict[str, Any]]) -> bytes:
-    items = [f"{local(s['starts_at'], '%d.%m.%Y, %H:%M')}–{local(s['ends_at'], '%H:%M')} "
-             f"{s['title']}: {s['minutes']} {tr('min obecności', 'min present')}"
-             for s in sessions]
-    total = sum(s["minutes"] for s in sessions)
-    dates = (f"{event['starts_on']:%d.%m.%Y}" if event["starts_on"] == event["ends_on"]
-             else f"{event['starts_on']:%d.%m.%Y} – {event['ends_on']:%d.%m.%Y}")
-    return certificate_pdf(
-        heading=tr("ZAŚWIADCZENIE", "CERTIFICATE OF ATTENDANCE"),
-        intro=tr("Zaświadcza się udział", "This is to certify the attendance of"),
-        name=f"{person['first_name']} {person['last_name']}",
-        institution=person["institution"],
-        event_name=tr("w wydarzeniu", "at") + f": {event['name']}",
-        event_dates=dates,
-        items_title=tr("Obecność", "Attendance") + f" ({total // 60} h {total % 60} min)",
-        items=items,
-        place_date=f"{local(utcnow(), '%d.%m.%Y')}",
-        signature=tr("Organizator", "The organizer"),
-        logo=logos.logo_path(event["id"]),
-    )

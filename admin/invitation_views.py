@@ -37,13 +37,13 @@ EXTENSION = "bramka_smtp"
 _pool_lock = threading.Lock()
 
 
-def _settings() -> AdminSettings:
+def admin_settings() -> AdminSettings:
     return current_app.config["BRAMKA_ADMIN_SETTINGS"]
 
 
-def _pool() -> SmtpPool:
+def smtp_pool() -> SmtpPool:
     """The process's SMTP connections, shared by every mailing and resend (bounded)."""
-    settings = _settings()
+    settings = admin_settings()
     with _pool_lock:
         pool = current_app.extensions.get(EXTENSION)
         if pool is None or pool.settings is not settings:
@@ -74,8 +74,8 @@ def index(event_id: int) -> Any:
                   "warn")
             return redirect(url_for("invitations.index", event_id=event_id))
         engine = db.get_engine()
-        settings = _settings()
-        pool = _pool()
+        settings = admin_settings()
+        pool = smtp_pool()
 
         def work(job: Job) -> dict[str, Any]:
             job.total = len(ids)
@@ -155,7 +155,12 @@ def job_page(event_id: int, job_id: str) -> Any:
     job = event_job(event_id, job_id)
     with db.read() as conn:
         event = q_events.get_event(conn, event_id)
-    return render_template("invitations/job.html", event=event, job=job)
+    return render_template(
+        "mail/job.html", event=event, job=job,
+        title=tr("Wysyłka zaproszeń", "Sending invitations"),
+        status_url=url_for("invitations.job_status", event_id=event_id, job_id=job_id),
+        back_url=url_for("invitations.index", event_id=event_id),
+        back_label=tr("Wróć do zaproszeń", "Back to invitations"))
 
 
 @bp.route("/events/<int:event_id>/invitations/jobs/<job_id>.json")
@@ -173,9 +178,9 @@ def resend(person_id: int) -> Any:
         flash(tr("Ta osoba nie ma adresu e-mail.", "This person has no e-mail address."),
               "error")
         return redirect(url_for("helpdesk.person", person_id=person_id))
-    pool = _pool()
+    pool = smtp_pool()
     try:
-        out = invitations.send_invitations(db.get_engine(), _settings(), person["event_id"],
+        out = invitations.send_invitations(db.get_engine(), admin_settings(), person["event_id"],
                                            [person_id], pool=pool, resend=True)
     finally:
         pool.close()

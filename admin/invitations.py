@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 
 from admin.i18n import ROLE_LABELS
 from admin.invitation_letter import Invitation, Letter, Registration
-from admin.mailer import SendError, SendUncertain, SmtpPool, compose_invitation
+from admin.mailer import Outgoing, SendError, SendUncertain, SmtpPool, compose_invitation
 from admin.queries import events as q_events
 from admin.queries.invitations import Writes, load_letter, load_registrations
 from bramka.config import AdminSettings
@@ -130,6 +130,23 @@ def send_invitations(engine: Engine, settings: AdminSettings, event_id: int,
                             load_registrations(conn, event))
     statuses = ("none", "failed", "sent") if resend else ("none", "failed")
     writes = Writes(event_id, statuses, retry_uncertain or resend)
+
+    def compose(row: Any) -> Outgoing:
+        return compose_invitation(parts.letter, build_invitation(parts, row, settings),
+                                  settings.smtp_sender)
+
+    return send_each(engine, settings, person_ids, writes, compose, progress, pool=pool)
+
+
+Compose = Callable[[Any], Outgoing]
+
+
+def send_each(engine: Engine, settings: AdminSettings, person_ids: list[int], writes: Writes,
+              compose: Compose, progress: Progress | None = None, *,
+              pool: SmtpPool | None = None) -> Outcome:
+    """One message per person still waiting (as ``writes`` claims them), made by
+    ``compose(row)``, over ``pool``: as many at once as it has connections. Invitations
+    and certificates alike (see the module's docstring for the states)."""
     own_pool = pool is None
     smtp = pool or SmtpPool(settings)
     try:
@@ -145,8 +162,7 @@ def send_invitations(engine: Engine, settings: AdminSettings, event_id: int,
                         failed += 1
             return Outcome(failed=failed, skipped=len(person_ids) - failed)
         run = _Run(person_ids, len(person_ids), progress)
-        workers = [threading.Thread(target=_worker, args=(engine, settings, parts, writes,
-                                                          smtp, run),
+        workers = [threading.Thread(target=_worker, args=(engine, writes, compose, smtp, run),
                                     name=f"bramka-mail-{n}", daemon=True)
                    for n in range(min(smtp.size, max(1, len(person_ids))))]
         for w in workers:
@@ -161,8 +177,8 @@ def send_invitations(engine: Engine, settings: AdminSettings, event_id: int,
             smtp.close()
 
 
-def _worker(engine: Engine, settings: AdminSettings, parts: _EventParts, writes: Writes,
-            pool: SmtpPool, run: _Run) -> None:
+def _worker(engine: Engine, writes: Writes, compose: Compose, pool: SmtpPool,
+            run: _Run) -> None:
     """Take a person, compose, send, record; the record of one message and the claim of
     the next share a transaction (one commit per message, no later than before)."""
     done: tuple[int, str, str] | None = None  # sent but not yet recorded
@@ -182,11 +198,10 @@ def _worker(engine: Engine, settings: AdminSettings, parts: _EventParts, writes:
                 run.count("skipped")
                 continue
             try:
-                msg = compose_invitation(parts.letter, build_invitation(parts, row, settings),
-                                         settings.smtp_sender)
+                msg = compose(row)
             except Exception as exc:  # nothing was sent: say why, and stop the mailing
                 with engine.begin() as conn:
-                    writes.record(conn, pid, "failed", f"cannot compose the invitation: {exc}")
+                    writes.record(conn, pid, "failed", f"cannot compose the message: {exc}")
                 raise
             try:
                 with pool.connection() as smtp:

@@ -109,10 +109,7 @@ def compose_invitation(letter: Letter, inv: Invitation, sender: str) -> Outgoing
     machinery cost 4 ms a message, a third of a mailing's time; the structure is fixed
     and tests/admin/test_admin_invitations.py parses it back with the email package.
     """
-    sender_name, sender_addr = parseaddr(sender)
-    rcpt = inv.to_email
-    raw = not (sender_addr.isascii() and rcpt.isascii())  # SMTPUTF8: headers as UTF-8
-    domain = sender_addr.rpartition("@")[2] or "bramka.local"
+    domain = parseaddr(sender)[1].rpartition("@")[2] or "bramka.local"
     cid = f"qr-{uuid.uuid4().hex}@{domain}"
     related = _multipart("related", [
         _text("text/html", render_html(letter, inv, f"cid:{cid}")),
@@ -124,16 +121,59 @@ def compose_invitation(letter: Letter, inv: Invitation, sender: str) -> Outgoing
         body = _multipart("mixed", [body, _binary(
             "application/pdf", inv.pdf, 'Content-Disposition: attachment; '
                                         'filename="zaproszenie.pdf"')])
+    return _message(sender, inv.to_name, inv.to_email, letter.subject, letter.contact_email,
+                    body)
+
+
+@dataclass(frozen=True)
+class CertificateMail:
+    """What a certificate e-mail says: the event, and the person's PDF."""
+
+    event_name: str
+    event_dates: str
+    to_name: str
+    to_email: str
+    pdf: bytes
+    contact_email: str = ""
+
+    @property
+    def subject(self) -> str:
+        return (f"Zaświadczenie o udziale / Certificate of attendance: {self.event_name}")
+
+    def text(self) -> str:
+        contact_pl = (f"\nPytania: {self.contact_email}\n" if self.contact_email else "")
+        contact_en = (f"\nQuestions: {self.contact_email}\n" if self.contact_email else "")
+        return (f"Dzień dobry,\n\nw załączniku przesyłamy zaświadczenie o udziale "
+                f"w wydarzeniu {self.event_name} ({self.event_dates}).\n{contact_pl}\n"
+                f"Z wyrazami szacunku\nOrganizatorzy\n\n-- \n\nHello,\n\nattached is "
+                f"your certificate of attendance at {self.event_name} ({self.event_dates})."
+                f"\n{contact_en}\nKind regards\nThe organizers\n")
+
+
+def compose_certificate(mail: CertificateMail, sender: str) -> Outgoing:
+    """The certificate as SMTP bytes: the letter (Polish, then English) and the PDF."""
+    body = _multipart("mixed", [
+        _text("text/plain", mail.text()),
+        _binary("application/pdf", mail.pdf,
+                'Content-Disposition: attachment; filename="zaswiadczenie.pdf"')])
+    return _message(sender, mail.to_name, mail.to_email, mail.subject, mail.contact_email, body)
+
+
+def _message(sender: str, to_name: str, rcpt: str, subject: str, reply_to: str,
+             body: bytes) -> Outgoing:
+    sender_name, sender_addr = parseaddr(sender)
+    raw = not (sender_addr.isascii() and rcpt.isascii())  # SMTPUTF8: headers as UTF-8
+    domain = sender_addr.rpartition("@")[2] or "bramka.local"
     headers = [
         f"From: {_address(sender_name, sender_addr, raw)}",
-        f"To: {_address(inv.to_name, rcpt, raw)}",
-        _header("Subject", letter.subject, raw),
+        f"To: {_address(to_name, rcpt, raw)}",
+        _header("Subject", subject, raw),
         f"Date: {formatdate(usegmt=True)}",
         f"Message-ID: {make_msgid(domain=domain)}",
         "MIME-Version: 1.0",
     ]
-    if letter.contact_email:
-        headers.insert(2, f"Reply-To: {letter.contact_email}")
+    if reply_to:
+        headers.insert(2, f"Reply-To: {reply_to}")
     return Outgoing(sender_addr, rcpt,
                     CRLF.join(h.encode("utf-8") for h in headers) + CRLF + body)
 

@@ -170,6 +170,11 @@ people = Table(
     Column("invitation_sent_at", UTCDateTime),
     # When the latest invitation was handed to the SMTP server ("sending" since then).
     Column("invitation_attempted_at", UTCDateTime),
+    # The certificate of attendance by e-mail: the same states as the invitation's.
+    Column("certificate_status", String(16), nullable=False, server_default="none"),
+    Column("certificate_error", String(500), nullable=False, server_default=""),
+    Column("certificate_sent_at", UTCDateTime),
+    Column("certificate_attempted_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("event_id", "email_norm", name="uq_people_event_email"),

@@ -3,12 +3,10 @@ Cyrillic names too, and the full font for anything outside it; the text reads ba
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import pytest
+from support import pdf_text
 
 from admin.pdf import certificate_pdf
 from admin.pdf_fonts import fonts_for, small_fonts
@@ -17,17 +15,6 @@ from printers.fonts import find_fonts
 POLISH = "Zażółć gęślą jaźń ŻÓŁĆ GĘŚLĄ JAŹŃ „cytat” – 5 €"
 UKRAINIAN = "Олена Шевченко, Їжак Ґудзь"
 GEORGIAN = "ნინო ბერიძე"
-
-
-def _text_of(pdf: bytes, tmp_path: Path) -> str:
-    if shutil.which("pdftotext") is None:
-        if os.environ.get("CI"):
-            pytest.fail("pdftotext is missing: apt-get install poppler-utils")
-        pytest.skip("pdftotext (poppler-utils) not installed")
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
 
 
 def _certificate(name: str) -> bytes:
@@ -51,5 +38,5 @@ def test_the_small_fonts_cover_polish_and_cyrillic_and_nothing_else_is_lost() ->
 
 @pytest.mark.parametrize("name", ["Łucja Źdźbło-Gęśląjaźń", UKRAINIAN, GEORGIAN])
 def test_a_certificate_reads_back_in_every_script(name: str, tmp_path: Path) -> None:
-    text = _text_of(_certificate(name), tmp_path)
+    text = pdf_text(_certificate(name), tmp_path)
     assert name in text and "ZAŚWIADCZENIE" in text and "MOPS Kraków" in text

@@ -132,27 +132,29 @@ def load_registrations(conn: Connection, event: dict[str, Any]
 
 class Writes:
     """The two writes of a mailing, built once (SQLAlchemy builds a statement in about as
-    long as SQLite runs it)."""
+    long as SQLite runs it). ``kind`` names the mail and its columns: ``invitation`` or
+    ``certificate`` (``people.<kind>_status`` and its neighbours), same states."""
 
-    def __init__(self, event_id: int, statuses: tuple[str, ...], take_uncertain: bool):
+    def __init__(self, event_id: int, statuses: tuple[str, ...], take_uncertain: bool,
+                 kind: str = "invitation"):
         self.event_id = event_id
-        waiting = people.c.invitation_status.in_(statuses)
+        status, attempted = people.c[f"{kind}_status"], people.c[f"{kind}_attempted_at"]
+        waiting = status.in_(statuses)
         if take_uncertain:
-            waiting = waiting | ((people.c.invitation_status == "sending")
-                                 & (people.c.invitation_attempted_at < bindparam("cutoff")))
+            waiting = waiting | ((status == "sending") & (attempted < bindparam("cutoff")))
         self.claim = (
             update(people)
             .where(people.c.id == bindparam("pid"), people.c.event_id == event_id,
                    people.c.status == "active", people.c.email.is_not(None), waiting)
-            .values(invitation_status="sending", invitation_error="",
-                    invitation_attempted_at=bindparam("now"))
+            .values({status: "sending", people.c[f"{kind}_error"]: "",
+                     attempted: bindparam("now")})
             .returning(people.c.id, people.c.first_name, people.c.last_name, people.c.email,
                        people.c.institution, people.c.role, people.c.badge_revision))
+        sent_at = people.c[f"{kind}_sent_at"]
         self.mark = (
             update(people).where(people.c.id == bindparam("pid"))
-            .values(invitation_status=bindparam("state"), invitation_error=bindparam("error"),
-                    invitation_sent_at=func.coalesce(bindparam("sent_at", type_=UTCDateTime),
-                                                     people.c.invitation_sent_at)))
+            .values({status: bindparam("state"), people.c[f"{kind}_error"]: bindparam("error"),
+                     sent_at: func.coalesce(bindparam("sent_at", type_=UTCDateTime), sent_at)}))
 
     def take(self, conn: Connection, person_id: int) -> Any:
         """Mark the person "sending" if they are still waiting; their row, or None."""

@@ -23,6 +23,7 @@ if sys.path[:1] != [_ROOT]:
 import pytest  # noqa: E402
 from admin_testkit import Client, make_user  # noqa: E402
 from flask import Flask  # noqa: E402
+from smtp_kit import smtp, smtp_server  # noqa: E402, F401 (fixtures for every module)
 from sqlalchemy import create_engine, text  # noqa: E402
 from support import served  # noqa: E402
 

@@ -4,27 +4,21 @@ that mails nobody twice."""
 
 from __future__ import annotations
 
-import email
 import io
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
 from collections import Counter
-from collections.abc import Iterator
 from datetime import date, timedelta
-from email import policy
 from email.message import EmailMessage
 from pathlib import Path
-from typing import Any
 
-import pytest
 from admin_fixtures import add_person, make_event
 from admin_testkit import Client
-from aiosmtpd.controller import Controller
 from flask import Flask
+from smtp_kit import Inbox, free_port
 from sqlalchemy import Engine, insert, select, update
 
 from admin.invitation_letter import Day, Invitation, Letter, Place, Registration
@@ -39,64 +33,6 @@ from sync.token import parse_public_key, verify
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class Inbox:
-    """Keeps every message; "bounce…" addresses are refused. ``on_data`` runs for each
-    message before the server answers (a test may kill the sender there)."""
-
-    def __init__(self) -> None:
-        self.messages: list[EmailMessage] = []
-        self.peers: set[Any] = set()
-        self.on_data: Any = None
-        self.drop_next = False
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str,
-                          rcpt_options: list[str]) -> str:
-        if address.startswith("bounce"):
-            return "550 5.1.1 mailbox unavailable"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.peers.add(session.peer)
-        msg = email.message_from_bytes(envelope.content, policy=policy.default)
-        self.messages.append(msg)  # type: ignore[arg-type]
-        if self.drop_next:  # the message arrived, the answer never does
-            self.drop_next = False
-            server.transport.close()
-        if self.on_data is not None:
-            self.on_data(len(self.messages))
-        return "250 Message accepted"
-
-    def recipients(self) -> Counter[str]:
-        return Counter(email.utils.parseaddr(str(m["To"]))[1] for m in self.messages)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
-
-
-@pytest.fixture
-def smtp(app: Flask, smtp_server: tuple[Inbox, int]) -> Inbox:
-    inbox, port = smtp_server
-    settings = app.config["BRAMKA_ADMIN_SETTINGS"]
-    app.config["BRAMKA_ADMIN_SETTINGS"] = settings.model_copy(update={
-        "smtp_host": "127.0.0.1", "smtp_port": port, "smtp_sender": "kongres@rops.krakow.pl"})
-    app.config["JOBS_JOIN"] = True
-    return inbox
 
 
 def _png(width: int = 530, height: int = 600) -> bytes:
@@ -316,7 +252,7 @@ def test_smtp_down_marks_everyone_failed(app: Flask, organizer: Client,
                                          engine: Engine) -> None:
     app.config["JOBS_JOIN"] = True
     app.config["BRAMKA_ADMIN_SETTINGS"] = app.config["BRAMKA_ADMIN_SETTINGS"].model_copy(
-        update={"smtp_host": "127.0.0.1", "smtp_port": _free_port(),
+        update={"smtp_host": "127.0.0.1", "smtp_port": free_port(),
                 "smtp_timeout_seconds": 2.0})
     ev = make_event(engine)
     pid = add_person(engine, ev["id"], "Jan", "Lis", "", "jan@lis.pl")
