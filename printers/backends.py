@@ -94,6 +94,13 @@ class PrinterFault(PrinterError):
     state: PrinterState = "error"
 
 
+class WrongMedia(PrinterError):
+    """The labels or roll loaded are not the profile's (another width, die-cut for endless)."""
+
+    code = "wrong_media"
+    state: PrinterState = "error"
+
+
 _STATE_ERRORS: dict[str, type[PrinterError]] = {
     "paper_out": PaperOut,
     "cover_open": CoverOpen,
@@ -331,11 +338,20 @@ def _quiet_close(device: Any) -> None:
 
 
 def make_printer(settings: PrinterSettings) -> Printer:
-    """The printer ``[printer]`` in config.toml describes (not yet open)."""
+    """The printer ``[printer]`` in config.toml describes (not yet open): a label printer
+    when ``profile`` names one (:mod:`printers.label_printer`), else ESC/POS."""
     backend = settings.backend
     timeout = settings.timeout_seconds
     if backend == "none":
         return NullPrinter()
+    if settings.profile:
+        from printers.profiles import get_profile
+
+        profile = get_profile(settings.profile)
+        if profile.protocol != "escpos":
+            from printers.label_printer import make_label_printer
+
+            return make_label_printer(settings, profile)
     if backend in ("network", "virtual"):
 
         def network() -> Any:
