@@ -50,11 +50,25 @@ class Transport(ABC):
     def read_some(self, timeout: float) -> bytes:
         """At least one byte, waiting at most ``timeout`` s (:class:`PrinterTimeout`)."""
 
+    _rx = b""  # bytes read beyond the last answer: the start of the next one
+
     def read_exactly(self, count: int, timeout: float) -> bytes:
+        """``count`` bytes; what came with them stays for the next read."""
         deadline = time.monotonic() + timeout
-        data = b""
-        while len(data) < count:
-            data += self.read_some(max(0.001, deadline - time.monotonic()))
+        while len(self._rx) < count:
+            self._rx += self.read_some(max(0.001, deadline - time.monotonic()))
+        data, self._rx = self._rx[:count], self._rx[count:]
+        return data
+
+    def read_through(self, marker: bytes, times: int, timeout: float) -> bytes:
+        """Everything up to and including the ``times``-th ``marker``."""
+        deadline = time.monotonic() + timeout
+        while self._rx.count(marker) < times:
+            self._rx += self.read_some(max(0.001, deadline - time.monotonic()))
+        end = -1
+        for _ in range(times):
+            end = self._rx.index(marker, end + 1)
+        data, self._rx = self._rx[: end + len(marker)], self._rx[end + len(marker) :]
         return data
 
 
@@ -73,6 +87,7 @@ class TcpTransport(Transport):
     def open(self) -> None:
         if self._sock is not None:
             return
+        self._rx = b""
         try:
             self._sock = socket.create_connection((self.host, self.port), timeout=self.timeout)
         except OSError as exc:
@@ -138,6 +153,7 @@ class UsbTransport(Transport):
     def open(self) -> None:
         if self._device is not None:
             return
+        self._rx = b""
         try:
             import usb.core
             import usb.util

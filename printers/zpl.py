@@ -26,9 +26,9 @@ from printers.label_printer import LabelPrinter
 from printers.profiles import PrinterProfile
 from printers.zpl_encode import (
     CANCEL_ALL,
+    ETX,
     HOST_STATUS,
     HostStatus,
-    host_status_complete,
     parse_host_status,
 )
 
@@ -57,11 +57,7 @@ def zpl_error(status: HostStatus, profile: PrinterProfile, name: str) -> Printer
 
 class ZplPrinter(LabelPrinter):
     def read_status(self, wait: float) -> HostStatus:
-        deadline = time.monotonic() + wait
-        data = b""
-        while not host_status_complete(data):
-            data += self.transport.read_some(max(0.001, deadline - time.monotonic()))
-        return parse_host_status(data)
+        return parse_host_status(self.transport.read_through(ETX, 3, wait))
 
     def query(self) -> tuple[PrinterStatus, PrinterError | None]:
         self.transport.write(HOST_STATUS)

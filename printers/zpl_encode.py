@@ -145,11 +145,6 @@ def parse_host_status(data: bytes) -> HostStatus:
     )
 
 
-def host_status_complete(data: bytes) -> bool:
-    """``data`` holds a whole answer (three ETX)."""
-    return data.count(ETX) >= 3
-
-
 def host_status_reply(status: HostStatus) -> bytes:
     """The three strings a printer in ``status`` answers to ``~HS``."""
 

@@ -29,7 +29,7 @@ from printers.layout import BadgeData
 from printers.profiles import get_profile
 from printers.virtual_server import VirtualServer, make_virtual
 
-PROFILES = ["zpl-4x3-203"]
+PROFILES = ["zpl-4x3-203", "ql-62", "ql-62x100"]
 FAULTS = {
     "paper_out": "paper_out",
     "cover_open": "cover_open",

@@ -29,6 +29,8 @@ from sync import token as tokens
 KEY = Ed25519PrivateKey.from_private_bytes(bytes(range(32)))
 PROFILES = [
     "escpos-80",
+    "ql-62",
+    "ql-62x100",
     "zpl-4x3-203",
     "zpl-4x3-300",
     "zpl-4x6-203",
