@@ -22,7 +22,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from bramka.config import PrinterSettings
 from printers.escpos_encode import STATUS_QUERIES, StatusBytes, cut_stream
@@ -119,10 +119,10 @@ def error_for(status: PrinterStatus) -> PrinterError | None:
 # -- the interface ------------------------------------------------------------------------------
 
 
-class Printer(ABC):
-    """A badge printer. ``send`` returns only once the bytes were delivered."""
+class Connection(ABC):
+    """Something opened and closed explicitly: a printer, or a transport under one."""
 
-    name: str = "printer"
+    name: str = "connection"
 
     @abstractmethod
     def open(self) -> None: ...
@@ -134,14 +134,7 @@ class Printer(ABC):
     @abstractmethod
     def is_open(self) -> bool: ...
 
-    @abstractmethod
-    def send(self, data: bytes) -> None:
-        """Deliver one job's bytes; raise :class:`PrinterError` if it did not print."""
-
-    @abstractmethod
-    def status(self) -> PrinterStatus: ...
-
-    def __enter__(self) -> Printer:
+    def __enter__(self) -> Self:
         self.open()
         return self
 
@@ -152,6 +145,19 @@ class Printer(ABC):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class Printer(Connection):
+    """A badge printer. ``send`` returns only once the bytes were delivered."""
+
+    name: str = "printer"
+
+    @abstractmethod
+    def send(self, data: bytes) -> None:
+        """Deliver one job's bytes; raise :class:`PrinterError` if it did not print."""
+
+    @abstractmethod
+    def status(self) -> PrinterStatus: ...
 
 
 class NullPrinter(Printer):

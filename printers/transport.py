@@ -14,12 +14,12 @@ from __future__ import annotations
 import logging
 import socket
 import time
-from abc import ABC, abstractmethod
+from abc import abstractmethod
 from pathlib import Path
 from typing import Any
 
 from bramka.config import PrinterSettings
-from printers.backends import PrinterDriverMissing, PrinterOffline, PrinterTimeout
+from printers.backends import Connection, PrinterDriverMissing, PrinterOffline, PrinterTimeout
 
 log = logging.getLogger(__name__)
 
@@ -27,21 +27,11 @@ CHUNK_BYTES = 16384
 USB_READ_BYTES = 512
 
 
-class Transport(ABC):
+class Transport(Connection):
     """One connection to one printer. ``bidirectional``: the printer can answer."""
 
     name: str = "transport"
     bidirectional: bool = True
-
-    @abstractmethod
-    def open(self) -> None: ...
-
-    @abstractmethod
-    def close(self) -> None: ...
-
-    @property
-    @abstractmethod
-    def is_open(self) -> bool: ...
 
     @abstractmethod
     def write(self, data: bytes) -> None: ...
