@@ -31,6 +31,7 @@ from printers.ql_raster import (
     INITIALISE,
     INVALIDATE,
     PRINTING_COMPLETED,
+    STATUS_REPLY,
     STATUS_REQUEST,
     STATUS_SIZE,
     TURNED_OFF,
@@ -68,8 +69,12 @@ class QlPrinter(LabelPrinter):
         return parse_status(self.transport.read_exactly(STATUS_SIZE, wait))
 
     def query(self) -> tuple[PrinterStatus, PrinterError | None]:
+        self.transport.discard()  # a late "phase change" of the last job is not the answer
         self.transport.write(INVALIDATE + INITIALISE + STATUS_REQUEST)
+        deadline = time.monotonic() + self.timeout
         status = self.read_status(self.timeout)
+        while status.status_type not in (STATUS_REPLY, ERROR_OCCURRED, TURNED_OFF):
+            status = self.read_status(max(0.001, deadline - time.monotonic()))
         error = ql_error(status, self.profile, self.name)
         if error is not None:
             return PrinterStatus(error.state, str(error)), error

@@ -42,6 +42,10 @@ class Transport(Connection):
 
     _rx = b""  # bytes read beyond the last answer: the start of the next one
 
+    def discard(self) -> None:
+        """Forget what was read but not used (unasked messages of an earlier job)."""
+        self._rx = b""
+
     def read_exactly(self, count: int, timeout: float) -> bytes:
         """``count`` bytes; what came with them stays for the next read."""
         deadline = time.monotonic() + timeout

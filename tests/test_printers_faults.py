@@ -165,3 +165,43 @@ def test_media_running_out_mid_job_prints_once_after_reloading(
     worker.stop()
     virtual.stop()
     assert tokens_on(virtual) == [TOKEN]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_a_slow_printer_still_gets_the_whole_job_once(
+    run, db_path: Path, profile: str  # type: ignore[no-untyped-def]
+) -> None:
+    rate = 100_000  # bytes a second: a QL badge takes a third of a second
+    worker, virtual, watch = run(profile, f"slow {rate}")
+    began = time.monotonic()
+    queue_one(db_path, worker)
+    assert watch.wait(lambda s: s.queued == 0 and len(virtual.pages) == 1), watch.codes
+    assert time.monotonic() - began >= virtual.bytes_received / rate * 0.7
+    assert not any(watch.codes)  # no error on the way
+    worker.stop()
+    virtual.stop()
+    assert tokens_on(virtual) == [TOKEN]
+
+
+@pytest.mark.parametrize("profile", PROFILES)
+def test_badges_queued_together_print_in_order_on_one_connection(
+    run, db_path: Path, profile: str  # type: ignore[no-untyped-def]
+) -> None:
+    """Back to back the printer stays open between jobs (the QL's unasked messages after
+    each job are read past): each badge prints once, in queue order."""
+    worker, virtual, watch = run(profile, "ok")
+    db = sqlite_utils.Database(db_path)
+    badges = [BadgeData(f"Gość {n}", "", "participant", TOKEN[:-1] + "ABC"[n], "K", "")
+              for n in range(3)]
+    with db.conn:
+        for n, badge in enumerate(badges):
+            enqueue(db, badge, attendee_id=n + 1, reason="checkin")
+    db.close()
+    worker.notify()
+    assert virtual.wait_for_pages(3, timeout=WAIT)
+    assert watch.wait(lambda s: s.queued == 0), watch.codes
+    worker.stop()
+    virtual.stop()
+    assert tokens_on(virtual) == [b.token for b in badges]
+    assert not any(watch.codes)
+    assert virtual.connections_accepted <= 2  # one for the jobs (and one status poll at most)
