@@ -105,8 +105,10 @@ class PrinterSettings(_Section):
             raise ValueError(f"profile: {exc}") from None
         if protocol == "cups" and not self.cups_printer.strip():
             raise ValueError(f"cups_printer: profile '{self.profile}' needs a CUPS queue name")
-        if protocol == "ql" and self.backend == "serial":
-            raise ValueError("backend: Brother QL printers have no serial port (usb, network)")
+        if protocol in ("ql", "zpl") and self.backend == "serial":
+            raise ValueError(
+                f"backend: profile '{self.profile}' prints over usb, network or file, not serial"
+            )
         return self
 
 

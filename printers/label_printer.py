@@ -15,7 +15,13 @@ import logging
 from abc import abstractmethod
 
 from bramka.config import PrinterSettings
-from printers.backends import Printer, PrinterError, PrinterStatus, PrinterTimeout
+from printers.backends import (
+    SECONDS_PER_JOB_BYTE,
+    Printer,
+    PrinterError,
+    PrinterStatus,
+    PrinterTimeout,
+)
 from printers.profiles import PrinterProfile
 from printers.transport import Transport, make_transport
 
@@ -95,9 +101,7 @@ class LabelPrinter(Printer):
         self.deliver(data, follow=self.bidirectional)
 
     def job_seconds(self, data: bytes) -> float:
-        """How long a job of ``data`` may take from the last byte to printed."""
-        from printers.backends import SECONDS_PER_JOB_BYTE
-
+        """How long a job of ``data`` may take, moving its bytes and printing it."""
         return self.timeout + PRINT_SECONDS + len(data) * SECONDS_PER_JOB_BYTE
 
 

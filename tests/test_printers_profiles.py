@@ -33,9 +33,10 @@ def test_an_unknown_profile_stops_start_up_naming_the_key_and_the_choices() -> N
 def test_a_profile_needs_what_its_protocol_needs() -> None:
     with pytest.raises(ConfigError, match="cups_printer"):
         load_settings(None, {"BRAMKA_PRINTER__PROFILE": "cups-62x100"})
-    with pytest.raises(ConfigError, match="serial"):
-        load_settings(None, {"BRAMKA_PRINTER__PROFILE": "ql-62",
-                             "BRAMKA_PRINTER__BACKEND": "serial"})
+    for label in ("ql-62", "zpl-4x6-203"):
+        with pytest.raises(ConfigError, match="not serial"):
+            load_settings(None, {"BRAMKA_PRINTER__PROFILE": label,
+                                 "BRAMKA_PRINTER__BACKEND": "serial"})
     ok = load_settings(None, {"BRAMKA_PRINTER__PROFILE": "cups-62x100",
                               "BRAMKA_PRINTER__CUPS_PRINTER": "Brother_QL_820NWB"})
     assert ok.printer.profile == "cups-62x100"
