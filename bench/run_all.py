@@ -170,12 +170,36 @@ def _mail(d: dict[str, Any]) -> list[Row]:
     return rows
 
 
+SERIAL_PROTOCOLS = ("escpos", "zpl")  # the printers that have a serial port
+
+
+def _label_printers(d: dict[str, Any]) -> list[Row]:
+    t = d["targets"]
+    rows = []
+    for name, r in d["render_encode"].items():
+        rows.append((f"Label badge render + encode, {name}, median", f"{r['median_ms']} ms",
+                     f"≤ {t['render_encode_median_ms']} ms",
+                     _ok(r["median_ms"] <= t["render_encode_median_ms"])))
+    for name, r in d["scan_to_last_byte"].items():
+        rows.append((f"Label badge scan → last byte at the virtual printer, {name}, p95",
+                     f"{r['p95_ms']} ms", f"≤ {t['scan_to_last_byte_p95_ms']} ms",
+                     _ok(r["p95_ms"] <= t["scan_to_last_byte_p95_ms"])))
+    for name, r in d["render_encode"].items():
+        serial = name.split("-")[0] in SERIAL_PROTOCOLS
+        rows.append((f"Label badge bytes on the wire, {name}, largest",
+                     f"{r['max_bytes']} B ({r['serial_115200_s']} s at 115 200 baud)",
+                     f"< {t['serial_s']} s at 115 200 baud" if serial else "report (no serial)",
+                     _ok(r["serial_115200_s"] < t["serial_s"]) if serial else ""))
+    return rows
+
+
 SCRIPTS: list[tuple[str, str, Callable[[dict[str, Any]], list[Row]]]] = [
     ("bench_decode.py", "decode.json", _decode),
     ("bench_latency.py", "latency_zxing.json", _latency),
     ("bench_checkin.py", "checkin.json", _checkin),
     ("bench_scan_cpu.py", "scan_cpu.json", _scan_cpu),
     ("bench_badge.py", "badge.json", _badge),
+    ("bench_label_printers.py", "label_printers.json", _label_printers),
     ("bench_sheets.py", "sheets.json", _sheets),
     ("bench_admin.py", "admin.json", _admin),  # SQLite only here; --pg URL adds PostgreSQL
     ("bench_sync.py", "sync.json", _sync),  # SQLite here; --database-url for PostgreSQL

@@ -87,6 +87,29 @@ class PrinterSettings(_Section):
     paper_width: Literal[384, 576] = 576
     timeout_seconds: float = Field(5.0, gt=0, le=120)
     retry_max_seconds: float = Field(30.0, gt=0, le=3600)
+    # A built-in printer profile (`bramka printer profiles`); empty: ESC/POS at paper_width.
+    profile: str = ""
+    # CUPS profiles: the queue's name and the cupsd to send it to (host:port).
+    cups_printer: str = ""
+    cups_server: str = "127.0.0.1:631"
+
+    @model_validator(mode="after")
+    def _profile_fits(self) -> PrinterSettings:
+        if not self.profile:
+            return self
+        from printers.profiles import UnknownProfile, get_profile  # only when one is named
+
+        try:
+            protocol = get_profile(self.profile).protocol
+        except UnknownProfile as exc:
+            raise ValueError(f"profile: {exc}") from None
+        if protocol == "cups" and not self.cups_printer.strip():
+            raise ValueError(f"cups_printer: profile '{self.profile}' needs a CUPS queue name")
+        if protocol in ("ql", "zpl") and self.backend == "serial":
+            raise ValueError(
+                f"backend: profile '{self.profile}' prints over usb, network or file, not serial"
+            )
+        return self
 
 
 class BadgeSettings(_Section):

@@ -40,8 +40,8 @@ import sqlite_utils
 
 from bramka.config import BadgeSettings, PrinterSettings
 from printers.backends import Printer, PrinterError, PrinterStatus
-from printers.escpos_encode import encode_image
-from printers.layout import BadgeData, BadgeRenderer
+from printers.jobs import BadgeEncoder
+from printers.layout import BadgeData
 from printers.messages import PrinterMessage, printer_message
 
 log = logging.getLogger(__name__)
@@ -157,7 +157,8 @@ class PrintWorker(threading.Thread):
         self.db_path = Path(db_path)
         self.printer = printer
         self.printer_settings = printer_settings
-        self.renderer = BadgeRenderer(badge_settings, printer_settings.paper_width)
+        # the profile's renderer and encoder: ESC/POS, Brother QL, ZPL or a PDF for CUPS
+        self.badges = BadgeEncoder.for_settings(printer_settings, badge_settings)
         self.on_state = on_state
         self.poll_seconds = poll_seconds
         self.status_seconds = status_seconds
@@ -279,8 +280,7 @@ class PrintWorker(threading.Thread):
     def _encode(self, job: sqlite3.Row) -> bytes:
         if self._encoded is None or self._encoded[0] != job["id"]:
             badge = BadgeData.from_dict(json.loads(job["badge"]))
-            image = self.renderer.render(badge)
-            self._encoded = (job["id"], encode_image(image, self.printer_settings.paper_width))
+            self._encoded = (job["id"], self.badges.encode(badge))
         return self._encoded[1]
 
     def _update(self, conn: sqlite3.Connection, job_id: str, sql: str, *params: Any) -> None:

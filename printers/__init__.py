@@ -15,6 +15,7 @@ from printers.backends import (
     PrinterOffline,
     PrinterStatus,
     PrinterTimeout,
+    WrongMedia,
     make_printer,
 )
 from printers.escpos_encode import encode_image
@@ -35,6 +36,7 @@ __all__ = [
     "PrinterOffline",
     "PrinterStatus",
     "PrinterTimeout",
+    "WrongMedia",
     "encode_image",
     "format_event_dates",
     "make_printer",

@@ -22,7 +22,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Literal
+from typing import Any, Literal, Self
 
 from bramka.config import PrinterSettings
 from printers.escpos_encode import STATUS_QUERIES, StatusBytes, cut_stream
@@ -94,6 +94,13 @@ class PrinterFault(PrinterError):
     state: PrinterState = "error"
 
 
+class WrongMedia(PrinterError):
+    """The labels or roll loaded are not the profile's (another width, die-cut for endless)."""
+
+    code = "wrong_media"
+    state: PrinterState = "error"
+
+
 _STATE_ERRORS: dict[str, type[PrinterError]] = {
     "paper_out": PaperOut,
     "cover_open": CoverOpen,
@@ -112,10 +119,10 @@ def error_for(status: PrinterStatus) -> PrinterError | None:
 # -- the interface ------------------------------------------------------------------------------
 
 
-class Printer(ABC):
-    """A badge printer. ``send`` returns only once the bytes were delivered."""
+class Connection(ABC):
+    """Something opened and closed explicitly: a printer, or a transport under one."""
 
-    name: str = "printer"
+    name: str = "connection"
 
     @abstractmethod
     def open(self) -> None: ...
@@ -127,14 +134,7 @@ class Printer(ABC):
     @abstractmethod
     def is_open(self) -> bool: ...
 
-    @abstractmethod
-    def send(self, data: bytes) -> None:
-        """Deliver one job's bytes; raise :class:`PrinterError` if it did not print."""
-
-    @abstractmethod
-    def status(self) -> PrinterStatus: ...
-
-    def __enter__(self) -> Printer:
+    def __enter__(self) -> Self:
         self.open()
         return self
 
@@ -145,6 +145,19 @@ class Printer(ABC):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class Printer(Connection):
+    """A badge printer. ``send`` returns only once the bytes were delivered."""
+
+    name: str = "printer"
+
+    @abstractmethod
+    def send(self, data: bytes) -> None:
+        """Deliver one job's bytes; raise :class:`PrinterError` if it did not print."""
+
+    @abstractmethod
+    def status(self) -> PrinterStatus: ...
 
 
 class NullPrinter(Printer):
@@ -331,11 +344,20 @@ def _quiet_close(device: Any) -> None:
 
 
 def make_printer(settings: PrinterSettings) -> Printer:
-    """The printer ``[printer]`` in config.toml describes (not yet open)."""
+    """The printer ``[printer]`` in config.toml describes (not yet open): a label printer
+    when ``profile`` names one (:mod:`printers.label_printer`), else ESC/POS."""
     backend = settings.backend
     timeout = settings.timeout_seconds
     if backend == "none":
         return NullPrinter()
+    if settings.profile:
+        from printers.profiles import get_profile
+
+        profile = get_profile(settings.profile)
+        if profile.protocol != "escpos":
+            from printers.label_printer import make_label_printer
+
+            return make_label_printer(settings, profile)
     if backend in ("network", "virtual"):
 
         def network() -> Any:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 
 from bramka.config import BadgeSettings, ConfigError, Settings, default_config_path, load_settings
 from printers.escpos_decode import decode_stream
@@ -21,7 +22,7 @@ from printers.escpos_encode import encode_image
 from printers.fonts import FontNotFound
 from printers.layout import BadgeData, BadgeRenderer
 from printers.roles import ROLES
-from printers.virtual import Fault, VirtualPrinter
+from printers.virtual_server import Fault
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,34 @@ def printer_group() -> None:
     """Badge printers: the virtual printer, faults, status / Drukarki identyfikatorów."""
 
 
+@printer_group.command("profiles")
+def profiles_command() -> None:
+    """List the built-in printer profiles: NAME PROTOCOL MEDIA DPI.
+
+    Wbudowane profile drukarek: nazwa, protokół, nośnik, rozdzielczość.
+    """
+    from printers.profiles import PROFILES
+
+    for profile in PROFILES.values():
+        click.echo(profile.line())
+
+
+VIRTUAL_DEFAULTS = {"escpos": "", "ql": "ql-62", "zpl": "zpl-4x6-203"}
+
+
 @printer_group.command("virtual")
+@click.option(
+    "--protocol",
+    default="escpos",
+    show_default=True,
+    type=click.Choice(sorted(VIRTUAL_DEFAULTS)),
+    help="What the virtual printer speaks.",
+)
+@click.option(
+    "--profile",
+    "profile_name",
+    help="The media loaded, as a profile of that protocol [default: ql-62 / zpl-4x6-203].",
+)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option(
     "--port",
@@ -71,7 +99,7 @@ def printer_group() -> None:
     "--fault",
     default="ok",
     show_default=True,
-    help="Start with a fault: ok, paper_out, cover_open, refuse, 'slow 2000'.",
+    help="Start with a fault: ok, paper_out, cover_open, wrong_media, refuse, 'slow 2000'.",
 )
 @click.option(
     "--control",
@@ -80,30 +108,45 @@ def printer_group() -> None:
     help="Control file polled for fault changes [default: OUT/control].",
 )
 def virtual_command(
-    host: str, port: int, out_dir: Path, paper_width: str, fault: str, control_file: Path | None
+    protocol: str,
+    profile_name: str | None,
+    host: str,
+    port: int,
+    out_dir: Path,
+    paper_width: str,
+    fault: str,
+    control_file: Path | None,
 ) -> None:
-    """Run a virtual ESC/POS network printer that saves each cut page as a PNG.
+    """Run a virtual network printer (ESC/POS, Brother QL or Zebra ZPL) that saves each
+    printed label as a PNG and answers status requests.
 
-    Uruchamia wirtualną drukarkę sieciową: każda odcięta strona trafia do OUT jako PNG.
+    Uruchamia wirtualną drukarkę sieciową: każda wydrukowana etykieta trafia do OUT jako PNG.
     Change its fault while it runs: `bramka printer fault OUT paper_out`.
     """
+    from printers.profiles import UnknownProfile, get_profile
+    from printers.virtual_server import make_virtual
+
     try:
         initial = Fault.parse(fault)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--fault") from None
+    name = profile_name or VIRTUAL_DEFAULTS[protocol]
+    if not name:
+        name = "escpos-80" if paper_width == "576" else "escpos-58"
+    try:
+        profile = get_profile(name)
+    except UnknownProfile as exc:
+        raise click.BadParameter(str(exc), param_hint="--profile") from None
+    if profile.protocol != protocol:
+        raise click.BadParameter(
+            f"profile {name} is {profile.protocol}, not {protocol}", param_hint="--profile"
+        )
     control = control_file or out_dir / CONTROL_FILENAME
-    printer = VirtualPrinter(
-        out_dir,
-        host=host,
-        port=port,
-        paper_width=int(paper_width),
-        control_file=control,
-        fault=initial,
-    )
+    printer = make_virtual(profile, out_dir, host, port, control, initial)
     signal.signal(signal.SIGTERM, lambda *_: printer.request_stop())
     printer.start()
     click.echo(
-        f"virtual printer listening on {printer.host}:{printer.port} "
+        f"virtual {protocol} printer ({profile.name}) listening on {printer.host}:{printer.port} "
         f"(pages -> {out_dir}, control file {control}, fault {initial})",
         err=False,
     )
@@ -219,6 +262,49 @@ def render_command(
         pages = decode_stream(encode_image(image, width), width)
         pages[0].save(out, format="PNG")
     click.echo(f"{out}: {pages[0].width} x {pages[0].height} dots")
+
+
+@badge_group.command("print")
+@click.option("--profile", "profile_name", required=True, help="See `bramka printer profiles`.")
+@click.option("--host", help="The printer's address [default: [printer] host].")
+@click.option("--port", type=click.IntRange(1, 65535), help="[default: [printer] port]")
+@click.option("--cups-printer", help="CUPS profiles: the queue [default: [printer] cups_printer].")
+@_badge_options
+@click.pass_context
+def print_command(
+    ctx: click.Context,
+    badge: BadgeData,
+    profile_name: str,
+    host: str | None,
+    port: int | None,
+    cups_printer: str | None,
+) -> None:
+    """Print one badge on a printer, to test it before doors open. Exit 0 only when the
+    printer took the whole job (and, where it can say so, printed it).
+
+    Drukuje jeden identyfikator, by sprawdzić drukarkę przed otwarciem wejścia.
+    """
+    from printers.badge_print import print_one
+
+    settings = _settings(ctx).printer
+    update: dict[str, Any] = {"profile": profile_name}
+    if host or port:  # an address given here is a network printer's
+        update["backend"] = "network"
+    if host:
+        update["host"] = host
+    if port:
+        update["port"] = port
+    if cups_printer:
+        update["cups_printer"] = cups_printer
+    try:
+        chosen = type(settings).model_validate({**settings.model_dump(), **update})
+    except ValidationError as exc:
+        message = exc.errors()[0]["msg"].removeprefix("Value error, ")
+        raise click.ClickException(message) from None
+    outcome = print_one(chosen, _settings(ctx).badge, badge)
+    click.echo(outcome.text, err=not outcome.ok)
+    if not outcome.ok:
+        ctx.exit(1)
 
 
 def read_roster(path: Path, event_name: str = "", event_dates: str = "") -> list[BadgeData]:

@@ -27,6 +27,8 @@ from printers.roles import RoleMarker, role_marker
 log = logging.getLogger(__name__)
 
 PAPER_WIDTHS = (384, 576)
+BASE_DPI = 203  # the unit of every size in BadgeSettings and below
+MIN_LABEL_WIDTH, MAX_LABEL_WIDTH = 200, 4000
 QUIET_ZONE_MODULES = 4
 MIN_MODULE_DOTS = 4
 SIDE_MARGIN = 12
@@ -84,12 +86,40 @@ def qr_image(token: str, module_dots: int, quiet_zone: int = QUIET_ZONE_MODULES)
 class BadgeRenderer:
     """Renders badges for one layout; holds the loaded fonts (reuse it for many badges)."""
 
-    def __init__(self, settings: BadgeSettings, paper_width: int) -> None:
-        if paper_width not in PAPER_WIDTHS:
+    def __init__(
+        self,
+        settings: BadgeSettings,
+        paper_width: int,
+        *,
+        dpi: int | None = None,
+        scale: float = 1.0,
+    ) -> None:
+        """``dpi=None``: a receipt printer (203 dpi, 384 or 576 dots). With ``dpi`` (a label
+        printer) any width from 200 dots goes, and every size, given in 203-dpi dots, is
+        multiplied by ``dpi / 203 * scale`` (``scale`` < 1 shrinks a badge to fit a label)."""
+        if dpi is None and paper_width not in PAPER_WIDTHS:
             raise ValueError(f"paper width must be one of {PAPER_WIDTHS} dots, got {paper_width}")
-        self.settings = settings
+        if dpi is not None and not MIN_LABEL_WIDTH <= paper_width <= MAX_LABEL_WIDTH:
+            raise ValueError(
+                f"label width must be {MIN_LABEL_WIDTH} to {MAX_LABEL_WIDTH} dots, "
+                f"got {paper_width}"
+            )
+        k = (dpi or BASE_DPI) / BASE_DPI * scale
+        self.settings = settings.model_copy(
+            update={
+                "name_size": max(16, round(settings.name_size * k)),
+                "text_size": max(12, round(settings.text_size * k)),
+                "qr_module_dots": max(1, round(settings.qr_module_dots * k)),
+            }
+        )
+        dots_per_base = (dpi or BASE_DPI) / BASE_DPI
+        self.min_module = max(MIN_MODULE_DOTS, round(MIN_MODULE_DOTS * dots_per_base))
+        self.side_margin = round(SIDE_MARGIN * k)
+        self.top_margin = round(TOP_MARGIN * k)
+        self.bottom_margin = round(BOTTOM_MARGIN * k)
+        self.block_gap = round(BLOCK_GAP * k)
         self.paper_width = paper_width
-        self.content_width = paper_width - 2 * SIDE_MARGIN
+        self.content_width = paper_width - 2 * self.side_margin
         self._regular_path, self._bold_path = find_fonts(settings.font_path)
         self._fonts: dict[tuple[bool, int], Font] = {}
 
@@ -183,7 +213,7 @@ class BadgeRenderer:
         self, band: Image.Image, marker: RoleMarker, text: Image.Image, pad: int
     ) -> None:
         draw = ImageDraw.Draw(band)
-        left, right = SIDE_MARGIN, self.paper_width - SIDE_MARGIN - 1
+        left, right = self.side_margin, self.paper_width - self.side_margin - 1
         top, bottom = 0, band.height - 1
         style = marker.style
         if marker.inverted:
@@ -208,13 +238,13 @@ class BadgeRenderer:
     def qr_block(self, token: str) -> Image.Image:
         module = self.settings.qr_module_dots
         code = qr_image(token, module)
-        while code.width > self.paper_width and module > MIN_MODULE_DOTS:
+        while code.width > self.paper_width and module > self.min_module:
             module -= 1
             code = qr_image(token, module)
         if code.width > self.paper_width:
             raise ValueError(
                 f"QR code of {len(token)} characters does not fit {self.paper_width} dots "
-                f"at {MIN_MODULE_DOTS} dots per module"
+                f"at {self.min_module} dots per module"
             )
         if module != self.settings.qr_module_dots:
             log.info("QR module reduced to %d dots to fit %d-dot paper", module, self.paper_width)
@@ -241,7 +271,13 @@ class BadgeRenderer:
                 block = self.qr_block(data.token)
             if block is not None:
                 blocks.append(block)
-        page = _stack(blocks, self.paper_width, gap=BLOCK_GAP, top=TOP_MARGIN, bottom=BOTTOM_MARGIN)
+        page = _stack(
+            blocks,
+            self.paper_width,
+            gap=self.block_gap,
+            top=self.top_margin,
+            bottom=self.bottom_margin,
+        )
         return page.convert("1", dither=Image.Dither.NONE)
 
 

@@ -41,6 +41,10 @@ ERROR_MESSAGES: dict[str, PrinterMessage] = {
         "Na tym komputerze brakuje sterownika drukarki.",
         "The printer driver is missing on this computer.",
     ),
+    "wrong_media": PrinterMessage(
+        "W drukarce są etykiety innego rozmiaru niż w profilu drukarki.",
+        "The printer holds labels of another size than its profile says.",
+    ),
     "paper_out": STATE_MESSAGES["paper_out"],
     "cover_open": STATE_MESSAGES["cover_open"],
     "printer_fault": PrinterMessage(

@@ -1,0 +1,141 @@
+"""Label printers: render + encode per badge per protocol and dpi, scan -> last byte at the
+virtual printer, and bytes on the wire per badge.
+
+Targets: render + encode median <= 50 ms; scan -> last byte p95 <= 150 ms; every
+protocol's badge under 2 s on a 115 200-baud serial link (11 520 bytes/s).
+
+"Scan -> last byte": ``CheckinService.scan`` of a valid badge at a real kiosk
+(KioskRuntime: durable scan, queued job, the PrintWorker, the protocol's printer
+class, TCP) until the protocol's virtual printer has the job's last byte (the
+ESC/POS cut, the ZPL ^XZ, the QL print command) and saved the label. One check-in
+at a time, so queueing behind earlier jobs is not counted. CUPS jobs go through
+cupsd, which this benchmark does not start: its render + encode (PDF) and bytes
+are measured; tests/test_printers_cups.py covers the job itself.
+
+    .venv/bin/python bench/bench_label_printers.py [--badges 200] [--scans 60]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.common import summary_ms, write_result  # noqa: E402
+from bramka.config import BadgeSettings, load_settings  # noqa: E402
+from bramka.demodata import demo_badges, generate_congress  # noqa: E402
+from kiosk.runtime import KioskRuntime  # noqa: E402
+from printers.jobs import BadgeEncoder  # noqa: E402
+from printers.layout import BadgeData, format_event_dates  # noqa: E402
+from printers.profiles import get_profile  # noqa: E402
+from printers.virtual_server import make_virtual  # noqa: E402
+from sync import token as tokens  # noqa: E402
+
+#: (protocol, profile) measured for render + encode: every protocol at 203 and 300 dpi
+#: where the printer has that resolution (a Brother QL prints at 300 dpi only)
+RENDER_PROFILES = [
+    "escpos-80", "ql-62", "ql-62x100", "zpl-4x6-203", "zpl-4x6-300", "zpl-4x3-203",
+    "zpl-4x3-300", "cups-62x100",
+]
+SCAN_PROFILES = ["escpos-80", "ql-62x100", "zpl-4x6-203", "zpl-4x6-300"]
+SERIAL_BYTES_PER_S = 115_200 / 10  # 8 data bits, start and stop bit
+TARGETS = {"render_encode_median_ms": 50, "scan_to_last_byte_p95_ms": 150, "serial_s": 2}
+
+
+def badges_for(count: int) -> list[BadgeData]:
+    congress = generate_congress(attendees=max(count, 20))
+    key = tokens.generate_key()
+    dates = format_event_dates(congress.starts_on, congress.ends_on)
+    return [
+        BadgeData(f"{p.first_name} {p.last_name}", p.institution, p.role,
+                  tokens.issue(key, congress.event_id, p.id, p.badge_revision),
+                  congress.name, dates)
+        for p in congress.people[:count]
+    ]
+
+
+def bench_render_encode(profile_name: str, badges: list[BadgeData]) -> dict[str, object]:
+    encoder = BadgeEncoder(get_profile(profile_name), BadgeSettings())
+    encoder.encode(badges[0])  # imports, fonts
+    samples, sizes = [], []
+    for badge in badges:
+        started = time.perf_counter()
+        data = encoder.encode(badge)
+        samples.append(time.perf_counter() - started)
+        sizes.append(len(data))
+    median_bytes = int(statistics.median(sizes))
+    return {
+        **summary_ms(samples),
+        "median_bytes": median_bytes,
+        "max_bytes": max(sizes),
+        "serial_115200_s": round(max(sizes) / SERIAL_BYTES_PER_S, 2),
+    }
+
+
+def bench_scan_to_last_byte(profile_name: str, scans: int) -> dict[str, object]:
+    """Check-ins at a kiosk printing to the protocol's virtual printer."""
+    key = tokens.generate_key()
+    congress = generate_congress(attendees=max(scans + 20, 40))
+    valid = [b for b in demo_badges(congress, key, forged=0, revoked=0) if b.expected == "valid"]
+    with tempfile.TemporaryDirectory(prefix="bramka-bench-labels-") as tmp:
+        base = Path(tmp)
+        with make_virtual(get_profile(profile_name), base / "pages") as virtual:
+            settings = load_settings(None, {
+                "BRAMKA_KIOSK__DATA_DIR": str(base / "kiosk"),
+                "BRAMKA_PRINTER__BACKEND": "virtual",
+                "BRAMKA_PRINTER__PORT": str(virtual.port),
+                "BRAMKA_PRINTER__PROFILE": profile_name,
+                "BRAMKA_SYNC__ADMIN_URL": "",
+            })
+            runtime = KioskRuntime(settings)
+            runtime.checkin.apply_roster(congress.to_snapshot([tokens.public_key_text(key)]))
+            runtime.start_devices(camera=False)
+            samples = []
+            try:
+                for number, badge in enumerate(valid[:scans], start=1):
+                    started = time.monotonic()
+                    outcome = runtime.checkin.scan(badge.token)
+                    if outcome.scan.result != "ok":
+                        raise RuntimeError(f"scan {number}: {outcome.scan.result}")
+                    if not virtual.wait_for_pages(number, timeout=30):
+                        raise RuntimeError(f"{profile_name}: badge {number} never printed")
+                    samples.append(virtual.page_times[number - 1] - started)
+            finally:
+                runtime.stop()
+            wire = virtual.bytes_received / max(1, len(samples))
+    return {**summary_ms(samples), "wire_bytes_per_badge": int(wire)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--badges", type=int, default=200)
+    ap.add_argument("--scans", type=int, default=60)
+    args = ap.parse_args()
+    badges = badges_for(args.badges)
+    render = {name: bench_render_encode(name, badges) for name in RENDER_PROFILES}
+    scan = {name: bench_scan_to_last_byte(name, args.scans) for name in SCAN_PROFILES}
+    result = {"render_encode": render, "scan_to_last_byte": scan, "targets": TARGETS}
+    path = write_result("label_printers", result)
+    missed = False
+    for name, r in render.items():
+        print(f"render+encode {name}: median {r['median_ms']} ms, p95 {r['p95_ms']} ms, "
+              f"{r['median_bytes']} B (max {r['max_bytes']} B = {r['serial_115200_s']} s "
+              f"at 115 200 baud)")
+        missed |= r["median_ms"] > TARGETS["render_encode_median_ms"]  # type: ignore[operator]
+        if name.split("-")[0] in ("escpos", "zpl"):  # a QL or a CUPS queue has no serial port
+            missed |= r["serial_115200_s"] >= TARGETS["serial_s"]  # type: ignore[operator]
+    for name, r in scan.items():
+        print(f"scan -> last byte {name}: median {r['median_ms']} ms, p95 {r['p95_ms']} ms, "
+              f"{r['wire_bytes_per_badge']} B on the wire per badge (status included)")
+        missed |= r["p95_ms"] > TARGETS["scan_to_last_byte_p95_ms"]  # type: ignore[operator]
+    print(f"-> {path}")
+    sys.exit(1 if missed else 0)
+
+
+if __name__ == "__main__":
+    main()
