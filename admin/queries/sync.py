@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,7 +15,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from admin.schema import kiosk_clock, kiosk_commands, kiosk_enrollments, kiosks, utcnow
 from sync.bounds import INT32_MAX
 from sync.chain import GENESIS
-from sync.clock import Anchor, AnchorState, reconcile
+from sync.clock import Anchor, AnchorState, agree, reconcile
 from sync.text import fold
 from sync.wire import ENROLL_RETRY_MINUTES, BadgePayload, Command, CommandResult, Health
 
@@ -113,9 +113,12 @@ def revoke(conn: Connection, kiosk_id: str) -> None:
 # -- clocks ---------------------------------------------------------------------------------------
 
 
-def save_anchor(conn: Connection, kiosk_id: str, sample: Anchor) -> AnchorState:
+def save_anchor(conn: Connection, kiosk_id: str, sample: Anchor,
+                on_reanchor: Callable[[Anchor], None] | None = None) -> AnchorState:
     """Keep the best anchor per boot (``sync.clock.reconcile``): a slow, duplicated or
-    impossible request must not replace it; the state after ``sample`` is returned."""
+    impossible request must not replace it; the state after ``sample`` is returned.
+    ``on_reanchor(new_anchor)`` is called when later samples replaced a wrong anchor (the
+    boot's stored times must move: ``admin.replace_times``)."""
     row = conn.execute(select(kiosk_clock).where(
         kiosk_clock.c.kiosk_id == kiosk_id, kiosk_clock.c.boot_id == sample.boot_id,
     )).mappings().first()
@@ -133,6 +136,8 @@ def save_anchor(conn: Connection, kiosk_id: str, sample: Anchor) -> AnchorState:
         conn.execute(update(kiosk_clock).where(
             kiosk_clock.c.kiosk_id == kiosk_id, kiosk_clock.c.boot_id == sample.boot_id,
         ).values(**values))
+        if on_reanchor is not None and not agree(old.anchor, new.anchor):
+            on_reanchor(new.anchor)
     return new
 
 
