@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, select, update
 
 from admin import double_entry
-from admin.scans import CHUNK, ENTRANCE, _add_counts, _count, _update_presence
+from admin.scans import CHUNK, _add_counts, _count, _update_presence, day_arrival
 from admin.schema import presence, scans
 from sync.clock import Anchor
 
@@ -57,15 +57,19 @@ def rebuild_presence(conn: Connection, event_id: int, person_ids: list[int]) -> 
     for start in range(0, len(person_ids), CHUNK):
         ids = person_ids[start:start + CHUNK]
         deltas: Counter[tuple[int, str, int]] = Counter()
-        visitors = set()
         old_rows = conn.execute(select(presence).where(
             presence.c.event_id == event_id, presence.c.person_id.in_(ids))).mappings().all()
+        days: dict[tuple[int, Any], list[Any]] = {}
         for row in old_rows:  # take back what the old rows gave the totals
             key = (row["event_id"], row["person_id"], row["session_id"], row["day"])
             _count(deltas, key, row, -1)
-            if row["session_id"] == ENTRANCE:
-                visitors.add(row["person_id"])
-        deltas[(event_id, "visitors", 0)] -= len(visitors)
+            days.setdefault((row["person_id"], row["day"]), []).append(row)
+        for (_person, day), rows in days.items():
+            deltas[(event_id, "day", day.toordinal())] -= 1
+            arrival = day_arrival(rows)
+            if arrival is not None:
+                deltas[(event_id, "bucket", arrival)] -= 1
+        deltas[(event_id, "visitors", 0)] -= len({person for person, _ in days})
         _add_counts(conn, deltas)
         conn.execute(delete(presence).where(and_(presence.c.event_id == event_id,
                                                  presence.c.person_id.in_(ids))))
