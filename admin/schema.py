@@ -268,6 +268,10 @@ kiosk_commands = Table(
     Column("created_by", String(64), nullable=False, server_default=""),
     Column("created_at", UTCDateTime, nullable=False),
     Column("delivered_at", UTCDateTime),
+    # Whose badge (the help desk's person page follows its prints) and what the kiosk said.
+    Column("person_id", Integer, index=True),
+    Column("error", String(500), nullable=False, server_default=""),
+    Column("reported_at", UTCDateTime),
 )
 
 scans = Table(

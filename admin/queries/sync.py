@@ -205,7 +205,8 @@ def record_results(conn: Connection, kiosk_id: str, results: list[CommandResult]
             continue
         conn.execute(update(kiosk_commands).where(
             kiosk_commands.c.kiosk_id == kiosk_id, kiosk_commands.c.id == int(result.id),
-        ).values(status="done" if result.ok else "failed"))
+        ).values(status="done" if result.ok else "failed", error=result.error[:500],
+                 reported_at=utcnow()))
 
 
 def deliver_commands(conn: Connection, kiosk_id: str, limit: int = 20) -> list[Command]:

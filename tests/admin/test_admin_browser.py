@@ -110,3 +110,31 @@ def test_help_desk_refuses_a_session_not_started_and_the_organizer_overrides_wit
         from admin.queries import attendance as q_attendance
         [row] = q_attendance.session_attendance(conn, ev["walk"])
     assert row["id"] == lw and row["override_reason"] == "zapisana telefonicznie"
+
+
+def test_a_print_that_fails_at_the_kiosk_shows_on_the_persons_page_without_a_reload(
+        app: Flask, engine: Engine, live: str, page: Any) -> None:
+    from admin.queries import sync as q_sync
+    from sync.wire import CommandResult
+
+    ev = make_event(engine)
+    anna = add_person(engine, ev["id"], "Anna", "Kowalska", "MOPS Kraków")
+    with engine.begin() as conn:
+        q_kiosks.ensure_kiosk(conn, "wejscie-1", ev["id"], "Wejście główne 1")
+        q_kiosks.record_status(conn, "wejscie-1", printer_state="ready")
+    make_user(app, "wojtek", "volunteer")
+    admin_log_in(page, live, "wojtek", PASSWORD)
+    page.goto(f"{live}/people/{anna}")
+    page.select_option("form:has(#replace-badge) select[name=kiosk_id]", "wejscie-1")
+    page.click("#replace-badge")
+    line = page.locator("#prints li").first
+    sync_api.expect(line).to_contain_text("czeka, aż kiosk się połączy")
+    url = page.url
+    with engine.begin() as conn:  # the kiosk's next contact: taken, and then it failed
+        [command] = q_sync.deliver_commands(conn, "wejscie-1")
+        q_sync.record_results(conn, "wejscie-1", [CommandResult(
+            id=command.id, ok=False, error="this kiosk has no printer")])
+    sync_api.expect(line).to_contain_text("kiosk nie wydrukował (this kiosk has no printer)",
+                                          timeout=15_000)
+    sync_api.expect(line).to_have_class("flag")
+    assert page.url == url

@@ -317,3 +317,26 @@ def test_print_choices_put_working_printers_first_and_choose_one(
         assert "bez drukarki · nie drukuje" in words["a-sala"]
         assert "brak papieru · nie drukuje" in words["b-papier"]
         assert "drukarka gotowa" in words["wejscie-1"]
+
+
+def test_each_print_shows_its_state_and_the_kiosks_words(volunteer: Client,
+                                                         engine: Engine) -> None:
+    from admin.queries import sync as q_sync
+    from sync.wire import CommandResult
+
+    ev, lw = _setup(engine)
+    volunteer.post(f"/people/{lw}/print", {"kiosk_id": "wejscie-1"})
+    [line] = volunteer.get(f"/people/{lw}/prints.json").get_json()["prints"]
+    assert line["open"] and "„Wejście główne 1”: czeka, aż kiosk się połączy" in line["text"]
+    with engine.begin() as conn:
+        [command] = q_sync.deliver_commands(conn, "wejscie-1")
+    assert "wysłany do kiosku" in volunteer.get(
+        f"/people/{lw}/prints.json").get_json()["prints"][0]["text"]
+    with engine.begin() as conn:
+        q_sync.record_results(conn, "wejscie-1", [CommandResult(
+            id=command.id, ok=False, error="printer out of paper")])
+    [line] = volunteer.get(f"/people/{lw}/prints.json").get_json()["prints"]
+    assert (line["status"], line["open"]) == ("failed", False)
+    assert "kiosk nie wydrukował (printer out of paper)" in line["text"]
+    page = volunteer.get(f"/people/{lw}").get_data(as_text=True)
+    assert "kiosk nie wydrukował (printer out of paper)" in page
