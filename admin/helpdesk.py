@@ -284,9 +284,17 @@ def walk_in(event_id: int) -> Any:
     with db.read() as conn:
         event = q_events.get_event(conn, event_id)
         kiosks = q_kiosks.print_targets(conn, event_id)
+    matches: list[dict[str, Any]] = []
     if request.method == "POST":
         kiosk_id = request.form.get("kiosk_id", "")
         try:
+            if request.form.get("confirm_new") != "1":
+                with db.read() as conn:
+                    matches = q_people.likely_matches(conn, event_id, _person_form())
+            if matches:  # "Anna Kowalska, MOPS Kraków" may be here already: ask first
+                return render_template("helpdesk/walk_in.html", event=event, kiosks=kiosks,
+                                       form=request.form, roles=q_people.ROLES,
+                                       matches=matches)
             with db.write() as conn:
                 person_id = q_people.create_walk_in(conn, event_id, _person_form(),
                                                     g.user["username"])
@@ -300,4 +308,4 @@ def walk_in(event_id: int) -> Any:
         except AdminError as exc:
             _flash_error(exc)
     return render_template("helpdesk/walk_in.html", event=event, kiosks=kiosks,
-                           form=request.form, roles=q_people.ROLES)
+                           form=request.form, roles=q_people.ROLES, matches=matches)

@@ -148,6 +148,8 @@ def test_help_desk_by_keyboard_alone(app: Flask, engine: Engine, live: str, page
     page.keyboard.press("ArrowDown")  # a closed select takes the next option
     sync_api.expect(page.locator("form:has(#replace-badge) select[name=kiosk_id]")).to_have_value(
         "wejscie-1")
+    tab_to(page, "form:has(#replace-badge) input[name=reason]")
+    page.keyboard.type("zgubiony")
     tab_to(page, "#replace-badge")
     press(page, "Enter")
     sync_api.expect(page.locator("#badge-revision")).to_have_text("2")

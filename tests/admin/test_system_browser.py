@@ -69,10 +69,12 @@ def test_replaced_badge_is_refused_at_the_kiosk_after_sync(app, engine, system):
         # the old badge keeps working until the badge is replaced without printing.
         desk.select_option("form:has(#replace-badge) select[name=kiosk_id]",
                            system["kiosk_id"])
+        desk.fill("form:has(#replace-badge) input[name=reason]", "zgubiony")
         desk.click("#replace-badge")
         playwright.expect(desk.locator(".flash.error")).to_contain_text("nie ma drukarki")
         playwright.expect(desk.locator("#badge-revision")).to_have_text("1")
         desk.select_option("form:has(#replace-badge) select[name=kiosk_id]", "")
+        desk.fill("form:has(#replace-badge) input[name=reason]", "zgubiony")
         desk.click("#replace-badge")
         playwright.expect(desk.locator("#badge-revision")).to_have_text("2")
 
