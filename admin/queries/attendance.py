@@ -10,6 +10,7 @@ from admin.i18n import warsaw_day
 from admin.queries import program as q_program
 from admin.schema import events, kiosks, people, presence, registrations, scans
 from admin.time_present import Presence, meets_rule, minutes_present, session_minutes
+from sync.collation import by_name
 
 
 def session_attendance(conn: Connection, session_id: int) -> list[dict[str, Any]]:
@@ -32,9 +33,8 @@ def session_attendance(conn: Connection, session_id: int) -> list[dict[str, Any]
         .where(presence.c.session_id == session_id)
         .group_by(people.c.id, people.c.first_name, people.c.last_name, people.c.institution,
                   people.c.position)
-        .order_by(people.c.last_name, people.c.first_name, people.c.id)
     )
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return by_name([dict(r) for r in conn.execute(stmt).mappings()])
 
 
 def chain_heads(conn: Connection, event_id: int) -> list[dict[str, Any]]:
@@ -92,8 +92,7 @@ def signin_list(conn: Connection, session: dict[str, Any]) -> list[dict[str, Any
                                               people.c.status == "active")
     if conn.execute(reg.limit(1)).first() is not None:
         stmt = stmt.where(people.c.id.in_(reg))
-    stmt = stmt.order_by(people.c.last_name, people.c.first_name, people.c.id)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return by_name([dict(r) for r in conn.execute(stmt).mappings()])
 
 
 # -- certificates: who meets the event's rule ---------------------------------------------

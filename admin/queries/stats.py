@@ -13,6 +13,7 @@ from admin.queries import program as q_program
 from admin.scan_trust import quarantine_counts
 from admin.scans import BUCKET_SECONDS, read_counts
 from admin.schema import double_entries, people, presence, rooms, sessions, venues
+from sync.collation import by_name
 
 # A room counts people in for a session from this long before it starts until it ends + after.
 ROOM_BEFORE = timedelta(minutes=30)
@@ -156,9 +157,8 @@ def people_inside(conn: Connection, event_id: int, room_id: int,
                sessions.c.room_id == room_id,
                sessions.c.starts_at <= now + ROOM_BEFORE,
                sessions.c.ends_at >= now - ROOM_AFTER)
-        .order_by(people.c.last_name, people.c.first_name)
     )
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return by_name([dict(r) for r in conn.execute(stmt).mappings()])
 
 
 def double_entry_rows(conn: Connection, event_id: int, limit: int = 200) -> list[dict[str, Any]]:

@@ -255,3 +255,14 @@ def test_the_person_page_shows_minutes_per_day(organizer: Client, engine: Engine
     assert "16.06: 1 h 0 min" in page  # Łukasz: 09:10-10:10 in the plenary
     page = organizer.get(f"/people/{ids[2]}").get_data(as_text=True)
     assert "16.06: 2 h 48 min (bez wyjścia)" in page
+
+
+def test_lists_are_in_polish_alphabetical_order(organizer: Client, engine: Engine) -> None:
+    ev = make_event(engine)
+    ids = [add_person(engine, ev["id"], "Ola", last) for last in ("Zalewska", "Łabuda", "Lis")]
+    with engine.begin() as conn:
+        record_scans(conn, [scan(ev["id"], p, DAY2_10 - 50 * MIN, session_id=ev["plenary"],
+                                 direction="in") for p in ids])
+    text = organizer.get(f"/sessions/{ev['plenary']}/attendance.csv").get_data(as_text=True)
+    order = [text.index(name) for name in ("Lis", "Łabuda", "Zalewska")]
+    assert order == sorted(order)
