@@ -107,6 +107,8 @@ def person(person_id: int) -> Any:
             "history": audit.for_person(conn, person_id)[:30],
             "roles": q_people.ROLES,
             "minutes_per_day": q_attendance.minutes_per_day(conn, p["event_id"], person_id),
+            "earns_certificate": bool(q_attendance.certificate_sessions(
+                conn, event, person_id, q_attendance.EventMinutes(conn, event, person_id))),
         }
     refused = request.args.get("refused", "")
     context["print_lines"] = [print_line(r) for r in context["prints"]]

@@ -12,7 +12,15 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from admin.schema import kiosk_clock, kiosk_commands, kiosk_enrollments, kiosks, utcnow
+from admin.schema import (
+    kiosk_clock,
+    kiosk_commands,
+    kiosk_enrollments,
+    kiosks,
+    rooms,
+    utcnow,
+    venues,
+)
 from sync.bounds import INT32_MAX
 from sync.chain import GENESIS
 from sync.clock import Anchor, AnchorState, agree, reconcile
@@ -240,6 +248,12 @@ def create_kiosk(conn: Connection, event_id: int, name: str, mode: str, room: st
         raise Invalid("Nieznany tryb kiosku.", "Unknown kiosk mode.")
     if mode == "room" and not room.strip():
         raise Invalid("Kiosk przy sali potrzebuje nazwy sali.", "A room kiosk needs its room.")
+    if mode == "room":
+        known = set(conn.execute(select(rooms.c.name).join(venues, venues.c.id == rooms.c.venue_id)
+                                 .where(venues.c.event_id == event_id)).scalars())
+        if room.strip() not in known:
+            raise Invalid(f"W programie wydarzenia nie ma sali „{room.strip()}”.",
+                          f"The event's program has no room “{room.strip()}”.")
     slug = "-".join(re.findall(r"[a-z0-9]+", fold(name)))[:40].strip("-") or "kiosk"
     kiosk_id = f"{slug}-{secrets.token_hex(2)}"
     conn.execute(insert(kiosks).values(id=kiosk_id, event_id=event_id, name=name, mode=mode,

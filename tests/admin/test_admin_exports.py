@@ -73,8 +73,15 @@ def test_attendance_csv_and_xlsx(organizer: Client, engine: Engine) -> None:
     ws = wb.active
     values = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
     assert [v[1] for v in values] == ["Nowak", "Wiśniewska", "Wójcik"]
-    assert all(not (isinstance(v, str) and v.startswith("=")) for row in values for v in row)
-    assert ws.cell(row=4, column=4).data_type == "s"
+    # The name as typed, without the CSV's safety quote, in a string cell: never a formula.
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+    zofia = next(row for row in ws.iter_rows(min_row=3) if row[1].value == "Wiśniewska")
+    assert (zofia[3].value, zofia[3].data_type) == ('=HYPERLINK("http://x","y")', "s")
+    nowak = next(row for row in ws.iter_rows(min_row=3) if row[1].value == "Nowak")
+    assert (nowak[3].value, nowak[3].data_type) == ("+48 GOPS", "s")
+    csv_type = organizer.get(f"/sessions/{ev['plenary']}/attendance.csv").headers[
+        "Content-Type"]
+    assert csv_type == "text/csv; charset=utf-8"
     # Times, minutes and numbers are real cells: Łukasz came at 09:10 Warsaw, stayed 60 min.
     from datetime import datetime as naive
     wojcik = next(v for v in values if v[1] == "Wójcik")
@@ -266,3 +273,13 @@ def test_lists_are_in_polish_alphabetical_order(organizer: Client, engine: Engin
     text = organizer.get(f"/sessions/{ev['plenary']}/attendance.csv").get_data(as_text=True)
     order = [text.index(name) for name in ("Lis", "Łabuda", "Zalewska")]
     assert order == sorted(order)
+
+
+def test_the_certificate_link_is_offered_only_to_those_who_earned_one(
+        organizer: Client, engine: Engine) -> None:
+    ev, ids = _attended(engine)  # Łukasz left after an hour: under the 80 % rule
+    absent = add_person(engine, ev["id"], "Jan", "Nieobecny")
+    for person, offered in ((ids[1], True), (ids[0], False), (absent, False)):
+        page = organizer.get(f"/people/{person}").get_data(as_text=True)
+        assert ('id="certificate-link"' in page) is offered, person
+        assert ('id="no-certificate"' in page) is not offered
