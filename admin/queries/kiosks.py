@@ -122,6 +122,20 @@ PRINTER_WORDS: dict[str, tuple[str, str]] = {
     "error": ("błąd drukarki", "printer error"),
     "offline": ("drukarka niedostępna", "printer unreachable"),
 }
+#: What a kiosk's heartbeat says about its camera (kiosk.scanner.loop.CameraStatus), in words.
+CAMERA_WORDS: dict[str, tuple[str, str]] = {
+    "running": ("kamera działa", "camera working"), "starting": ("kamera się uruchamia",
+                                                                 "camera starting"),
+    "unavailable": ("kamera niedostępna", "camera unavailable"),
+    "stopped": ("kamera zatrzymana", "camera stopped"), "off": ("bez kamery", "no camera"),
+}
+
+
+def camera_words(kiosk: dict[str, Any]) -> tuple[str, str]:
+    state = kiosk.get("camera_state") or "off"
+    return CAMERA_WORDS.get(state, (state, state))
+
+
 #: A kiosk not heard from for this long may have lost its printer too.
 PRINTER_STALE = timedelta(minutes=2)
 

@@ -101,8 +101,7 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
          "last_contact_local": local(k["last_contact_at"], "%H:%M:%S"),
          "stale": k["last_contact_at"] is None or now - k["last_contact_at"] > KIOSK_STALE,
          "queue": k["queue_length"], "printer": tr(*q_kiosks.printer_words(k)),
-         "camera": tr(*CAMERA_WORDS.get(k["camera_state"] or "off",
-                                        (k["camera_state"], k["camera_state"])))}
+         "camera": tr(*q_kiosks.camera_words(k))}
         for k in q_kiosks.list_kiosks(conn, event_id)
     ]
     return {
@@ -117,14 +116,6 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
         + [r["name"] for r in room_rows if r["over_capacity"]],
         "planning": program_warnings(program),
     }
-
-
-#: What a kiosk's heartbeat says about its camera (kiosk.scanner.loop.CameraStatus), in words.
-CAMERA_WORDS: dict[str, tuple[str, str]] = {
-    "running": ("działa", "working"), "starting": ("uruchamia się", "starting"),
-    "unavailable": ("niedostępna", "unavailable"), "stopped": ("zatrzymana", "stopped"),
-    "off": ("brak kamery", "no camera"),
-}
 
 
 def program_warnings(program: list[dict[str, Any]]) -> list[str]:
