@@ -202,6 +202,18 @@ registrations = Table(
     Index("ix_registrations_person", "person_id"),
 )
 
+# People who asked for a session that was full: in the order they asked (an import keeps
+# the sheet's order, which is the order the forms came in). Not registered: a kiosk
+# refuses them like anyone unregistered, until an organizer moves them up.
+waitlist = Table(
+    "waitlist",
+    metadata,
+    Column("session_id", ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 kiosks = Table(
     "kiosks",
     metadata,

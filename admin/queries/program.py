@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from admin.errors import Conflict, Invalid, NotFound
 from admin.queries import audit
 from admin.queries.events import bump_people_version
-from admin.schema import people, registrations, rooms, sessions, utcnow, venues
+from admin.schema import people, registrations, rooms, sessions, utcnow, venues, waitlist
 from sync.collation import by_name
 
 KINDS = ("session", "side_event")
@@ -239,6 +239,9 @@ def change_registration(conn: Connection, session_id: int, person_id: int, usern
         register_within_capacity(conn, session_id, person_id)
     else:
         register(conn, session_id, person_id)
+    if not remove:  # seated now: off the session's waiting list
+        conn.execute(delete(waitlist).where(waitlist.c.session_id == session_id,
+                                            waitlist.c.person_id == person_id))
     bump_people_version(conn, session["event_id"])
     audit.log(conn, username, "unregister" if remove else "register",
               event_id=session["event_id"], person_id=person_id, detail=f"session {session_id}")
