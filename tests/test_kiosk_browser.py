@@ -434,3 +434,27 @@ def test_staff_see_warnings_and_the_printer_on_top(
     page.goto(kiosk.url + "/staff/scans?lang=en")
     sync_api.expect(page.locator("#printer-state")).to_contain_text("Printer: out of paper")
     sync_api.expect(page.locator("#warnings")).to_contain_text("The staff PIN is the default")
+
+
+def test_staff_pages_fit_800x480_one_header_line_one_login_button(
+        kiosk: Kiosk, open_page: Callable[..., Any]) -> None:
+    page = open_page(SMALL)
+    page.goto(kiosk.url + "/staff/login")
+    buttons = page.locator("form.pin-form button[type=submit]")
+    sync_api.expect(buttons).to_have_count(1)  # not "OK" on the pad and "Zaloguj" below
+    sync_api.expect(buttons).to_have_text("Zaloguj")
+    staff_log_in(page, kiosk)
+    for token in ("tok-a", "tok-b", "tok-c"):  # a few scans, so the list has rows
+        kiosk.runtime.checkin.scan(token_for(kiosk.key, 1) if token == "tok-a" else token)
+    for path in ("/staff/", "/staff/scans"):
+        page.goto(kiosk.url + path)
+        header = page.locator("header.top").bounding_box()
+        link = page.locator("header.top nav a").first.bounding_box()
+        assert header is not None and link is not None
+        assert header["height"] < 2 * link["height"], (path, header)  # one line, no wrap
+    sync_api.expect(page.locator("table.scans tbody tr").first).to_be_visible()
+    # Each row's time and its day stand on one line (the day is not pushed below).
+    tops = page.evaluate("""() => [...document.querySelectorAll('table.scans tbody td:first-child')]
+        .map(td => [...td.querySelectorAll('time, .day')].map(e => e.getBoundingClientRect()))
+        .map(boxes => boxes.length < 2 ? 0 : Math.abs(boxes[1].bottom - boxes[0].bottom))""")
+    assert tops and max(tops) < 6, tops
