@@ -30,11 +30,8 @@ SMALL = {"width": 800, "height": 480}  # the official Raspberry Pi touchscreen
 LARGE = {"width": 1920, "height": 1080}
 PIN = "2468"
 
-NEEDS_CHROMIUM = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium (/usr/bin/chromium) "
-                       "is not installed: apt-get install chromium"),
-]
+# Without chromium these skip, or under CI fail (the ``chromium`` fixture, tests/conftest.py).
+NEEDS_CHROMIUM = [pytest.mark.browser, pytest.mark.usefixtures("chromium")]
 
 
 class DemoPreview:

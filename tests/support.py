@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import importlib
+import os
+import shutil
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from types import ModuleType
+from typing import Any, NoReturn
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from werkzeug.serving import make_server
 
@@ -94,3 +99,43 @@ def served(app: Any) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(5)
+
+
+# -- tools the suite needs ----------------------------------------------------------------------
+#
+# `./run test` installs every tool below. Outside CI a missing one skips its tests (a laptop
+# without chromium can still run the rest); under CI (``CI=true``) it fails, naming the
+# package, because a skip there would hide a broken install step.
+
+
+def under_ci() -> bool:
+    """True when ``CI`` says so (``true``, ``1`` or ``yes``, any case)."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def missing_tool(what: str, package: str) -> NoReturn:
+    """Skip, or under CI fail, because ``what`` is not installed (from ``package``)."""
+    message = f"{what} is not installed (Debian package {package}: apt-get install {package})"
+    if under_ci():
+        pytest.fail(f"{message}: CI must install it, not skip these tests", pytrace=False)
+    pytest.skip(message)
+
+
+def require_tool(command: str, package: str) -> str:
+    """The path of ``command`` (a name on PATH or an absolute path), else skip or fail."""
+    found = shutil.which(command)
+    if found is None:
+        missing_tool(command, package)
+    return found
+
+
+def require_module(name: str, package: str) -> ModuleType:
+    """Import ``name``, else skip or fail; works at module level too."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        message = (f"the Python module {name} is not installed (pip install {package}; "
+                   f"`./run test` installs the dev extra)")
+        if under_ci():
+            pytest.fail(f"{message}: CI must install it, not skip these tests", pytrace=False)
+        pytest.skip(message, allow_module_level=True)

@@ -13,6 +13,7 @@ import pytest
 from admin_fixtures import add_person, make_event, span_today
 from admin_testkit import PASSWORD, make_user
 from browser_kit import ARTIFACTS, NEEDS_CHROMIUM, admin_log_in, launched, served
+from support import require_module
 
 from admin.queries import events as q_events
 from admin.queries import sync as q_sync
@@ -21,7 +22,7 @@ from kiosk.runtime import KioskRuntime
 from kiosk.web import create_app as create_kiosk
 
 pytestmark = NEEDS_CHROMIUM
-playwright = pytest.importorskip("playwright.sync_api")
+playwright = require_module("playwright.sync_api", "playwright")
 
 
 @pytest.fixture
