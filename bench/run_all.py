@@ -161,6 +161,27 @@ def _mail(d: dict[str, Any]) -> list[Row]:
     return rows
 
 
+def _print_queue(d: dict[str, Any]) -> list[Row]:
+    t, r = d["targets"], d["results"]
+    e, p, c = r["enqueue"], r["enqueue_while_printing"], r["checkin_paper_out"]
+    return [
+        ("Print job queued and committed (fsync), median / p99", f"{e['median_ms']} / "
+         f"{e['p99_ms']} ms", f"≤ {t['enqueue_median_ms']:g} ms median",
+         _ok(e["median_ms"] <= t["enqueue_median_ms"])),
+        ("Print job queued while the worker prints a slow badge, max", f"{p['max_ms']} ms",
+         f"≤ {t['enqueue_while_printing_max_ms']:g} ms",
+         _ok(p["max_ms"] <= t["enqueue_while_printing_max_ms"])),
+        (f"Entrance check-in with the printer out of paper, {c['n']} scans, p99",
+         f"{c['p99_ms']} ms", f"≤ {t['checkin_paper_out_p99_ms']:g} ms",
+         _ok(c["p99_ms"] <= t["checkin_paper_out_p99_ms"])),
+    ]
+
+
+def _import_plan(d: dict[str, Any]) -> list[Row]:
+    return [(f"Admin import preview: plan of {d['rows']} CSV rows, median of {d['runs']}",
+             f"{d['median_s']} s", f"≤ {d['target_s']:g} s", _ok(d["median_s"] <= d["target_s"]))]
+
+
 SCRIPTS: list[tuple[str, str, Callable[[dict[str, Any]], list[Row]]]] = [
     ("bench_decode.py", "decode.json", _decode),
     ("bench_latency.py", "latency_zxing.json", _latency),
@@ -173,6 +194,8 @@ SCRIPTS: list[tuple[str, str, Callable[[dict[str, Any]], list[Row]]]] = [
     ("bench_audit.py", "audit.json", _audit),  # SQLite here; --database-url adds PostgreSQL
     ("bench_documents.py", "documents.json", _documents),
     ("bench_mail.py", "mail.json", _mail),  # SQLite here; --database-url for PostgreSQL
+    ("bench_print_queue.py", "print_queue.json", _print_queue),
+    ("bench_import_plan.py", "import_plan.json", _import_plan),
 ]
 
 
