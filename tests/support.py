@@ -139,3 +139,23 @@ def require_module(name: str, package: str) -> ModuleType:
         if under_ci():
             pytest.fail(f"{message}: CI must install it, not skip these tests", pytrace=False)
         pytest.skip(message, allow_module_level=True)
+
+
+class FakeClock:
+    """A monotonic clock that moves only when told: ``sleep`` advances it at once.
+
+    Hand it to a frame source as ``clock``/``sleep`` and to the ScannerLoop as ``clock``:
+    frames then come in virtual time, as fast as the machine can decode them, and every
+    window (debounce, frame rate, preview cache) is measured exactly.
+    """
+
+    def __init__(self, start: float = 100.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
