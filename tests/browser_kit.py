@@ -58,13 +58,18 @@ class Kiosk:
     runtime: KioskRuntime
     key: Ed25519PrivateKey
 
-    def wait_for_page(self, pages: int = 1, timeout: float = 5.0) -> None:
+    def wait_for_page(self, pages: int = 1, timeout: float = 10.0) -> None:
         """Until that many screens listen to the event stream."""
-        deadline = time.monotonic() + timeout
-        while self.runtime.bus.subscriber_count() < pages:
-            if time.monotonic() > deadline:
-                raise AssertionError("the page did not open its event stream")
-            time.sleep(0.02)
+        wait_for_screens(self.runtime, pages, timeout)
+
+
+def wait_for_screens(runtime: KioskRuntime, pages: int = 1, timeout: float = 10.0) -> None:
+    """Until that many screens listen to the kiosk's event stream."""
+    deadline = time.monotonic() + timeout
+    while runtime.bus.subscriber_count() < pages:
+        if time.monotonic() > deadline:
+            raise AssertionError("the page did not open its event stream")
+        time.sleep(0.02)
 
 
 @contextmanager
