@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,27 +26,24 @@ def test_a_present_tool_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
     assert Path(require_tool(sys.executable, "python3")).samefile(sys.executable)
 
 
+MISSING: list[tuple[Callable[[], object], str]] = [
+    (lambda: require_tool(ABSENT, "bramka-tools"),
+     f"{ABSENT} is not installed (Debian package bramka-tools"),
+    (lambda: require_module("bramka_no_such_module", "bramka-extra"),
+     "bramka_no_such_module is not installed (pip install bramka-extra"),
+]
+
+
 @pytest.mark.parametrize("ci", ["true", ""])
+@pytest.mark.parametrize(("require", "message"), MISSING, ids=["tool", "module"])
 def test_a_missing_tool_fails_under_ci_and_skips_elsewhere(
-    monkeypatch: pytest.MonkeyPatch, ci: str
+    monkeypatch: pytest.MonkeyPatch, ci: str, require: Callable[[], object], message: str
 ) -> None:
     monkeypatch.setenv("CI", ci)
     with pytest.raises((pytest.fail.Exception, pytest.skip.Exception)) as outcome:
-        require_tool(ABSENT, "bramka-tools")
+        require()
     assert outcome.type is (pytest.fail.Exception if ci else pytest.skip.Exception)
-    assert f"{ABSENT} is not installed (Debian package bramka-tools" in str(outcome.value)
-
-
-@pytest.mark.parametrize("ci", ["true", ""])
-def test_a_missing_module_fails_under_ci_and_skips_elsewhere(
-    monkeypatch: pytest.MonkeyPatch, ci: str
-) -> None:
-    monkeypatch.setenv("CI", ci)
-    with pytest.raises((pytest.fail.Exception, pytest.skip.Exception)) as outcome:
-        require_module("bramka_no_such_module", "bramka-extra")
-    assert outcome.type is (pytest.fail.Exception if ci else pytest.skip.Exception)
-    assert "bramka_no_such_module is not installed (pip install bramka-extra" in str(
-        outcome.value)
+    assert message in str(outcome.value)
 
 
 def test_a_present_module_is_imported(monkeypatch: pytest.MonkeyPatch) -> None:
