@@ -73,6 +73,8 @@ def printed_after_a_barrier(tmp_path, runtime: KioskRuntime, printer: VirtualPri
     runtime.printer.print_command(Command(id="barrier", kind="reprint", attendee_id=5,
                                           badge=BadgePayload(name="Bariera", token=barrier)))
     assert printer.wait_for_pages(before + 1, timeout=15)
+    # the page is out a moment before the worker marks its job done
+    assert wait_for(lambda: runtime.status()["printer"]["queued"] == 0)
     printed = pages(tmp_path)
     assert decoded(printed[-1]) == [barrier], "the barrier badge came out last"
     return printed[:-1]
