@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from a11y import assert_focus_visible, assert_no_serious_violations, tab_to
 from admin_fixtures import DAY2_10, add_person, make_event
 from admin_scans import scan
@@ -21,13 +20,14 @@ from admin_testkit import PASSWORD, make_user
 from browser_kit import NEEDS_CHROMIUM, admin_log_in
 from flask import Flask
 from sqlalchemy import Engine, select
+from support import require_module
 
 from admin.queries import kiosks as q_kiosks
 from admin.scans import record_scans
 from admin.schema import people
 
 pytestmark = NEEDS_CHROMIUM
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = require_module("playwright.sync_api", "playwright")
 INJECTS_SCRIPTS = True  # axe-core, see open_page in tests/conftest.py
 
 

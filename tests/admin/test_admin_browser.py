@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from admin_fixtures import DAY2_10, add_person, make_event
 from admin_scans import scan
 from admin_testkit import PASSWORD, make_user
 from browser_kit import ARTIFACTS, NEEDS_CHROMIUM, admin_log_in
 from flask import Flask
 from sqlalchemy import Engine, select
+from support import require_module
 
 from admin.queries import kiosks as q_kiosks
 from admin.scans import record_scans
@@ -23,7 +23,7 @@ from admin.schema import people
 from sync.token import parse_unverified
 
 pytestmark = NEEDS_CHROMIUM
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = require_module("playwright.sync_api", "playwright")
 
 
 def test_volunteer_finds_lukasz_and_replaces_his_badge(

@@ -8,13 +8,13 @@ import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from admin_fixtures import DAY2_10, add_person, make_event
 from admin_scans import scan
 from admin_testkit import Client
 from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy import Engine, func, select
+from support import require_tool
 
 from admin.cli import admin_group
 from admin.retention import anonymous_summary, purge_expired
@@ -91,7 +91,8 @@ def test_attendance_csv_and_xlsx(organizer: Client, engine: Engine) -> None:
 def _pdf_text(data: bytes, tmp_path: Path) -> str:
     path = tmp_path / "x.pdf"
     path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+    pdftotext = require_tool("pdftotext", "poppler-utils")
+    return subprocess.run([pdftotext, "-layout", str(path), "-"], capture_output=True,
                           text=True, check=True).stdout
 
 
@@ -99,10 +100,7 @@ def test_attendance_pdf(organizer: Client, engine: Engine, tmp_path: Path) -> No
     ev, _ = _attended(engine)
     resp = organizer.get(f"/sessions/{ev['plenary']}/attendance.pdf")
     assert resp.mimetype == "application/pdf" and resp.data.startswith(b"%PDF")
-    try:
-        text = _pdf_text(resp.data, tmp_path)
-    except FileNotFoundError:
-        pytest.skip("pdftotext (poppler-utils) not installed")
+    text = _pdf_text(resp.data, tmp_path)
     assert "Wójcik Łukasz" in text and "Sesja plenarna" in text and "Podpis" in text
 
 
@@ -115,10 +113,7 @@ def test_pdf_for_500_people_has_every_row(engine: Engine, tmp_path: Path) -> Non
     data = attendance_pdf("Kongres", "Sesja", "sala", rows, ["a", "b", "c", "d", "e", "f", "g"],
                           "x")
     assert data.startswith(b"%PDF")
-    try:
-        text = _pdf_text(data, tmp_path)
-    except FileNotFoundError:
-        pytest.skip("pdftotext (poppler-utils) not installed")
+    text = _pdf_text(data, tmp_path)
     assert "Nazwisko499 Imię" in text and "Nazwisko0 Imię" in text
 
 
@@ -130,10 +125,7 @@ def test_certificate_follows_the_events_rule(organizer: Client, engine: Engine,
     lukasz, anna = ids[0], ids[2]
     resp = organizer.get(f"/people/{anna}/certificate.pdf")
     assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
-    try:
-        text = _pdf_text(resp.data, tmp_path)
-    except FileNotFoundError:
-        pytest.skip("pdftotext (poppler-utils) not installed")
+    text = _pdf_text(resp.data, tmp_path)
     assert "ZAŚWIADCZENIE" in text and "Anna Nowak" in text and "Sesja plenarna" in text
     assert "168 min obecności" in text and "09:00–12:00" in text and "2 h 48 min" in text
     assert "(a)" not in text
@@ -203,10 +195,7 @@ def test_signin_sheet_lists_everyone_registered_and_wraps_long_names(
         q_program.change_registration(conn, ev["workshop"], a, "ola")
     resp = organizer.get(f"/sessions/{ev['workshop']}/signin.pdf")
     assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
-    try:
-        text = _pdf_text(resp.data, tmp_path)
-    except FileNotFoundError:
-        pytest.skip("pdftotext (poppler-utils) not installed")
+    text = _pdf_text(resp.data, tmp_path)
     assert "Lista obecności" in text and "Podpis" in text and "Kowalska Anna" in text
     assert "Niezapisany" not in text  # the workshop takes registrations: only those
     words = " ".join(text.split())

@@ -82,13 +82,10 @@ def test_unusable_file_changes_nothing(engine: Engine) -> None:
 def test_twenty_thousand_rows(engine: Engine) -> None:
     ev = make_event(engine)
     data = sample_data.polish_excel_csv(sample_data.registrants(20_000))
-    started = time.perf_counter()
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # its speed is a benchmark (bench/bench_admin.py, import)
         result = run_import(conn, ev["id"], data, "big.csv")
-    elapsed = time.perf_counter() - started
     assert result.summary()["created"] == 20_000
     assert _count(engine, people) == 20_000
-    assert elapsed < 10.0, elapsed
 
 
 def test_import_pages_preview_then_import(app: Flask, organizer: Client, engine: Engine) -> None:
