@@ -59,6 +59,9 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("GET", "/events/<int:event_id>/certificates.zip"): ORGANIZER,
     ("POST", "/events/<int:event_id>/certificate-rule"): ORGANIZER,
     ("POST", "/events/<int:event_id>/logo"): ORGANIZER,
+    ("POST", "/events/<int:event_id>/certificates/mail"): ORGANIZER,
+    ("GET", "/events/<int:event_id>/certificates/jobs/<job_id>"): ORGANIZER,
+    ("GET", "/events/<int:event_id>/certificates/jobs/<job_id>.json"): ORGANIZER,
     # import
     ("GET", "/events/<int:event_id>/import"): ORGANIZER,
     ("POST", "/events/<int:event_id>/import"): ORGANIZER,
@@ -93,6 +96,7 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("POST", "/people/<int:person_id>/registrations"): VOLUNTEER,
     ("POST", "/people/<int:person_id>/print"): VOLUNTEER,
     ("POST", "/people/<int:person_id>/badge"): VOLUNTEER,
+    ("GET", "/people/<int:person_id>/prints.json"): VOLUNTEER,
     # the kiosks' sync API
     ("GET", "/api/sync/v2/openapi.json"): PUBLIC,
     ("POST", "/api/sync/v2/enroll"): KIOSK,
@@ -194,7 +198,7 @@ def test_volunteer_passes_the_role_check_of_every_volunteer_route(
     app: Flask, volunteer: Client
 ) -> None:
     allowed = _with(app, VOLUNTEER)
-    assert len(allowed) == 13
+    assert len(allowed) == 14
     wrong = [(m, url, r.status_code) for m, _rule, url in allowed
              if (r := _call(volunteer, m, url)).status_code == 403 or _sent_to_login(r)]
     assert wrong == []
