@@ -7,6 +7,8 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_request_context, session
 
+from sync.roster import ROLE_WORDS
+
 LANGUAGES = ("pl", "en")
 WARSAW = ZoneInfo("Europe/Warsaw")
 
@@ -41,14 +43,7 @@ def warsaw_day(value: datetime) -> date:
     return value.astimezone(WARSAW).date()
 
 
-ROLE_LABELS = {
-    "participant": ("uczestnik", "participant"),
-    "speaker": ("prelegent", "speaker"),
-    "organizer": ("organizator", "organizer"),
-    "press": ("media", "press"),
-    "volunteer": ("wolontariusz", "volunteer"),
-    "guest": ("gość honorowy", "guest of honour"),
-}
+ROLE_LABELS = ROLE_WORDS  # sync.roster: one table for admin, kiosk and badges
 
 
 def role_label(role: str) -> str:
