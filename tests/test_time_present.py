@@ -56,8 +56,9 @@ def test_warsaw_day_by_the_hour_matches_the_calendar_across_both_clock_changes()
     from admin.i18n import warsaw_day
 
     warsaw = ZoneInfo("Europe/Warsaw")
-    start = datetime(2026, 3, 28, 0, 0, tzinfo=UTC)  # spans the March change; then October
-    for start in (start, datetime(2026, 10, 24, 0, 0, tzinfo=UTC)):
+    # Three days around the March change, then around the October one.
+    for start in (datetime(2026, 3, 28, 0, 0, tzinfo=UTC),
+                  datetime(2026, 10, 24, 0, 0, tzinfo=UTC)):
         for minutes in range(0, 3 * 24 * 60, 7):
             t = start + timedelta(minutes=minutes, seconds=13)
             assert warsaw_day(t) == t.astimezone(warsaw).date(), t
