@@ -9,7 +9,6 @@ JSON (template + images) is what ``bramka badge sheets --template`` reads.
 
 from __future__ import annotations
 
-import base64
 import io
 import json
 from typing import Any
@@ -36,14 +35,13 @@ from bramka.config import BadgeSettings
 from printers.label import BadgeTooLarge, LabelRenderer
 from printers.layout import BadgeData, format_event_dates
 from printers.profiles import PROFILES, get_profile
-from sync.badge_template import FIELDS, FONTS, BadgeTemplate
+from sync.badge_template import FIELDS, FONTS, BadgeTemplate, export_document
 
 bp = Blueprint("badges", __name__)
 DEFAULT_PREVIEW = "cups-62x100"  # a colour page: role colours show; pick a thermal one too
 SAMPLE = {"name": "Katarzyna Cecuga-Nowak",
           "institution": "Miejski Ośrodek Pomocy Społecznej w Krakowie"}
 SAMPLE_TOKEN = "PODGLAD" + "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ" * 3 + "PREVIEW"  # 120 chars
-EXPORT_FORMAT = "bramka.badge-template-export/1"
 FIELD_LABELS = {
     "logo": ("Logo", "Logo"), "name": ("Imię i nazwisko (duże)", "Name (large)"),
     "institution": ("Instytucja", "Institution"), "role": ("Pasek roli", "Role band"),
@@ -144,8 +142,7 @@ def export(event_id: int) -> Any:
         q_events.get_event(conn, event_id)
         template = q_badge.get_template(conn, event_id) or BadgeTemplate()
         images = q_badge.images_of(conn, event_id, template)
-    body = {"format": EXPORT_FORMAT, "template": template.model_dump(mode="json"),
-            "images": {sha: base64.b64encode(data).decode() for sha, data in images.items()}}
+    body = export_document(template, images)
     return Response(json.dumps(body, ensure_ascii=False, indent=1), mimetype="application/json",
                     headers={"Content-Disposition":
                              f'attachment; filename="badge-template-{event_id}.json"'})

@@ -344,20 +344,34 @@ def read_roster(path: Path, event_name: str = "", event_dates: str = "") -> list
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--event-name", default="")
 @click.option("--event-dates", default="")
+@click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The event's badge template, as the admin's badge page downloads it (JSON).",
+)
 @click.pass_context
 def sheets_command(
-    ctx: click.Context, roster: Path, out: Path, event_name: str, event_dates: str
+    ctx: click.Context, roster: Path, out: Path, event_name: str, event_dates: str,
+    template: Path | None,
 ) -> None:
-    """A4 PDF sheets of badges (8 per page, A7) for pre-printing.
+    """A4 PDF sheets of badges (8 per page, A7; or the template's size) for pre-printing.
 
-    Arkusze A4 z identyfikatorami (8 na stronie) do wydruku przed wydarzeniem.
+    Arkusze A4 z identyfikatorami (8 na stronie; albo wg wzoru z panelu) do wydruku
+    przed wydarzeniem.
     """
-    from printers.sheets import write_sheets
+    from printers.sheets import sheet_layout, write_sheets
+    from sync.badge_template import TemplateInvalid, load_export
 
     settings = _settings(ctx).badge
+    layout = None
+    if template is not None:
+        try:
+            layout = sheet_layout(*load_export(template.read_bytes()))
+        except TemplateInvalid as exc:
+            raise click.ClickException(f"{template}: {exc.pl} / {exc.en}") from None
     with _user_errors(out):
         badges = read_roster(roster, event_name, event_dates)
-        pages = write_sheets(badges, settings, out)
+        pages = write_sheets(badges, settings, out, layout)
     click.echo(f"{out}: {len(badges)} badges on {pages} pages")
 
 

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -159,14 +160,21 @@ class BadgeRenderer:
         self.content_width = paper_width - 2 * self.side_margin
         chosen = family_fonts(template.font) if template is not None else None
         self._regular_path, self._bold_path = chosen or find_fonts(settings.font_path)
-        self._fonts: dict[tuple[bool, int], Font] = {}
+        # The role band's words stay in the sans face: a guest's stars are not in Serif.
+        self._band_path = find_fonts(settings.font_path)[1] if chosen else self._bold_path
+        self._fonts: dict[tuple[Path, int], Font] = {}
 
-    def font(self, size: int, bold: bool = False) -> Font:
-        key = (bold, size)
+    def _font_file(self, path: Path, size: int) -> Font:
+        key = (path, size)
         if key not in self._fonts:
-            path = self._bold_path if bold else self._regular_path
             self._fonts[key] = ImageFont.truetype(str(path), size)
         return self._fonts[key]
+
+    def font(self, size: int, bold: bool = False) -> Font:
+        return self._font_file(self._bold_path if bold else self._regular_path, size)
+
+    def band_font(self, size: int) -> Font:
+        return self._font_file(self._band_path, size)
 
     # -- text fitting ---------------------------------------------------------------------------
 
@@ -231,7 +239,7 @@ class BadgeRenderer:
         size = self.settings.text_size
         pad = max(6, size // 3)
         inner = self.content_width - 2 * pad - 12
-        font = self.font(size, bold=True)
+        font = self.band_font(size)
         decorate = marker.style == "solid_stars"
         one_line = f"★ {marker.label} ★" if decorate else marker.label
         if font.getlength(one_line) <= inner:
@@ -240,7 +248,7 @@ class BadgeRenderer:
             lines = [f"★ {marker.pl} ★" if decorate else marker.pl, marker.en]
             while size > 12 and max(font.getlength(line) for line in lines) > inner:
                 size -= 2
-                font = self.font(size, bold=True)
+                font = self.band_font(size)
         text = self._text_block(lines, font)
         height = text.height + 2 * pad
         colours: Mapping[str, str] = self.template.role_colours if self.template else {}

@@ -208,7 +208,49 @@ def parse_template(data: dict | str | bytes) -> BadgeTemplate:
         raise describe(exc) from None
 
 
+EXPORT_FORMAT = "bramka.badge-template-export/1"
+
+
+def export_document(template: BadgeTemplate, images: dict[str, bytes]) -> dict:
+    """The template and its images as one JSON document: what the admin's *Download the
+    template* gives and ``bramka badge sheets --template`` reads."""
+    import base64
+
+    return {"format": EXPORT_FORMAT, "template": template.model_dump(mode="json"),
+            "images": {sha: base64.b64encode(data).decode() for sha, data in images.items()}}
+
+
+def load_export(text: str | bytes) -> tuple[BadgeTemplate, dict[str, bytes]]:
+    """Read an exported template; every image it prints must be in it, matching its hash."""
+    import base64
+    import binascii
+    import json
+
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        raise TemplateInvalid(f"To nie jest plik JSON: {exc}", f"Not a JSON file: {exc}"
+                              ) from None
+    if not isinstance(document, dict) or document.get("format") != EXPORT_FORMAT:
+        raise TemplateInvalid(f"To nie jest wzór identyfikatora ({EXPORT_FORMAT})",
+                              f"Not a badge template export ({EXPORT_FORMAT})")
+    template = parse_template(document.get("template") or {})
+    images: dict[str, bytes] = {}
+    for ref in template.image_refs().values():
+        try:
+            data = base64.b64decode(document.get("images", {}).get(ref.sha256, ""),
+                                    validate=True)
+        except (binascii.Error, TypeError):
+            data = b""
+        if image_digest(data) != ref.sha256:
+            raise TemplateInvalid(f"Brak obrazu {ref.sha256[:12]} w pliku wzoru",
+                                  f"Image {ref.sha256[:12]} missing from the template file")
+        images[ref.sha256] = data
+    return template, images
+
+
 __all__ = [
-    "DEFAULT_FIELDS", "FIELDS", "FONTS", "BadgeTemplate", "ImageRef", "TemplateInvalid",
-    "check_image", "describe", "image_digest", "parse_template", "template_hash",
+    "DEFAULT_FIELDS", "EXPORT_FORMAT", "FIELDS", "FONTS", "BadgeTemplate", "ImageRef",
+    "TemplateInvalid", "check_image", "describe", "export_document", "image_digest",
+    "load_export", "parse_template", "template_hash",
 ]
