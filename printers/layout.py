@@ -143,6 +143,7 @@ class BadgeRenderer:
         self.mode = "RGB" if colour else "L"
         self.dots_per_mm = (dpi or BASE_DPI) / MM_PER_INCH * scale
         self.pictures = decode_images(template, images)
+        self._picture_blocks: dict[str, Image.Image | None] = {}  # the same on every badge
         self.settings = settings.model_copy(
             update={
                 "name_size": max(16, round(name_size * k)),
@@ -272,6 +273,11 @@ class BadgeRenderer:
 
     def picture_block(self, kind: str) -> Image.Image | None:
         """The template's logo or funding strip, centred, at most its height in mm."""
+        if kind not in self._picture_blocks:
+            self._picture_blocks[kind] = self._make_picture_block(kind)
+        return self._picture_blocks[kind]
+
+    def _make_picture_block(self, kind: str) -> Image.Image | None:
         picture = self.pictures.get(kind)
         if picture is None or self.template is None:
             return None
