@@ -5,8 +5,8 @@ new design: the template's length, the logo on top, the QR still scanning."""
 
 from __future__ import annotations
 
+import base64
 import io
-import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +20,7 @@ from browser_kit import ARTIFACTS, NEEDS_CHROMIUM, admin_log_in, launched
 from kiosk_process import KioskProcess
 from PIL import Image
 from support import served
+from test_sync_e2e import scan
 
 from admin.queries import badge_templates as q_badge
 from admin.queries import events as q_events
@@ -43,19 +44,6 @@ def wait_for(condition: Any, timeout: float, what: str) -> Any:
             return value
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def scan(kiosk: KioskProcess, code: str) -> dict[str, Any]:
-    conn = kiosk.connection()
-    try:
-        conn.request("POST", "/api/scan", body=json.dumps({"code": code}),
-                     headers={"Content-Type": "application/json"})
-        resp = conn.getresponse()
-        body = resp.read()
-    finally:
-        conn.close()
-    assert resp.status == 200, body
-    return json.loads(body)
 
 
 def decoded(image: Image.Image) -> list[str]:
@@ -136,7 +124,6 @@ def test_a_badge_designed_in_the_admin_is_the_kiosks_next_badge(app, engine, sys
         playwright.expect(page.locator("#preview-error")).to_be_hidden()
         shown = page.evaluate("document.getElementById('preview-image').src")
         assert shown.startswith("data:image/png;base64,")
-        import base64
         drawn = Image.open(io.BytesIO(base64.b64decode(shown.split(",", 1)[1])))
         assert drawn.size == (PROFILE.width_dots, round(90 / 25.4 * 300))
         assert black_rows(drawn, middle)[:250].any()  # the preview has the logo on top

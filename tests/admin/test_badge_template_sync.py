@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from admin_fixtures import make_event
 from PIL import Image
 from support import served as serve_app
 from test_sync import enroll
@@ -111,29 +112,37 @@ def test_a_template_change_reaches_the_kiosk_once_by_hash(engine, counted, event
         kiosk.close()
 
 
+def refused(request: urllib.request.Request) -> tuple[int, dict[str, Any]]:
+    """The admin's status and JSON error body for a request it must refuse."""
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=10)  # noqa: S310
+    with info.value as error:
+        return error.code, json.loads(error.read())
+
+
 def test_images_are_served_only_to_kiosks_of_the_event(engine, counted, event, tmp_path):
     url, _ = counted
     kiosk = enroll(engine, url, event["id"], tmp_path)
+    stranger = enroll(engine, url, make_event(engine)["id"], tmp_path,
+                      name="Obcy kiosk")
     try:
         kiosk.client.contact()
         logo = png((10, 20, 30))
         save(engine, event["id"], logo, fields=("logo", "name", "qr"))
-        digest = check_image(logo).sha256
-        request = urllib.request.Request(f"{url}{BASE_PATH}/badge-images/{digest}")
-        with pytest.raises(urllib.error.HTTPError) as info:  # no token
-            urllib.request.urlopen(request, timeout=10)  # noqa: S310
-        assert info.value.code == 401
-        request.add_header("Authorization", f"Bearer {kiosk.client.token}")
+        address = f"{url}{BASE_PATH}/badge-images/{check_image(logo).sha256}"
+        assert refused(urllib.request.Request(address))[0] == 401  # no token
+        request = urllib.request.Request(
+            address, headers={"Authorization": f"Bearer {kiosk.client.token}"})
         with urllib.request.urlopen(request, timeout=10) as resp:  # noqa: S310
             assert resp.read() == logo and resp.headers["Content-Type"] == "image/png"
-        other = urllib.request.Request(f"{url}{BASE_PATH}/badge-images/{'0' * 64}",
-                                       headers={"Authorization": f"Bearer {kiosk.client.token}"})
-        with pytest.raises(urllib.error.HTTPError) as info:
-            urllib.request.urlopen(other, timeout=10)  # noqa: S310
-        assert info.value.code == 404
-        assert json.loads(info.value.read())["error"] == "bad_request"
+        for token, where in ((stranger.client.token, address),  # another event's kiosk
+                             (kiosk.client.token, f"{url}{BASE_PATH}/badge-images/{'0' * 64}")):
+            code, body = refused(urllib.request.Request(
+                where, headers={"Authorization": f"Bearer {token}"}))
+            assert code == 404 and body["error"] == "bad_request"
     finally:
         kiosk.close()
+        stranger.close()
 
 
 def test_a_protocol_2_kiosk_is_told_to_update(engine, counted, event, tmp_path):
@@ -142,14 +151,11 @@ def test_a_protocol_2_kiosk_is_told_to_update(engine, counted, event, tmp_path):
     try:
         assert PROTOCOL == 3
         for path, body in (("/roster?cursor=", None), ("/heartbeat", b'{"protocol": 2}')):
-            request = urllib.request.Request(
+            code, answer = refused(urllib.request.Request(
                 f"{url}/api/sync/v2{path}", data=body, method="POST" if body else "GET",
                 headers={"Authorization": f"Bearer {kiosk.client.token}",
-                         "Content-Type": "application/json"})
-            with pytest.raises(urllib.error.HTTPError) as info:
-                urllib.request.urlopen(request, timeout=10)  # noqa: S310
-            assert info.value.code == 426
-            answer = json.loads(info.value.read())
+                         "Content-Type": "application/json"}))
+            assert code == 426
             assert answer["error"] == "protocol_unsupported"
             assert answer["detail"] == {"supported": [3], "requested": 2}
             assert "zaktualizuj" in answer["message"]["pl"]
