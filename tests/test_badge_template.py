@@ -185,3 +185,19 @@ def test_a_missing_image_leaves_the_badge_printable() -> None:
     label = LabelRenderer(get_profile("zpl-4x3-203"), BadgeSettings(), template, {}).render(
         PEOPLE[0])
     assert decoded(label) == [TOKEN]
+
+
+def test_every_template_font_is_found_and_has_every_polish_letter() -> None:
+    from PIL import ImageFont
+
+    from printers.fonts import family_fonts
+    from sync.badge_template import FONTS
+
+    for family in FONTS:
+        found = family_fonts(family)
+        assert found is not None, family  # fonts-dejavu-core and -extra (./run installs them)
+        for path in found:
+            font = ImageFont.truetype(str(path), 40)
+            missing = font.getmask("\uffff").getbbox()  # the "no such glyph" box
+            for letter in "ąćęłńóśźżĄĆĘŁŃÓŚŹŻ":
+                assert font.getmask(letter).getbbox() != missing, (family, letter)
