@@ -14,6 +14,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -90,11 +91,19 @@ def format_event_dates(starts_on: date, ends_on: date) -> str:
     return f"{starts_on.day}.{starts_on.month:02d}.{starts_on.year}–{end}"
 
 
+@lru_cache(maxsize=16)
+def _qr_grey(token: str) -> np.ndarray:
+    """The QR's modules (0 dark, 255 light). Encoding is most of a badge's render time, and
+    a label renders a badge again at each shrink step: made once per token."""
+    code = segno.make(token, error="m", boost_error=False, micro=False)
+    grey = np.where(np.array(code.matrix, dtype=bool), 0, 255).astype(np.uint8)
+    grey.setflags(write=False)
+    return grey
+
+
 def qr_image(token: str, module_dots: int, quiet_zone: int = QUIET_ZONE_MODULES) -> Image.Image:
     """The QR code (level M) as an ``L`` image, ``module_dots`` per module, quiet zone included."""
-    code = segno.make(token, error="m", boost_error=False, micro=False)
-    dark = np.array(code.matrix, dtype=bool)
-    grey = np.where(dark, 0, 255).astype(np.uint8)
+    grey = _qr_grey(token)
     grey = np.pad(grey, quiet_zone, constant_values=255)
     grey = grey.repeat(module_dots, axis=0).repeat(module_dots, axis=1)
     return Image.fromarray(grey, "L")

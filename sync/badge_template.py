@@ -179,6 +179,13 @@ _MESSAGES = {  # our own validators' messages
 }
 
 
+def _filled(text: str, context: dict[str, str]) -> str:
+    try:
+        return text.format(**context)
+    except (KeyError, IndexError, ValueError):  # a message of pydantic's own, braces and all
+        return text
+
+
 def describe(exc: ValidationError) -> TemplateInvalid:
     """A validation error as one Polish and one English sentence, naming each field."""
     pl_parts, en_parts = [], []
@@ -191,10 +198,8 @@ def describe(exc: ValidationError) -> TemplateInvalid:
             if key in err["msg"]:
                 pl, en = words
         context = {k: str(v) for k, v in (err.get("ctx") or {}).items()}
-        pl_parts.append(f"{where_pl}: {pl.format(**context)}" if context or "{" not in pl
-                        else f"{where_pl}: {pl}")
-        en_parts.append(f"{where_en}: {en.format(**context)}" if context or "{" not in en
-                        else f"{where_en}: {en}")
+        pl_parts.append(f"{where_pl}: {_filled(pl, context)}")
+        en_parts.append(f"{where_en}: {_filled(en, context)}")
     return TemplateInvalid("; ".join(pl_parts), "; ".join(en_parts))
 
 
