@@ -1,7 +1,8 @@
 // The badge designer's live preview: the form as it is (unsaved) is posted to the preview
 // route, which renders it with the kiosk's own code; the PNG comes back as a data: URL
 // (the admin's CSP allows data: images, not blob:). data-state on the image says
-// "loading", "ready" or "error"; data-version counts the previews shown.
+// "waiting" (a change not yet sent), "loading", "ready" or "error"; data-version is the
+// number of the preview shown, data-asked that of the last one asked for.
 (function () {
   "use strict";
   var form = document.getElementById("badge-form");
@@ -38,6 +39,7 @@
   function refresh() {
     asked += 1;
     var version = asked;
+    image.dataset.asked = String(asked);
     image.dataset.state = "loading";
     fetch(image.dataset.url, { method: "POST", body: new FormData(form), credentials: "same-origin" })
       .then(function (answer) { show(answer, version); })
@@ -45,6 +47,7 @@
   }
   function later() {
     clearTimeout(timer);
+    image.dataset.state = "waiting";
     timer = setTimeout(refresh, 250);
   }
   form.addEventListener("input", later);

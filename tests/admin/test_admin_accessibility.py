@@ -89,7 +89,7 @@ def test_admin_pages_pass_axe(app: Flask, engine: Engine, live: str, page: Any) 
     # that was refused (the error list at the top).
     page.goto(f"{base}/badge")
     page.fill("#colour_speaker", "niebieski")
-    sync_api.expect(page.locator("#preview-error")).to_be_visible()
+    sync_api.expect(page.locator("#preview-error")).to_be_visible(timeout=20_000)
     assert_no_serious_violations(page, "badge designer, preview error")
     page.click("#save-badge")
     sync_api.expect(page.locator("#badge-errors")).to_be_visible()

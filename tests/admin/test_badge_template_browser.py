@@ -85,6 +85,14 @@ def system(app: Any, engine: Any, tmp_path: Path) -> Iterator[dict[str, Any]]:
         printer.stop()
 
 
+def preview_settled(page: Any, state: str) -> None:
+    """Wait until the preview shows the answer to the form's last change, in ``state``."""
+    page.wait_for_function(
+        "s => { const i = document.getElementById('preview-image');"
+        " return i.dataset.state === s && i.dataset.version === i.dataset.asked; }",
+        arg=state, timeout=30_000)
+
+
 def labels(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.png"))
 
@@ -110,17 +118,16 @@ def test_a_badge_designed_in_the_admin_is_the_kiosks_next_badge(app, engine, sys
         page.goto(f"{system['admin']}/events/{ev['id']}")
         page.click("nav.tabs >> text=Identyfikator")
         playwright.expect(page.locator("h1")).to_contain_text("wzór identyfikatora")
-        preview = page.locator("#preview-image")
         # A bad colour: the live preview says what is wrong, in Polish.
         page.fill("#colour_speaker", "niebieski")
+        preview_settled(page, "error")
         playwright.expect(page.locator("#preview-error")).to_contain_text("#rrggbb")
-        playwright.expect(preview).to_have_attribute("data-state", "error")
         page.fill("#colour_speaker", "#0055aa")
         page.set_input_files("#upload-logo", str(logo))
         page.check("#field-logo")
         page.fill("#height_mm", "90")
         page.select_option("#preview-profile", PROFILE.name)
-        playwright.expect(preview).to_have_attribute("data-state", "ready")
+        preview_settled(page, "ready")
         playwright.expect(page.locator("#preview-error")).to_be_hidden()
         shown = page.evaluate("document.getElementById('preview-image').src")
         assert shown.startswith("data:image/png;base64,")
@@ -128,7 +135,8 @@ def test_a_badge_designed_in_the_admin_is_the_kiosks_next_badge(app, engine, sys
         assert drawn.size == (PROFILE.width_dots, round(90 / 25.4 * 300))
         assert black_rows(drawn, middle)[:250].any()  # the preview has the logo on top
         page.click("#save-badge")
-        playwright.expect(page.locator(".flash.ok")).to_contain_text("Zapisano wzór")
+        playwright.expect(page.locator(".flash.ok")).to_contain_text("Zapisano wzór",
+                                                                      timeout=30_000)
         page.screenshot(path=str(ARTIFACTS / "badge-designer.png"), full_page=True)
 
     with engine.connect() as conn:
