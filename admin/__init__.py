@@ -53,6 +53,7 @@ def create_app(
     )
     from admin.errors import AdminError
     from admin.i18n import current_language, local, local_input, role_label, tr
+    from admin.queries import kiosks as q_kiosks
     from admin.search import SearchCache
     from admin.security import (
         AttemptLimiter,
@@ -111,6 +112,9 @@ def create_app(
     app.jinja_env.filters["local"] = local
     app.jinja_env.filters["local_input"] = local_input
     app.jinja_env.filters["role"] = role_label
+    # A kiosk's printer and camera as its heartbeat left them, in the page's language.
+    app.jinja_env.filters["printer"] = lambda k: tr(*q_kiosks.printer_words(k))
+    app.jinja_env.filters["camera"] = lambda k: tr(*q_kiosks.camera_words(k))
 
     @app.errorhandler(AdminError)
     def _admin_error(exc: AdminError) -> Any:

@@ -112,9 +112,14 @@ def _pick_event(engine: Engine, event_id: int | None) -> int:
 @click.option("--map", "mappings", multiple=True, metavar="FIELD=COLUMN",
               help="Column for a field by header, letter or number, e.g. --map email=C. "
                    f"Fields: {' '.join(IMPORT_FIELDS)}.")
+@click.option("--over-capacity", type=click.Choice(["waitlist", "accept"]),
+              default="waitlist", show_default=True,
+              help="A session the file fills past its seats: the first comers (by the "
+                   "sheet's order) get the seats and the rest its waiting list, or "
+                   "everyone is registered, over the limit on purpose.")
 @click.pass_context
 def import_cmd(ctx: click.Context, file: Path, event_id: int | None, dry_run: bool,
-               mappings: tuple[str, ...]) -> None:
+               mappings: tuple[str, ...], over_capacity: str) -> None:
     """Import registrations from a CSV or XLSX file."""
     from admin.importer import ImportFileError
     from admin.queries.importing import run_import
@@ -140,8 +145,11 @@ def import_cmd(ctx: click.Context, file: Path, event_id: int | None, dry_run: bo
                 state["last"] = done
 
             with engine.begin() as conn:
+                full = run_import(conn, event, data, file.name, mapping_spec=spec,
+                                  dry_run=True).over_capacity
                 result = run_import(conn, event, data, file.name, mapping_spec=spec,
-                                    dry_run=dry_run, username="cli", progress=progress)
+                                    dry_run=dry_run, username="cli", progress=progress,
+                                    capacity={o.session_id: over_capacity for o in full})
     except ImportFileError as exc:
         raise click.ClickException(f"{file.name}: {exc.en} (nothing was imported)") from None
     finally:
@@ -168,6 +176,11 @@ def _report(result: Any, dry_run: bool) -> None:
                        f"'{titles.get(pc.session_id, pc.session_id)}'")
     for note in plan.column_notes:
         click.echo(f"warning: {note.en}")
+    for o in result.over_capacity:
+        click.echo(f"over capacity: '{o.title}' has {o.capacity} seats, {o.registered} "
+                   f"registered, {o.incoming} more in the file")
+    if not dry_run and result.waitlisted:
+        click.echo(f"waiting lists: {result.waitlisted} (no seats left)")
     for r in plan.rejected:
         click.echo(f"row {plan.where(r.row)}: rejected: {r.en}")
     for row, by in plan.superseded:

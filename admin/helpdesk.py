@@ -23,7 +23,7 @@ from flask import (
 from admin import db
 from admin.auth import requires
 from admin.errors import AdminError, Forbidden, Invalid
-from admin.i18n import current_language, tr
+from admin.i18n import current_language, local, tr
 from admin.queries import attendance as q_attendance
 from admin.queries import audit
 from admin.queries import events as q_events
@@ -103,11 +103,15 @@ def person(person_id: int) -> Any:
             "registered": q_program.sessions_of_person(conn, person_id),
             "sessions": q_program.list_sessions(conn, p["event_id"]),
             "kiosks": q_kiosks.print_targets(conn, p["event_id"]),
+            "prints": q_kiosks.person_prints(conn, person_id),
             "history": audit.for_person(conn, person_id)[:30],
             "roles": q_people.ROLES,
             "minutes_per_day": q_attendance.minutes_per_day(conn, p["event_id"], person_id),
+            "earns_certificate": bool(q_attendance.certificate_sessions(
+                conn, event, person_id, q_attendance.EventMinutes(conn, event, person_id))),
         }
     refused = request.args.get("refused", "")
+    context["print_lines"] = [print_line(r) for r in context["prints"]]
     context["refused_session"] = next(
         (s for s in context["sessions"] if refused.isdigit() and s["id"] == int(refused)), None)
     return render_template("helpdesk/person.html", **context)
@@ -217,6 +221,27 @@ def print_badge(person_id: int) -> Any:
     return redirect(url_for("helpdesk.person", person_id=person_id))
 
 
+@bp.route("/people/<int:person_id>/prints.json")
+@requires("volunteer")
+def prints(person_id: int) -> Any:
+    """The person's print commands and their state, polled by the person's page."""
+    with db.read() as conn:
+        q_people.get_person(conn, person_id)
+        rows = q_kiosks.person_prints(conn, person_id)
+    return jsonify(prints=[print_line(r) for r in rows])
+
+
+def print_line(row: dict[str, Any]) -> dict[str, Any]:
+    """One print command as the help desk reads it."""
+    text = (f"{local(row['created_at'], '%H:%M')} · {tr('kiosk', 'kiosk')} "
+            f"„{row['kiosk_name'] or row['kiosk_id']}”: {tr(row['state_pl'], row['state_en'])}")
+    if row["status"] == "failed" and row["error"]:
+        text += f" ({row['error']})"
+    elif row["open"]:
+        text += f"; {tr(row['printer_pl'], row['printer_en'])}"
+    return {"id": row["id"], "status": row["status"], "open": row["open"], "text": text}
+
+
 @bp.route("/people/<int:person_id>/edit", methods=["POST"])
 @requires("volunteer")
 def edit_person(person_id: int) -> Any:
@@ -261,9 +286,17 @@ def walk_in(event_id: int) -> Any:
     with db.read() as conn:
         event = q_events.get_event(conn, event_id)
         kiosks = q_kiosks.print_targets(conn, event_id)
+    matches: list[dict[str, Any]] = []
     if request.method == "POST":
         kiosk_id = request.form.get("kiosk_id", "")
         try:
+            if request.form.get("confirm_new") != "1":
+                with db.read() as conn:
+                    matches = q_people.likely_matches(conn, event_id, _person_form())
+            if matches:  # "Anna Kowalska, MOPS Kraków" may be here already: ask first
+                return render_template("helpdesk/walk_in.html", event=event, kiosks=kiosks,
+                                       form=request.form, roles=q_people.ROLES,
+                                       matches=matches)
             with db.write() as conn:
                 person_id = q_people.create_walk_in(conn, event_id, _person_form(),
                                                     g.user["username"])
@@ -277,4 +310,4 @@ def walk_in(event_id: int) -> Any:
         except AdminError as exc:
             _flash_error(exc)
     return render_template("helpdesk/walk_in.html", event=event, kiosks=kiosks,
-                           form=request.form, roles=q_people.ROLES)
+                           form=request.form, roles=q_people.ROLES, matches=matches)

@@ -24,6 +24,7 @@ from flask import (
 from admin import db
 from admin.auth import requires
 from admin.i18n import current_language, tr
+from admin.import_capacity import CHOICES
 from admin.importer import FIELD_LABELS, FIELDS, ImportFileError
 from admin.jobs import Job, event_job, jobs
 from admin.jobs import job_status as event_job_status
@@ -77,10 +78,17 @@ def _program_from_form() -> dict[int, int | None] | None:
     return spec
 
 
+def _capacity_from_form() -> dict[int, str]:
+    """The preview's choice per full session (``cap_<session id>``: waitlist or accept)."""
+    return {int(k[4:]): v for k, v in request.form.items()
+            if k.startswith("cap_") and k[4:].isdigit() and v in CHOICES}
+
+
 def _preview(event: dict[str, Any], token: str, filename: str, result: ImportResult) -> str:
     return render_template(
         "import/preview.html", event=event, token=token, filename=filename, result=result,
-        fields=FIELDS, labels=FIELD_LABELS, summary=result.summary())
+        fields=FIELDS, labels=FIELD_LABELS, summary=result.summary(),
+        capacity=_capacity_from_form())
 
 
 @bp.route("/events/<int:event_id>/import", methods=["GET", "POST"])
@@ -134,6 +142,7 @@ def confirm(event_id: int, token: str) -> Any:
     data, filename = _load_upload(token)
     spec = _mapping_from_form()
     program = _program_from_form()
+    capacity = _capacity_from_form()
     if request.form.get("action") != "import":
         return _dry_run(event, token, data, filename, spec, program)
     username = g.user["username"]
@@ -145,7 +154,8 @@ def confirm(event_id: int, token: str) -> Any:
 
         with db.write() as conn:
             result = run_import(conn, event_id, data, filename, mapping_spec=spec,
-                                program_spec=program, username=username, progress=progress)
+                                program_spec=program, username=username, progress=progress,
+                                capacity=capacity)
         (_upload_dir() / f"{token}.bin").unlink(missing_ok=True)
         (_upload_dir() / f"{token}.json").unlink(missing_ok=True)
         return result.summary()

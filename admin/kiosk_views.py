@@ -16,6 +16,7 @@ from admin.queries import kiosks as q_kiosks
 from admin.queries import program as q_program
 from admin.queries import sync as q_sync
 from admin.scan_trust import quarantined_of
+from sync.collation import sort_key
 from sync.rules import REASON_TEXT
 from sync.wire import ENROLL_PREFIX
 
@@ -47,7 +48,8 @@ def index(event_id: int) -> Any:
     with db.read() as conn:
         event = q_events.get_event(conn, event_id)
         kiosks = q_kiosks.list_kiosks(conn, event_id)
-        rooms = sorted({s["room_name"] for s in q_program.list_sessions(conn, event_id)})
+        rooms = sorted({r["name"] for v in q_program.list_venues(conn, event_id)
+                        for r in v["rooms"]}, key=sort_key)
     return render_template("kiosks/index.html", event=event, kiosks=kiosks, rooms=rooms)
 
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from admin import db
+from admin import db, import_capacity
 from admin.auth import requires
 from admin.errors import AdminError
 from admin.forms import parse_int, parse_local_datetime, parse_optional_int
@@ -169,5 +169,7 @@ def registrations(session_id: int) -> Any:
     with db.read() as conn:
         event = q_events.get_event(conn, session["event_id"])
         people = q_program.registered_people(conn, session_id)
+        waiting = import_capacity.waiting(conn, session_id)
     return render_template("program/registrations.html", event=event, session=session,
-                           people=people, capacity=q_program.effective_capacity(session))
+                           people=people, capacity=q_program.effective_capacity(session),
+                           waiting=waiting)

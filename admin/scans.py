@@ -119,7 +119,8 @@ def _update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
             if r["result"] == "ok":
                 c["admits"] += 1
     existing: dict[Key, dict[str, Any]] = {}
-    came_before: set[tuple[int, int]] = set()  # (event, person) with an entrance row already
+    known: set[tuple[int, int]] = set()  # (event, person) with any presence row already
+    by_day: dict[tuple[int, int, date], list[dict[str, Any]]] = {}  # their rows, per day
     by_event: dict[int, set[int]] = {}
     for k in changes:
         by_event.setdefault(k[0], set()).add(k[1])
@@ -128,6 +129,7 @@ def _update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
         # create the same person's row (SQLite: every write takes the database lock).
         for event_id in sorted(by_event):
             conn.execute(select(func.pg_advisory_xact_lock(PRESENCE_LOCK, event_id)))
+    touched_days = {(k[0], k[1], k[3]) for k in changes}
     for event_id, person_ids in by_event.items():
         ids = sorted(person_ids)
         for start in range(0, len(ids), CHUNK):
@@ -136,12 +138,14 @@ def _update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
                 one_of(conn, presence.c.person_id, ids[start:start + CHUNK]))
             for row in conn.execute(stmt).mappings():
                 key = (row["event_id"], row["person_id"], row["session_id"], row["day"])
-                if row["session_id"] == ENTRANCE:
-                    came_before.add((row["event_id"], row["person_id"]))
+                known.add((key[0], key[1]))
+                if (key[0], key[1], key[3]) in touched_days:
+                    by_day.setdefault((key[0], key[1], key[3]), []).append(dict(row))
                 if key in changes:
                     existing[key] = dict(row)
     inserts, updates = [], []
     deltas: Counter[tuple[int, str, int]] = Counter()
+    merged_by_day: dict[tuple[int, int, date], list[dict[str, Any]]] = {}
     for key, c in changes.items():
         old = existing.get(key)
         merged = {
@@ -157,13 +161,12 @@ def _update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
         _count(deltas, key, merged, +1)
         if old is not None:
             _count(deltas, key, old, -1)
-        elif key[2] == ENTRANCE and (key[0], key[1]) not in came_before:
-            came_before.add((key[0], key[1]))
-            deltas[(key[0], "visitors", 0)] += 1
+        merged_by_day.setdefault((key[0], key[1], key[3]), []).append({**ident, **merged})
         if old is None:
             inserts.append({**ident, **merged})
         else:
             updates.append({**ident, **merged})
+    _count_days(deltas, by_day, merged_by_day, known)
     insert_many(conn, presence, inserts)
     update_many(conn, presence, PRESENCE_KEY, updates)
     _add_counts(conn, deltas)
@@ -178,16 +181,44 @@ def _update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
 
 def _count(deltas: Counter[tuple[int, str, int]], key: Key, row: Mapping[str, Any],
            sign: int) -> None:
-    """Add (``sign`` +1) or take back (-1) what one presence row gives the running totals."""
+    """Add (``sign`` +1) or take back (-1) what one session's presence row gives the
+    running totals (the per-day totals: :func:`_count_days`)."""
     event_id, session_id = key[0], key[2]
-    if session_id == ENTRANCE:
-        deltas[(event_id, "day", key[3].toordinal())] += sign
-        if row["first_bucket"] is not None:
-            deltas[(event_id, "bucket", int(row["first_bucket"]))] += sign
-    else:
+    if session_id != ENTRANCE:
         deltas[(event_id, "attended", session_id)] += sign
         if row["inside"]:
             deltas[(event_id, "inside", session_id)] += sign
+
+
+def day_arrival(rows: Sequence[Mapping[str, Any]]) -> int | None:
+    """The arrivals-chart bucket of a person's day: their earliest entry anywhere (the
+    entrance, a room, the help desk), or None when they only left."""
+    firsts = [r["first_in"] for r in rows if r["first_in"] is not None]
+    return bucket_of(min(firsts)) if firsts else None
+
+
+def _count_days(deltas: Counter[tuple[int, str, int]],
+                before: Mapping[tuple[int, int, date], list[dict[str, Any]]],
+                changed: Mapping[tuple[int, int, date], list[dict[str, Any]]],
+                known: set[tuple[int, int]]) -> None:
+    """The per-day totals of the people whose rows changed. A person is checked in on a
+    day (``day``) and arrived in a quarter hour (``bucket``) by any admission that day,
+    at the entrance or straight into a session; a visitor (``visitors``) by any at all."""
+    for (event_id, person_id, day), rows in changed.items():
+        old = before.get((event_id, person_id, day), [])
+        sessions = {r["session_id"] for r in rows}
+        new = [r for r in old if r["session_id"] not in sessions] + rows
+        if not old:
+            deltas[(event_id, "day", day.toordinal())] += 1
+        old_bucket, new_bucket = day_arrival(old), day_arrival(new)
+        if old_bucket != new_bucket:
+            if old_bucket is not None:
+                deltas[(event_id, "bucket", old_bucket)] -= 1
+            if new_bucket is not None:
+                deltas[(event_id, "bucket", new_bucket)] += 1
+        if (event_id, person_id) not in known:
+            known.add((event_id, person_id))
+            deltas[(event_id, "visitors", 0)] += 1
 
 
 def _add_counts(conn: Connection, deltas: Counter[tuple[int, str, int]]) -> None:

@@ -203,6 +203,18 @@ registrations = Table(
     Index("ix_registrations_person", "person_id"),
 )
 
+# People who asked for a session that was full: in the order they asked (an import keeps
+# the sheet's order, which is the order the forms came in). Not registered: a kiosk
+# refuses them like anyone unregistered, until an organizer moves them up.
+waitlist = Table(
+    "waitlist",
+    metadata,
+    Column("session_id", ForeignKey("sessions.id", ondelete="CASCADE"), primary_key=True),
+    Column("person_id", ForeignKey("people.id", ondelete="CASCADE"), primary_key=True),
+    Column("position", Integer, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 kiosks = Table(
     "kiosks",
     metadata,
@@ -269,6 +281,10 @@ kiosk_commands = Table(
     Column("created_by", String(64), nullable=False, server_default=""),
     Column("created_at", UTCDateTime, nullable=False),
     Column("delivered_at", UTCDateTime),
+    # Whose badge (the help desk's person page follows its prints) and what the kiosk said.
+    Column("person_id", Integer, index=True),
+    Column("error", String(500), nullable=False, server_default=""),
+    Column("reported_at", UTCDateTime),
 )
 
 scans = Table(

@@ -12,11 +12,13 @@ import threading
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Connection, select
 
 from admin.schema import people
 from admin.textnorm import fold
+from sync.collation import person_key
 
 EXACT, PREFIX, INFIX, FUZZY = 3.0, 2.5, 1.5, 1.0
 NAME_BONUS = 1.5
@@ -76,11 +78,11 @@ class SearchIndex:
         self.entries: list[Entry] = list(entries)
         names: dict[str, set[int]] = {}
         others: dict[str, set[int]] = {}
-        self._order: list[tuple[str, str, int]] = []
+        self._order: list[Any] = []  # Polish alphabetical order (sync.collation)
         self._by_id = {e.id: idx for idx, e in enumerate(self.entries)}
         for idx, e in enumerate(self.entries):
             first, last = fold(e.first_name), fold(e.last_name)
-            self._order.append((last, first, e.id))
+            self._order.append(person_key(e.last_name, e.first_name, e.id))
             for w in f"{first} {last}".split():
                 names.setdefault(w, set()).add(idx)
             for w in fold(e.email).split() + fold(e.institution).split():

@@ -9,6 +9,7 @@ on the scan ids, so kiosks retry blindly.
 from __future__ import annotations
 
 import base64
+import functools
 import gzip
 import hashlib
 import hmac
@@ -30,6 +31,7 @@ from admin.auth import csrf_exempt, public
 from admin.queries import badge_templates as q_badge
 from admin.queries import sync as q_sync
 from admin.queries.sync import normalize_code
+from admin.replace_times import replace_boot
 from admin.scan_chain import ChainBroken, verify_chain
 from admin.scan_trust import Verdict, accept_batch
 from admin.security import LoginLimiter
@@ -287,7 +289,8 @@ def _store_batch(conn: Connection, batch: ScanBatch, received: datetime, offset:
     """Verify the batch's chain, place, judge and store it: one transaction."""
     kiosk = _kiosk(conn, lock=True)
     verify_chain(conn, kiosk, batch.scans, batch.head_signature, received)
-    q_sync.save_anchor(conn, kiosk["id"], anchor_of(batch.clock, received))
+    q_sync.save_anchor(conn, kiosk["id"], anchor_of(batch.clock, received),
+                       on_reanchor=functools.partial(replace_boot, conn, kiosk["id"]))
     anchors = q_sync.anchors(conn, kiosk["id"], {s.boot_id for s in batch.scans})
     records, times, estimated = [], {}, set()
     for scan in batch.scans:
@@ -366,7 +369,8 @@ def heartbeat() -> Response:
     _checked_offset(beat.clock, received)
     with db.write() as conn:
         kiosk = _kiosk(conn, lock=True)
-        q_sync.save_anchor(conn, kiosk["id"], anchor_of(beat.clock, received))
+        q_sync.save_anchor(conn, kiosk["id"], anchor_of(beat.clock, received),
+                           on_reanchor=functools.partial(replace_boot, conn, kiosk["id"]))
         offset_ms = int(_checked_offset(beat.clock, received).total_seconds() * 1000)
         q_sync.record_health(conn, kiosk["id"], beat.health, received, offset_ms)
         q_sync.record_results(conn, kiosk["id"], beat.results)

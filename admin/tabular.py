@@ -30,8 +30,8 @@ def to_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
 
 def _cell(value: object) -> object:
     """Numbers, dates and times stay what they are (a spreadsheet can sum and sort them);
-    datetimes are shown in Warsaw time without a zone (Excel has none); text is
-    neutralized."""
+    datetimes are shown in Warsaw time without a zone (Excel has none); text stays text
+    (written as a string cell: see to_xlsx)."""
     if isinstance(value, bool) or value is None:
         return neutralize(value)
     if isinstance(value, int | float):
@@ -41,7 +41,7 @@ def _cell(value: object) -> object:
         return aware.astimezone(WARSAW).replace(tzinfo=None)
     if isinstance(value, date):
         return value
-    return neutralize(value)
+    return "" if value is None else str(value)
 
 
 def to_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]],
@@ -61,6 +61,10 @@ def to_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]
     for row in rows:
         ws.append([_cell(v) for v in row])
         for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                # Text, said so in the file: no formula runs, and no quote shows in the
+                # name (CSV has no cell types: there the quote stays).
+                cell.data_type = "s"
             if isinstance(cell.value, datetime):
                 cell.number_format = "yyyy-mm-dd hh:mm"
             elif isinstance(cell.value, date):

@@ -197,6 +197,25 @@ def _label_printers(d: dict[str, Any]) -> list[Row]:
                      f"< {t['serial_s']} s at 115 200 baud" if serial else "report (no serial)",
                      _ok(r["serial_115200_s"] < t["serial_s"]) if serial else ""))
     return rows
+def _print_queue(d: dict[str, Any]) -> list[Row]:
+    t, r = d["targets"], d["results"]
+    e, p, c = r["enqueue"], r["enqueue_while_printing"], r["checkin_paper_out"]
+    return [
+        ("Print job queued and committed (fsync), median / p99", f"{e['median_ms']} / "
+         f"{e['p99_ms']} ms", f"≤ {t['enqueue_median_ms']:g} ms median",
+         _ok(e["median_ms"] <= t["enqueue_median_ms"])),
+        ("Print job queued while the worker prints a slow badge, max", f"{p['max_ms']} ms",
+         f"≤ {t['enqueue_while_printing_max_ms']:g} ms",
+         _ok(p["max_ms"] <= t["enqueue_while_printing_max_ms"])),
+        (f"Entrance check-in with the printer out of paper, {c['n']} scans, p99",
+         f"{c['p99_ms']} ms", f"≤ {t['checkin_paper_out_p99_ms']:g} ms",
+         _ok(c["p99_ms"] <= t["checkin_paper_out_p99_ms"])),
+    ]
+
+
+def _import_plan(d: dict[str, Any]) -> list[Row]:
+    return [(f"Admin import preview: plan of {d['rows']} CSV rows, median of {d['runs']}",
+             f"{d['median_s']} s", f"≤ {d['target_s']:g} s", _ok(d["median_s"] <= d["target_s"]))]
 
 
 SCRIPTS: list[tuple[str, str, Callable[[dict[str, Any]], list[Row]]]] = [
@@ -213,6 +232,8 @@ SCRIPTS: list[tuple[str, str, Callable[[dict[str, Any]], list[Row]]]] = [
     ("bench_documents.py", "documents.json", _documents),
     ("bench_mail.py", "mail.json", _mail),  # SQLite here; --database-url for PostgreSQL
     ("bench_fleet_processes.py", "fleet_processes.json", _fleet_processes),  # PostgreSQL
+    ("bench_print_queue.py", "print_queue.json", _print_queue),
+    ("bench_import_plan.py", "import_plan.json", _import_plan),
 ]
 
 

@@ -145,7 +145,8 @@ def describe(d: Decision, *, tz: ZoneInfo, help_desk: LocalizedText,
         return ScreenMessage(
             "warn",
             ScreenText("Witaj!", f"Zaproszenie jest ważne, ale nie ma go jeszcze na liście "
-                       f"tego stanowiska. Identyfikator odbierzesz w punkcie pomocy. {help_pl}"),
+                       f"tego stanowiska. Identyfikator odbierzesz w punkcie informacyjnym. "
+                       f"{help_pl}"),
             ScreenText("Welcome!", f"Your invitation is valid but not yet on this kiosk's "
                        f"list. Please collect your badge at the help desk. {help_en}"),
         )

@@ -21,6 +21,7 @@ from typing import Any
 import sqlite_utils
 
 from sync.chain import GENESIS, chained
+from sync.collation import by_name
 from sync.roster import Attendee, EventInfo, RosterError, RosterSnapshot, Session
 from sync.scans import ScanRecord, storable_raw
 from sync.text import fold
@@ -43,6 +44,10 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 # -- migrations ---------------------------------------------------------------------------------
+
+
+#: matches read for a staff search before Polish ordering picks the first ``limit``
+SEARCH_CANDIDATES = 500
 
 
 def _m1_initial(db: sqlite_utils.Database) -> None:
@@ -442,12 +447,9 @@ class Store:
             "%" + t.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             for t in terms
         ]
-        rows = self.reader.query(
-            f"SELECT * FROM attendees WHERE {where} "
-            "ORDER BY last_name COLLATE NOCASE, first_name COLLATE NOCASE LIMIT ?",
-            [*params, limit],
-        )
-        return [_attendee(r) for r in rows]
+        rows = list(self.reader.query(f"SELECT * FROM attendees WHERE {where} LIMIT ?",
+                                      [*params, SEARCH_CANDIDATES]))
+        return [_attendee(r) for r in by_name(rows)[:limit]]  # Polish order: Ł after L
 
     # -- scans ----------------------------------------------------------------------------------
 

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_kit import launched, page_opener
+from browser_kit import CHROMIUM, launched, page_opener
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from support import make_roster
+from support import make_roster, require_module, require_tool
 
 from bramka.config import Settings, load_settings
 from kiosk.store import Store, open_store
@@ -42,10 +42,16 @@ def settings(tmp_path: Path) -> Settings:
                                 "BRAMKA_PRINTER__BACKEND": "none"})
 
 
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Debian's chromium, which the browser tests drive: skip without it, fail under CI."""
+    return require_tool(str(CHROMIUM), "chromium")
+
+
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser(chromium: str) -> Iterator[Any]:
     """One chromium per test module (Playwright driving Debian's /usr/bin/chromium)."""
-    sync_api = pytest.importorskip("playwright.sync_api")
+    sync_api = require_module("playwright.sync_api", "playwright")
     with launched(sync_api) as chromium:
         yield chromium
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 import subprocess
@@ -10,7 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import Any, NoReturn
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -101,13 +103,70 @@ def served(app: Any) -> Iterator[str]:
         thread.join(5)
 
 
+# -- tools the suite needs ----------------------------------------------------------------------
+#
+# `./run test` installs every tool below. Outside CI a missing one skips its tests (a laptop
+# without chromium can still run the rest); under CI (``CI=true``) it fails, naming the
+# package, because a skip there would hide a broken install step.
+
+
+def under_ci() -> bool:
+    """True when ``CI`` says so (``true``, ``1`` or ``yes``, any case)."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+
+
+def missing_tool(what: str, package: str) -> NoReturn:
+    """Skip, or under CI fail, because ``what`` is not installed (from ``package``)."""
+    message = f"{what} is not installed (Debian package {package}: apt-get install {package})"
+    if under_ci():
+        pytest.fail(f"{message}: CI must install it, not skip these tests", pytrace=False)
+    pytest.skip(message)
+
+
+def require_tool(command: str, package: str) -> str:
+    """The path of ``command`` (a name on PATH or an absolute path), else skip or fail."""
+    found = shutil.which(command)
+    if found is None:
+        missing_tool(command, package)
+    return found
+
+
+def require_module(name: str, package: str) -> ModuleType:
+    """Import ``name``, else skip or fail; works at module level too."""
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        message = (f"the Python module {name} is not installed (pip install {package}; "
+                   f"`./run test` installs the dev extra)")
+        if under_ci():
+            pytest.fail(f"{message}: CI must install it, not skip these tests", pytrace=False)
+        pytest.skip(message, allow_module_level=True)
+
+
 def pdf_text(data: bytes, tmp_path: Path) -> str:
-    """The text of a PDF, by poppler's pdftotext (a missing one fails under CI)."""
-    if shutil.which("pdftotext") is None:
-        if os.environ.get("CI"):
-            pytest.fail("pdftotext is missing: apt-get install poppler-utils")
-        pytest.skip("pdftotext (poppler-utils) not installed")
+    """The text of a PDF, by poppler's pdftotext (missing: skip, or fail under CI)."""
+    tool = require_tool("pdftotext", "poppler-utils")
     path = tmp_path / "document.pdf"
     path.write_bytes(data)
-    return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+    return subprocess.run([tool, str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
+
+
+class FakeClock:
+    """A monotonic clock that moves only when told: ``sleep`` advances it at once.
+
+    Hand it to a frame source as ``clock``/``sleep`` and to the ScannerLoop as ``clock``:
+    frames then come in virtual time, as fast as the machine can decode them, and every
+    window (debounce, frame rate, preview cache) is measured exactly.
+    """
+
+    def __init__(self, start: float = 100.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds

@@ -29,14 +29,14 @@ from browser_kit import (
     staff_log_in,
 )
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from support import token_for
+from support import require_module, token_for
 
 from sync.roster import RosterSnapshot
 
 VIEWPORTS = pytest.mark.parametrize("viewport", [SMALL, LARGE], ids=["800x480", "1920x1080"])
 
 pytestmark = NEEDS_CHROMIUM
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = require_module("playwright.sync_api", "playwright")
 INJECTS_SCRIPTS = True  # axe-core, see open_page in conftest.py
 
 

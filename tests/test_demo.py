@@ -161,16 +161,17 @@ def test_demo_dashboard_stays_live_for_30_seconds(
         page = open_page(LARGE)
         admin_log_in(page, f"http://127.0.0.1:{port}", "organizator", "demo-organizator")
         page.goto(f"http://127.0.0.1:{port}/events/1/dashboard")
-        page.wait_for_function("document.getElementById('generated').textContent !== '…'")
+        expect = pytest.importorskip("playwright.sync_api").expect
+        generated = page.locator("#generated")
+        expect(generated).not_to_have_text("…")  # the first poll has drawn the page
         page.evaluate(WATCH)
         first_count = int(page.inner_text("#checked-in"))
         seen = [page.inner_text("#generated")]
         started = time.monotonic()
         while time.monotonic() - started < 30:
             # The next redraw: "as of" changes with every poll (3 s apart).
-            page.wait_for_function("prev => document.getElementById('generated').textContent"
-                                   " !== prev", arg=seen[-1], timeout=20_000)
-            seen.append(page.inner_text("#generated"))
+            expect(generated).not_to_have_text(seen[-1], timeout=20_000)
+            seen.append(generated.inner_text())
         problems = page.evaluate("window.__problems")
         assert problems == [], problems
         assert len(seen) >= 6, seen  # about ten polls in 30 s; fewer would be a stall

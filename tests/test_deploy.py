@@ -31,6 +31,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from support import require_tool
 
 from bramka.config import load_settings
 
@@ -139,9 +140,8 @@ MISSING_PROGRAM = re.compile(
     r"is not executable: No such file or directory$")
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None,
-                    reason="systemd-analyze is not installed (apt-get install systemd)")
 def test_systemd_analyze_verify(tmp_path: Path) -> None:
+    analyze = require_tool("systemd-analyze", "systemd")
     # The units plus the drop-in install-pi.sh writes for --camera libcamerify.
     for unit in UNITS:
         shutil.copy(unit, tmp_path / unit.name)
@@ -152,7 +152,7 @@ def test_systemd_analyze_verify(tmp_path: Path) -> None:
         f"{BRAMKA} kiosk --config /etc/bramka/kiosk.toml serve\n", encoding="utf-8")
     for unit in UNITS:
         done = subprocess.run(
-            ["systemd-analyze", "verify", "--man=no", str(tmp_path / unit.name)],
+            [analyze, "verify", "--man=no", str(tmp_path / unit.name)],
             capture_output=True, text=True, timeout=60, check=False)
         lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
         unexpected = []
@@ -165,15 +165,14 @@ def test_systemd_analyze_verify(tmp_path: Path) -> None:
             assert lines, f"verify failed without saying why: {done.returncode}"
 
 
-@pytest.mark.skipif(shutil.which("systemd-analyze") is None,
-                    reason="systemd-analyze is not installed")
 def test_systemd_analyze_verify_catches_mistakes(tmp_path: Path) -> None:
     """The check above would see a misspelt key or a bad value (it is not a no-op)."""
     text = (DEPLOY / "systemd" / "bramka-kiosk.service").read_text(encoding="utf-8")
     bad = tmp_path / "bramka-kiosk.service"
     bad.write_text(text.replace("Restart=always", "Restat=always")
                    .replace("ProtectSystem=strict", "ProtectSystem=very"), encoding="utf-8")
-    done = subprocess.run(["systemd-analyze", "verify", "--man=no", str(bad)],
+    done = subprocess.run([require_tool("systemd-analyze", "systemd"), "verify", "--man=no",
+                           str(bad)],
                           capture_output=True, text=True, timeout=60, check=False)
     out = done.stdout + done.stderr
     assert "Unknown key 'Restat'" in out or "Unknown key name 'Restat'" in out, out
@@ -288,11 +287,10 @@ def test_scripts_parse(script: Path) -> None:
     assert os.access(script, os.X_OK)
 
 
-@pytest.mark.skipif(shutil.which("shellcheck") is None,
-                    reason="shellcheck is not installed (apt-get install shellcheck)")
 @pytest.mark.parametrize("script", SCRIPTS, ids=[s.name for s in SCRIPTS])
 def test_scripts_pass_shellcheck(script: Path) -> None:
-    done = subprocess.run(["shellcheck", str(script)], capture_output=True, text=True,
+    shellcheck = require_tool("shellcheck", "shellcheck")
+    done = subprocess.run([shellcheck, str(script)], capture_output=True, text=True,
                           check=False, timeout=60)
     assert done.returncode == 0, done.stdout + done.stderr
 

@@ -174,8 +174,9 @@ def test_down_fails_fast_and_recovers(proxy: FaultProxy, server: _Server) -> Non
     started = time.monotonic()
     for _ in range(3):
         with pytest.raises(CONNECTION_ERRORS):
-            post(proxy, "/", b"{}")
-    assert time.monotonic() - started < 2.0
+            post(proxy, "/", b"{}", timeout=30)
+    # Refused, not left to time out: three timeouts would take 90 s; a busy machine, not 10.
+    assert time.monotonic() - started < 10.0
     assert server.seen.posts == 0
     assert proxy.stats["refused"] == 3
     proxy.down = False
@@ -239,8 +240,8 @@ def test_upstream_down_closes_the_client_promptly(server: _Server) -> None:
     with FaultProxy("127.0.0.1", port) as p:
         started = time.monotonic()
         with pytest.raises(CONNECTION_ERRORS):
-            post(p, "/", b"{}", timeout=10)
-        assert time.monotonic() - started < 2.0
+            post(p, "/", b"{}", timeout=30)
+        assert time.monotonic() - started < 10.0  # closed at once, not at the 30 s timeout
         assert p.stats["upstream_failed"] == 1
 
 
@@ -306,7 +307,7 @@ def test_stop_interrupts_everything_and_leaves_no_thread(server: _Server) -> Non
     assert len(proxy_threads()) == 5  # accept loop + 3 idle + 1 sleeping in a delay
     started = time.monotonic()
     p.stop()
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < 10.0  # the delay was 30 s: stop cut it short
     client.join(5)
     assert not client.is_alive() and len(errors) == 1
     assert proxy_threads() == []

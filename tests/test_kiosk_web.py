@@ -260,7 +260,8 @@ def test_preview_streams_each_new_frame_and_ends_when_frames_stop(
         boundary = resp.mimetype_params["boundary"]
         started = time.monotonic()
         body = b"".join(resp.response)  # type: ignore[arg-type]
-        assert time.monotonic() - started < 3, "a stream without new frames must end"
+        # it ends 0.3 s after the last new frame; a stream that never ended would hang here
+        assert time.monotonic() - started < 10, "a stream without new frames must end"
     finally:
         resp.close()
     parts = body.split(f"--{boundary}\r\n".encode())[1:]

@@ -19,6 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageChops
+from support import under_ci
 
 from bramka.config import BadgeSettings
 from printers.escpos_decode import PageCollector, StreamParser, decode_stream
@@ -52,10 +53,6 @@ def font_fingerprint() -> str:
     regular, bold = find_fonts()
     digest = hashlib.sha256(regular.read_bytes() + bold.read_bytes()).hexdigest()
     return digest[:16]
-
-
-def under_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
 
 
 def fixed_stream() -> bytes:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from scanner_clips import example_token
+from support import FakeClock
 
 from kiosk.scanner.base import CameraUnavailable
 from kiosk.scanner.decoders import ZbarDecoder, ZxingDecoder
@@ -83,12 +83,14 @@ def test_missing_token_file_is_camera_unavailable(tmp_path: Path) -> None:
 
 def test_read_is_paced_and_cycles() -> None:
     timeline = DemoTimeline(enter=0.1, hold=0.2, leave=0.1, empty=0.1)
-    with DemoSource(TOKENS, fps=50, timeline=timeline) as source:
-        start = time.monotonic()
-        frames = [source.read() for _ in range(11)]
-        elapsed = time.monotonic() - start
-    assert 0.18 <= elapsed < 0.5  # 10 intervals of 20 ms
-    assert len(frames) == 11
+    clock = FakeClock()
+    with DemoSource(TOKENS, fps=50, timeline=timeline, clock=clock,
+                    sleep=clock.sleep) as source:
+        frames = [source.read() for _ in range(36)]
+        assert [source.token_at(i) for i in (10, 33)] == TOKENS
+    assert clock.sleeps == pytest.approx([0.02] * 35)  # 35 intervals of 20 ms
+    zxing = ZxingDecoder()  # a cycle is 25 frames: the second badge is held at frame 33
+    assert [[c.text for c in zxing.decode(frames[i])] for i in (10, 33)] == [[t] for t in TOKENS]
 
 
 def test_render_before_open_is_unavailable() -> None:

@@ -10,6 +10,7 @@ import cv2
 import numpy as np
 import pytest
 from scanner_clips import example_token, make_badge_clip, make_empty_clip
+from support import FakeClock
 
 from bramka.config import CameraSettings
 from kiosk.scanner.base import CameraUnavailable
@@ -44,19 +45,6 @@ def read_all(source, limit: int = 1000) -> list[np.ndarray]:
 # -- pacing -----------------------------------------------------------------------------------
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 100.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
 def test_pacer_sleeps_to_each_due_time_and_never_spins() -> None:
     clock = FakeClock()
     pacer = FramePacer(10, clock=clock, sleep=clock.sleep)
@@ -86,29 +74,35 @@ def test_pacer_refuses_zero_fps() -> None:
 
 
 def test_video_replays_at_the_files_frame_rate_then_ends(clip_20fps: Path) -> None:
-    source = VideoFileSource(clip_20fps)
+    clock = FakeClock()
+    source = VideoFileSource(clip_20fps, clock=clock, sleep=clock.sleep)
     source.open()
     try:
         assert source.pace_fps == pytest.approx(20)
-        start = time.monotonic()
         frames = read_all(source)
-        elapsed = time.monotonic() - start
         with pytest.raises(CameraUnavailable, match=STREAM_ENDED):
             source.read()  # stays ended
     finally:
         source.close()
     assert len(frames) == 12
     assert frames[0].shape == (240, 320, 3)
-    assert 0.5 <= elapsed < 1.2  # 11 frame intervals of 50 ms
+    assert clock.sleeps == pytest.approx([0.05] * 11)  # 11 frame intervals of 50 ms
 
 
 def test_video_paced_at_a_configured_rate(clip_20fps: Path) -> None:
-    with VideoFileSource(clip_20fps, fps=60) as source:
-        start = time.monotonic()
+    clock = FakeClock()
+    with VideoFileSource(clip_20fps, fps=60, clock=clock, sleep=clock.sleep) as source:
         frames = read_all(source)
-        elapsed = time.monotonic() - start
     assert len(frames) == 12
-    assert 0.15 <= elapsed < 0.45  # 11 intervals of 16.7 ms
+    assert clock.sleeps == pytest.approx([1 / 60] * 11)  # 11 intervals of 16.7 ms
+
+
+def test_video_replay_sleeps_on_the_real_clock_by_default(clip_20fps: Path) -> None:
+    with VideoFileSource(clip_20fps, fps=50) as source:
+        start = time.monotonic()
+        read_all(source)
+        elapsed = time.monotonic() - start
+    assert elapsed >= 0.2  # 11 intervals of 20 ms at least; a busy machine only adds
 
 
 def test_video_loop_starts_again(clip_20fps: Path) -> None:
@@ -198,11 +192,11 @@ def test_image_folder_holds_each_image_and_loops(folder: Path) -> None:
 
 
 def test_image_folder_is_paced(folder: Path) -> None:
-    with ImageFolderSource(folder, fps=20, frames_per_image=2) as source:
-        start = time.monotonic()
-        read_all(source)
-        elapsed = time.monotonic() - start
-    assert 0.2 <= elapsed < 0.6  # 5 intervals of 50 ms
+    clock = FakeClock()
+    with ImageFolderSource(folder, fps=20, frames_per_image=2, clock=clock,
+                           sleep=clock.sleep) as source:
+        assert len(read_all(source)) == 6
+    assert clock.sleeps == pytest.approx([0.05] * 5)  # 5 intervals of 50 ms
 
 
 def test_unreadable_image_is_skipped_with_a_warning(

@@ -16,6 +16,7 @@ from typing import Any
 import cv2
 import numpy as np
 import pytest
+from support import FakeClock
 
 from kiosk.scanner import frames
 from kiosk.scanner.base import CameraUnavailable, DecodedCode, Decoder, FrameSource
@@ -23,6 +24,7 @@ from kiosk.scanner.frames import (
     STREAM_OPEN_TIMEOUT,
     STREAM_READ_TIMEOUT,
     DeviceCamera,
+    FramePacer,
     is_stream_url,
     stream_timeout_params,
 )
@@ -99,10 +101,16 @@ class GatedSource(FrameSource):
         *,
         fail_after_gate: bool = False,
         interval: float | None = None,
+        clock: FakeClock | None = None,
     ) -> None:
         self.before = before
         self.fail_after_gate = fail_after_gate
         self.interval = interval
+        # 100 fps on the real clock; with ``clock`` each frame also moves that virtual
+        # clock on by exactly 10 ms, however late the real one delivers it
+        self.pacer = FramePacer(100)
+        self.virtual = clock
+        self.clock = clock or time.monotonic
         self.resume = threading.Event()
         self.blocked = threading.Event()  # set while the gated read is blocked
         self.last_frame_at = 0.0  # monotonic time the last frame was handed out
@@ -125,9 +133,11 @@ class GatedSource(FrameSource):
             self.blocked.clear()
             if not released or self.fail_after_gate:
                 raise CameraUnavailable("reading from gated failed")
-        time.sleep(0.01)
+        self.pacer.wait()
+        if self.virtual is not None:
+            self.virtual.sleep(0.01)
         frame = marked("BEFORE" if self.reads <= self.before else "AFTER")
-        self.last_frame_at = time.monotonic()
+        self.last_frame_at = self.clock()
         return frame
 
     def close(self) -> None:
@@ -138,8 +148,8 @@ class GatedSource(FrameSource):
 class SteadySource(GatedSource):
     """Never blocks."""
 
-    def __init__(self) -> None:
-        super().__init__(before=10**9)
+    def __init__(self, clock: FakeClock | None = None) -> None:
+        super().__init__(before=10**9, clock=clock)
 
 
 def watchdog_threads() -> list[threading.Thread]:
@@ -158,9 +168,10 @@ def loops() -> Iterator[list[tuple[ScannerLoop, GatedSource | None]]]:
 
 def make_loop(loops, factory: Callable[[], FrameSource], rec: Recorder, *,
               source: GatedSource | None = None, stall: float = STALL,
-              retry: float = 30.0) -> ScannerLoop:
+              retry: float = 30.0, clock: Callable[[], float] = time.monotonic) -> ScannerLoop:
     loop = ScannerLoop(factory, MarkerDecoder(), rec.on_code, debounce_seconds=60,
-                       retry_seconds=retry, on_state=rec.on_state, stall_seconds=stall)
+                       retry_seconds=retry, on_state=rec.on_state, stall_seconds=stall,
+                       clock=clock)
     loops.append((loop, source))
     return loop
 
@@ -195,9 +206,7 @@ def test_a_blocked_read_turns_unavailable_and_recovers_when_frames_resume(loops)
     assert rec.codes == ["BEFORE", "AFTER"]  # scanning goes on after the stall
     assert source.opened == 1 and source.closed == 0  # a stall alone does not reopen
 
-    start = time.monotonic()
-    assert loop.stop(WAIT)
-    assert time.monotonic() - start < 2.0
+    assert loop.stop(WAIT)  # between two frames: no retry (30 s) is waited for
     assert rec.statuses()[-1] == "stopped"
     assert not loop.running
     assert not watchdog_threads()
@@ -210,18 +219,25 @@ def test_a_stall_is_reported_once_and_only_after_the_stall_time(loops) -> None:
     loop.start()
     assert source.blocked.wait(WAIT)
     assert wait_for(lambda: "unavailable" in rec.statuses())
-    time.sleep(3 * STALL)  # still blocked: no repeated reports, no flapping
+    reported = loop.state.last_error_at
+    assert reported is not None
+    # Still blocked: no repeated report (each would stamp last_error_at anew), no flapping.
+    # Waiting for what must not happen: five stall times, the most this test spends.
+    assert not wait_for(lambda: len(rec.states) > 3 or loop.state.last_error_at != reported,
+                        timeout=5 * STALL)
     assert rec.statuses() == ["starting", "running", "unavailable"]
     assert loop.state.status == "unavailable"
 
 
 def test_a_steady_source_never_trips_the_watchdog(loops) -> None:
     rec = Recorder()
-    source = SteadySource()
-    # A generous stall time: a loaded machine may pause a thread, but not for a second.
-    loop = make_loop(loops, lambda: source, rec, source=source, stall=1.0)
+    # Frames every 10 ms of the loop's clock, however long a busy machine pauses a thread;
+    # the watchdog looks again at least every stall time, on the real clock.
+    clock = FakeClock()
+    source = SteadySource(clock)
+    loop = make_loop(loops, lambda: source, rec, source=source, stall=STALL, clock=clock)
     loop.start()
-    assert wait_for(lambda: loop.state.frames >= 60)
+    assert wait_for(lambda: loop.state.frames >= 100)  # 1 s, over three stall times
     assert rec.statuses() == ["starting", "running"]
 
 
@@ -252,9 +268,7 @@ def test_stop_while_a_read_is_blocked_returns_false_and_the_loop_ends_later(loop
     assert source.blocked.wait(WAIT)
     assert wait_for(lambda: loop.state.status == "unavailable")
 
-    start = time.monotonic()
     assert loop.stop(0.2) is False  # the read cannot be interrupted
-    assert time.monotonic() - start < 2.0
     assert loop.running
     assert wait_for(lambda: not watchdog_threads())  # the watchdog itself has ended
 
@@ -392,7 +406,7 @@ class StallingMjpegServer:
                         % len(self.jpeg)) + self.jpeg + b"\r\n"
                 for _ in range(self.frames):
                     conn.sendall(part)
-                    time.sleep(0.02)
+                    self.closing.wait(0.02)  # a camera's frame interval
             except OSError:
                 pass  # the client went away
 

@@ -233,3 +233,13 @@ def test_write_is_not_broken_by_a_commit_from_another_connection(tmp_path, roste
         assert s.get_meta("checkin") == "y" and s.get_meta("worker") == "x"
     finally:
         s.close()
+
+
+def test_search_results_in_polish_alphabetical_order(store, roster):
+    """Ł after L and before M, Ż after Z: not by code point (Ł after Z)."""
+    store.apply_roster(RosterSnapshot(
+        event=roster.event, cursor="c3", full=False, attendees=[
+            Attendee(id=20 + i, first_name="Ola", last_name=last, institution="DPS Bochnia")
+            for i, last in enumerate(["Żak", "Zalewska", "Łabuda", "Lis", "Mazur"])]))
+    assert [a.last_name for a in store.search("bochnia")] == [
+        "Lis", "Łabuda", "Mazur", "Zalewska", "Żak"]

@@ -10,6 +10,7 @@ from admin.i18n import warsaw_day
 from admin.queries import program as q_program
 from admin.schema import events, kiosks, people, presence, registrations, scans
 from admin.time_present import Presence, meets_rule, minutes_present, session_minutes
+from sync.collation import by_name
 
 
 def session_attendance(conn: Connection, session_id: int) -> list[dict[str, Any]]:
@@ -32,9 +33,8 @@ def session_attendance(conn: Connection, session_id: int) -> list[dict[str, Any]
         .where(presence.c.session_id == session_id)
         .group_by(people.c.id, people.c.first_name, people.c.last_name, people.c.institution,
                   people.c.position)
-        .order_by(people.c.last_name, people.c.first_name, people.c.id)
     )
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return by_name([dict(r) for r in conn.execute(stmt).mappings()])
 
 
 def chain_heads(conn: Connection, event_id: int) -> list[dict[str, Any]]:
@@ -64,12 +64,16 @@ def attendance_list(conn: Connection, session_id: int) -> tuple[dict[str, Any], 
     return session, rows
 
 
-def minutes_by_person(conn: Connection, session: dict[str, Any]) -> dict[int, Presence]:
-    """Minutes present in ``session`` per person, from its admitted entries and exits."""
+def minutes_by_person(conn: Connection, session: dict[str, Any],
+                      person_id: int | None = None) -> dict[int, Presence]:
+    """Minutes present in ``session`` per person (or only ``person_id``'s), from its
+    admitted entries and exits."""
     moves: dict[int, list[tuple[Any, str]]] = {}
     stmt = select(scans.c.attendee_id, scans.c.scan_time, scans.c.direction).where(
         scans.c.session_id == session["id"], scans.c.event_id == session["event_id"],
         scans.c.admitted, scans.c.direction.is_not(None), scans.c.attendee_id.is_not(None))
+    if person_id is not None:
+        stmt = stmt.where(scans.c.attendee_id == person_id)
     for person, when, direction in conn.execute(stmt):
         moves.setdefault(person, []).append((when, direction))
     return {p: minutes_present(m, session["starts_at"], session["ends_at"])
@@ -92,8 +96,7 @@ def signin_list(conn: Connection, session: dict[str, Any]) -> list[dict[str, Any
                                               people.c.status == "active")
     if conn.execute(reg.limit(1)).first() is not None:
         stmt = stmt.where(people.c.id.in_(reg))
-    stmt = stmt.order_by(people.c.last_name, people.c.first_name, people.c.id)
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return by_name([dict(r) for r in conn.execute(stmt).mappings()])
 
 
 # -- certificates: who meets the event's rule ---------------------------------------------
@@ -114,10 +117,12 @@ class EventMinutes:
     """Minutes present of everyone in every session of an event, read once (bulk
     certificates)."""
 
-    def __init__(self, conn: Connection, event: dict[str, Any]) -> None:
+    def __init__(self, conn: Connection, event: dict[str, Any],
+                 person_id: int | None = None) -> None:
         self.event = event
         self.program = q_program.list_sessions(conn, event["id"])
-        self.by_session = {s["id"]: minutes_by_person(conn, s) for s in self.program}
+        self.by_session = {s["id"]: minutes_by_person(conn, s, person_id)
+                           for s in self.program}
 
     def people(self) -> set[int]:
         return {p for stays in self.by_session.values() for p in stays}
@@ -154,7 +159,7 @@ def minutes_per_day(conn: Connection, event_id: int, person_id: int
     """(day, minutes present in that day's sessions, any stay without exit) of a person."""
     days: dict[Any, tuple[int, bool]] = {}
     for session in q_program.list_sessions(conn, event_id):
-        stay = minutes_by_person(conn, session).get(person_id)
+        stay = minutes_by_person(conn, session, person_id).get(person_id)
         if stay is None:
             continue
         day = warsaw_day(session["starts_at"])

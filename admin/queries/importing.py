@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, bindparam, insert, select, text, update
 
+from admin import import_capacity
+from admin.import_capacity import OverCapacity
 from admin.importer import Existing, Plan, build_plan
 from admin.queries import audit
 from admin.queries import events as q_events
-from admin.schema import badge_revisions, people, registrations, sessions, utcnow
+from admin.schema import badge_revisions, people, sessions, utcnow
 from admin.textnorm import fold
 
 Progress = Callable[[int, int], None]
@@ -27,9 +29,12 @@ class ImportResult:
     applied: bool
     created_ids: list[int] = field(default_factory=list)
     sessions: list[tuple[int, str]] = field(default_factory=list)  # (id, title) of the event
+    # Sessions the sheet fills past their limit, and (applied) how many went on waitlists.
+    over_capacity: list[OverCapacity] = field(default_factory=list)
+    waitlisted: int = 0
 
     def summary(self) -> dict[str, int]:
-        return self.plan.summary()
+        return {**self.plan.summary(), "waitlisted": self.waitlisted}
 
 
 def load_existing(conn: Connection, event_id: int) -> list[Existing]:
@@ -50,8 +55,10 @@ def load_session_titles(conn: Connection, event_id: int) -> list[tuple[int, str]
 
 
 def apply_plan(conn: Connection, event_id: int, plan: Plan, username: str = "",
-               progress: Progress | None = None) -> list[int]:
-    """Write the plan inside the caller's transaction; return the new people's ids."""
+               progress: Progress | None = None,
+               capacity: Mapping[int, str] | None = None) -> tuple[list[int], int]:
+    """Write the plan inside the caller's transaction; the new people's ids and how many
+    went on a waiting list (``capacity``: session id -> ``waitlist``/``accept``)."""
     total = len(plan.creates) + len(plan.updates) + max(1, len(plan.sessions))
     done = 0
     now = utcnow()
@@ -103,23 +110,16 @@ def apply_plan(conn: Connection, event_id: int, plan: Plan, username: str = "",
         done += len(chunk)
         if progress:
             progress(done, total)
-    if plan.sessions:
-        wanted = {(sid, row_to_person[row]) for row, sids in plan.sessions.items()
-                  for sid in sids if row in row_to_person}
-        have = {(r.session_id, r.person_id) for r in conn.execute(
-            select(registrations.c.session_id, registrations.c.person_id)
-            .join(sessions, sessions.c.id == registrations.c.session_id)
-            .where(sessions.c.event_id == event_id))}
-        new = sorted(wanted - have)
-        if new:
-            conn.execute(insert(registrations), [
-                {"session_id": s, "person_id": p, "created_at": now} for s, p in new])
+    seated = waitlisted = 0
+    if plan.sessions:  # seats counted: a full session's latecomers wait (import_capacity)
+        seated, waitlisted = import_capacity.register(conn, event_id, plan, row_to_person,
+                                                      capacity)
     if progress:
         progress(total, total)
     q_events.bump_people_version(conn, event_id)
     audit.log(conn, username or "import", "import", event_id=event_id,
-              detail=str(plan.summary()))
-    return created
+              detail=str({**plan.summary(), "seated": seated, "waitlisted": waitlisted}))
+    return created, waitlisted
 
 
 def _insert_people(conn: Connection, values: list[dict]) -> list[int]:
@@ -150,15 +150,20 @@ def run_import(
     dry_run: bool = False,
     username: str = "",
     progress: Progress | None = None,
+    capacity: Mapping[int, str] | None = None,
 ) -> ImportResult:
-    """Plan (and unless ``dry_run``, apply) an import. Raises ``ImportFileError`` untouched."""
+    """Plan (and unless ``dry_run``, apply) an import. Raises ``ImportFileError`` untouched.
+    ``capacity``: what to do with each session the sheet fills past its limit
+    (``admin.import_capacity``; a waiting list unless told ``accept``)."""
     q_events.get_event(conn, event_id)
     titles = load_session_titles(conn, event_id)
     table, mapping, plan = build_plan(data, filename, load_existing(conn, event_id), titles,
                                       mapping_spec, program_spec)
     result = ImportResult(plan, table.headers, mapping, table.encoding, table.delimiter,
-                          applied=False, sessions=titles)
+                          applied=False, sessions=titles,
+                          over_capacity=import_capacity.over_capacity(conn, event_id, plan))
     if not dry_run:
-        result.created_ids = apply_plan(conn, event_id, plan, username, progress)
+        result.created_ids, result.waitlisted = apply_plan(conn, event_id, plan, username,
+                                                           progress, capacity)
         result.applied = True
     return result

@@ -62,7 +62,34 @@ def queue_command(conn: Connection, kiosk_id: str, kind: str, payload: dict[str,
     get_kiosk(conn, kiosk_id)
     return int(conn.execute(insert(kiosk_commands).values(
         kiosk_id=kiosk_id, kind=kind, payload=json.dumps(payload, ensure_ascii=False),
-        status="pending", created_by=username, created_at=utcnow())).inserted_primary_key[0])
+        person_id=payload.get("attendee_id"), status="pending", created_by=username,
+        created_at=utcnow())).inserted_primary_key[0])
+
+
+#: A print command's state as the help desk reads it (kiosk_commands.status).
+PRINT_STATES: dict[str, tuple[str, str]] = {
+    "pending": ("czeka, aż kiosk się połączy", "waiting for the kiosk to connect"),
+    "delivered": ("wysłany do kiosku", "sent to the kiosk"),
+    "done": ("kiosk przyjął go do druku", "the kiosk took it for printing"),
+    "failed": ("kiosk nie wydrukował", "the kiosk did not print it"),
+}
+
+
+def person_prints(conn: Connection, person_id: int, limit: int = 10) -> list[dict[str, Any]]:
+    """The latest print commands of this person's badge, newest first, each with its
+    kiosk's name, state, the kiosk's own words when it failed, and its printer now."""
+    rows = conn.execute(
+        select(kiosk_commands.c.id, kiosk_commands.c.status, kiosk_commands.c.error,
+               kiosk_commands.c.created_at, kiosk_commands.c.reported_at,
+               kiosks.c.name.label("kiosk_name"), kiosks.c.id.label("kiosk_id"),
+               kiosks.c.printer_state, kiosks.c.last_contact_at)
+        .join(kiosks, kiosks.c.id == kiosk_commands.c.kiosk_id)
+        .where(kiosk_commands.c.person_id == person_id)
+        .order_by(kiosk_commands.c.id.desc()).limit(limit)).mappings().all()
+    return [{**dict(r), "state_pl": PRINT_STATES.get(r["status"], (r["status"],) * 2)[0],
+             "state_en": PRINT_STATES.get(r["status"], (r["status"],) * 2)[1],
+             "printer_pl": printer_words(dict(r))[0], "printer_en": printer_words(dict(r))[1],
+             "open": r["status"] in ("pending", "delivered")} for r in rows]
 
 
 def pending_commands(conn: Connection, kiosk_id: str) -> list[dict[str, Any]]:
@@ -95,6 +122,20 @@ PRINTER_WORDS: dict[str, tuple[str, str]] = {
     "error": ("błąd drukarki", "printer error"),
     "offline": ("drukarka niedostępna", "printer unreachable"),
 }
+#: What a kiosk's heartbeat says about its camera (kiosk.scanner.loop.CameraStatus), in words.
+CAMERA_WORDS: dict[str, tuple[str, str]] = {
+    "running": ("kamera działa", "camera working"), "starting": ("kamera się uruchamia",
+                                                                 "camera starting"),
+    "unavailable": ("kamera niedostępna", "camera unavailable"),
+    "stopped": ("kamera zatrzymana", "camera stopped"), "off": ("bez kamery", "no camera"),
+}
+
+
+def camera_words(kiosk: dict[str, Any]) -> tuple[str, str]:
+    state = kiosk.get("camera_state") or "off"
+    return CAMERA_WORDS.get(state, (state, state))
+
+
 #: A kiosk not heard from for this long may have lost its printer too.
 PRINTER_STALE = timedelta(minutes=2)
 

@@ -93,6 +93,39 @@ def update_person(conn: Connection, person_id: int, data: dict[str, Any], userna
               detail="; ".join(f"{k}: {a!r} -> {b!r}" for k, (a, b) in changed.items()))
 
 
+def likely_matches(conn: Connection, event_id: int, data: dict[str, Any],
+                   limit: int = 10) -> list[dict[str, Any]]:
+    """People of the event a walk-in may already be: the same name (letters' accents and
+    case aside, in either order), or the same e-mail address. Each with ``why`` (``email``,
+    ``name_institution``, ``name``) and whether they are checked in today."""
+    values = _clean(data)
+    first, last = fold(values["first_name"]), fold(values["last_name"])
+    names = {f"{first} {last}", f"{last} {first}"}
+    wanted = people.c.name_key.in_(sorted(names))
+    if values["email_norm"]:
+        wanted = wanted | (people.c.email_norm == values["email_norm"])
+    rows = conn.execute(select(people.c.id, people.c.first_name, people.c.last_name,
+                               people.c.institution, people.c.institution_key,
+                               people.c.email_norm, people.c.status)
+                        .where(people.c.event_id == event_id, wanted)
+                        .order_by(people.c.id).limit(limit)).mappings().all()
+    today = warsaw_day(utcnow())
+    inside = set(conn.execute(select(presence.c.person_id).where(
+        presence.c.event_id == event_id, presence.c.day == today,
+        presence.c.person_id.in_([r["id"] for r in rows]))).scalars())
+    order = {"email": 0, "name_institution": 1, "name": 2}
+    out = []
+    for r in rows:
+        if values["email_norm"] and r["email_norm"] == values["email_norm"]:
+            why = "email"
+        elif values["institution_key"] and r["institution_key"] == values["institution_key"]:
+            why = "name_institution"
+        else:
+            why = "name"
+        out.append({**dict(r), "why": why, "checked_in_today": r["id"] in inside})
+    return sorted(out, key=lambda m: (order[m["why"]], m["id"]))
+
+
 def create_walk_in(conn: Connection, event_id: int, data: dict[str, Any], username: str) -> int:
     """Register someone on the spot; their badge is revision 1."""
     q_events.get_event(conn, event_id)

@@ -11,7 +11,8 @@ from sqlalchemy.exc import IntegrityError
 from admin.errors import Conflict, Invalid, NotFound
 from admin.queries import audit
 from admin.queries.events import bump_people_version
-from admin.schema import people, registrations, rooms, sessions, utcnow, venues
+from admin.schema import people, registrations, rooms, sessions, utcnow, venues, waitlist
+from sync.collation import by_name
 
 KINDS = ("session", "side_event")
 
@@ -190,9 +191,8 @@ def registered_people(conn: Connection, session_id: int) -> list[dict[str, Any]]
     stmt = (select(people.c.id, people.c.first_name, people.c.last_name, people.c.institution,
                    people.c.email, people.c.status, registrations.c.created_at)
             .join(registrations, registrations.c.person_id == people.c.id)
-            .where(registrations.c.session_id == session_id)
-            .order_by(people.c.last_name, people.c.first_name))
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+            .where(registrations.c.session_id == session_id))
+    return by_name([dict(r) for r in conn.execute(stmt).mappings()])
 
 
 def register(conn: Connection, session_id: int, person_id: int) -> bool:
@@ -239,6 +239,9 @@ def change_registration(conn: Connection, session_id: int, person_id: int, usern
         register_within_capacity(conn, session_id, person_id)
     else:
         register(conn, session_id, person_id)
+    if not remove:  # seated now: off the session's waiting list
+        conn.execute(delete(waitlist).where(waitlist.c.session_id == session_id,
+                                            waitlist.c.person_id == person_id))
     bump_people_version(conn, session["event_id"])
     audit.log(conn, username, "unregister" if remove else "register",
               event_id=session["event_id"], person_id=person_id, detail=f"session {session_id}")

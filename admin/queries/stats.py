@@ -7,12 +7,13 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from admin.i18n import local
+from admin.i18n import local, tr
 from admin.queries import kiosks as q_kiosks
 from admin.queries import program as q_program
 from admin.scan_trust import quarantine_counts
 from admin.scans import BUCKET_SECONDS, read_counts
 from admin.schema import double_entries, people, presence, rooms, sessions, venues
+from sync.collation import by_name
 
 # A room counts people in for a session from this long before it starts until it ends + after.
 ROOM_BEFORE = timedelta(minutes=30)
@@ -35,7 +36,8 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
     attended_by, inside_by = (counts.get(m, {}) for m in ("attended", "inside"))
     session_rows = []
     room_now: dict[int, dict[str, Any]] = {}
-    for s in q_program.list_sessions(conn, event_id):
+    program = q_program.list_sessions(conn, event_id)
+    for s in program:
         attended = attended_by.get(s["id"], 0)
         inside = inside_by.get(s["id"], 0)
         capacity = q_program.effective_capacity(s)
@@ -54,16 +56,24 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
             slot["sessions"].append(s["title"])
 
     room_rows = []
+    running_caps: dict[int, list[int]] = {}
+    for s in program:
+        cap = q_program.effective_capacity(s)
+        if cap is not None and s["starts_at"] - ROOM_BEFORE <= now <= s["ends_at"] + ROOM_AFTER:
+            running_caps.setdefault(s["room_id"], []).append(cap)
     for r in conn.execute(
         select(rooms.c.id, rooms.c.name, rooms.c.capacity, venues.c.name.label("venue"))
         .join(venues, venues.c.id == rooms.c.venue_id).where(venues.c.event_id == event_id)
         .order_by(venues.c.name, rooms.c.name)
     ):
         slot = room_now.get(r.id, {"inside": 0, "sessions": []})
+        # A room without its own seat count is as full as its running session allows.
+        capacity = r.capacity if r.capacity is not None else (
+            min(running_caps[r.id]) if r.id in running_caps else None)
         room_rows.append({
-            "id": r.id, "name": r.name, "venue": r.venue, "capacity": r.capacity,
+            "id": r.id, "name": r.name, "venue": r.venue, "capacity": capacity,
             "inside": slot["inside"], "sessions": slot["sessions"],
-            "over_capacity": r.capacity is not None and slot["inside"] > r.capacity,
+            "over_capacity": capacity is not None and slot["inside"] > capacity,
         })
 
     arrivals = [
@@ -90,7 +100,8 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
          "last_contact": _iso(k["last_contact_at"]),
          "last_contact_local": local(k["last_contact_at"], "%H:%M:%S"),
          "stale": k["last_contact_at"] is None or now - k["last_contact_at"] > KIOSK_STALE,
-         "queue": k["queue_length"], "printer": k["printer_state"], "camera": k["camera_state"]}
+         "queue": k["queue_length"], "printer": tr(*q_kiosks.printer_words(k)),
+         "camera": tr(*q_kiosks.camera_words(k))}
         for k in q_kiosks.list_kiosks(conn, event_id)
     ]
     return {
@@ -103,7 +114,26 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
         + [f"{s['title']} (?)" for s in session_rows
            if s["possible_over_capacity"] and not s["over_capacity"]]
         + [r["name"] for r in room_rows if r["over_capacity"]],
+        "planning": program_warnings(program),
     }
+
+
+def program_warnings(program: list[dict[str, Any]]) -> list[str]:
+    """What the plan itself gets wrong: more people registered than a session has seats,
+    or a session promising more seats than its room has."""
+    out = []
+    for s in program:
+        capacity = q_program.effective_capacity(s)
+        if s["registration_required"] and capacity is not None and s["registered"] > capacity:
+            out.append(tr(f"{s['title']}: zapisanych {s['registered']}, miejsc {capacity}",
+                          f"{s['title']}: {s['registered']} registered for {capacity} seats"))
+        if (s["capacity"] is not None and s["room_capacity"] is not None
+                and s["capacity"] > s["room_capacity"]):
+            out.append(tr(f"{s['title']}: limit {s['capacity']} miejsc, a sala "
+                          f"{s['room_name']} ma {s['room_capacity']}",
+                          f"{s['title']}: {s['capacity']} seats in {s['room_name']}, "
+                          f"which has {s['room_capacity']}"))
+    return out
 
 
 def people_inside(conn: Connection, event_id: int, room_id: int,
@@ -118,9 +148,8 @@ def people_inside(conn: Connection, event_id: int, room_id: int,
                sessions.c.room_id == room_id,
                sessions.c.starts_at <= now + ROOM_BEFORE,
                sessions.c.ends_at >= now - ROOM_AFTER)
-        .order_by(people.c.last_name, people.c.first_name)
     )
-    return [dict(r) for r in conn.execute(stmt).mappings()]
+    return by_name([dict(r) for r in conn.execute(stmt).mappings()])
 
 
 def double_entry_rows(conn: Connection, event_id: int, limit: int = 200) -> list[dict[str, Any]]:

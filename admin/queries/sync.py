@@ -6,16 +6,24 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from admin.schema import kiosk_clock, kiosk_commands, kiosk_enrollments, kiosks, utcnow
+from admin.schema import (
+    kiosk_clock,
+    kiosk_commands,
+    kiosk_enrollments,
+    kiosks,
+    rooms,
+    utcnow,
+    venues,
+)
 from sync.bounds import INT32_MAX
 from sync.chain import GENESIS
-from sync.clock import Anchor, AnchorState, reconcile
+from sync.clock import Anchor, AnchorState, agree, reconcile
 from sync.text import fold
 from sync.wire import ENROLL_RETRY_MINUTES, BadgePayload, Command, CommandResult, Health
 
@@ -113,9 +121,12 @@ def revoke(conn: Connection, kiosk_id: str) -> None:
 # -- clocks ---------------------------------------------------------------------------------------
 
 
-def save_anchor(conn: Connection, kiosk_id: str, sample: Anchor) -> AnchorState:
+def save_anchor(conn: Connection, kiosk_id: str, sample: Anchor,
+                on_reanchor: Callable[[Anchor], None] | None = None) -> AnchorState:
     """Keep the best anchor per boot (``sync.clock.reconcile``): a slow, duplicated or
-    impossible request must not replace it; the state after ``sample`` is returned."""
+    impossible request must not replace it; the state after ``sample`` is returned.
+    ``on_reanchor(new_anchor)`` is called when later samples replaced a wrong anchor (the
+    boot's stored times must move: ``admin.replace_times``)."""
     row = conn.execute(select(kiosk_clock).where(
         kiosk_clock.c.kiosk_id == kiosk_id, kiosk_clock.c.boot_id == sample.boot_id,
     )).mappings().first()
@@ -133,6 +144,8 @@ def save_anchor(conn: Connection, kiosk_id: str, sample: Anchor) -> AnchorState:
         conn.execute(update(kiosk_clock).where(
             kiosk_clock.c.kiosk_id == kiosk_id, kiosk_clock.c.boot_id == sample.boot_id,
         ).values(**values))
+        if on_reanchor is not None and not agree(old.anchor, new.anchor):
+            on_reanchor(new.anchor)
     return new
 
 
@@ -200,7 +213,8 @@ def record_results(conn: Connection, kiosk_id: str, results: list[CommandResult]
             continue
         conn.execute(update(kiosk_commands).where(
             kiosk_commands.c.kiosk_id == kiosk_id, kiosk_commands.c.id == int(result.id),
-        ).values(status="done" if result.ok else "failed"))
+        ).values(status="done" if result.ok else "failed", error=result.error[:500],
+                 reported_at=utcnow()))
 
 
 def deliver_commands(conn: Connection, kiosk_id: str, limit: int = 20) -> list[Command]:
@@ -234,6 +248,12 @@ def create_kiosk(conn: Connection, event_id: int, name: str, mode: str, room: st
         raise Invalid("Nieznany tryb kiosku.", "Unknown kiosk mode.")
     if mode == "room" and not room.strip():
         raise Invalid("Kiosk przy sali potrzebuje nazwy sali.", "A room kiosk needs its room.")
+    if mode == "room":
+        known = set(conn.execute(select(rooms.c.name).join(venues, venues.c.id == rooms.c.venue_id)
+                                 .where(venues.c.event_id == event_id)).scalars())
+        if room.strip() not in known:
+            raise Invalid(f"W programie wydarzenia nie ma sali „{room.strip()}”.",
+                          f"The event's program has no room “{room.strip()}”.")
     slug = "-".join(re.findall(r"[a-z0-9]+", fold(name)))[:40].strip("-") or "kiosk"
     kiosk_id = f"{slug}-{secrets.token_hex(2)}"
     conn.execute(insert(kiosks).values(id=kiosk_id, event_id=event_id, name=name, mode=mode,

@@ -88,6 +88,7 @@
     replace("per-day", d.per_day.map(function (x) { return el("div", x.day + ": " + x.checked_in); }));
     var flags = d.over_capacity.map(function (t) { return el("div", (pl ? "ponad limit: " : "over capacity: ") + t, "flag"); });
     if (d.duplicates.length) { flags.push(el("div", (pl ? "podwójne wejścia: " : "duplicate admissions: ") + d.duplicates.length, "flag")); }
+    (d.planning || []).forEach(function (t) { flags.push(el("div", (pl ? "plan: " : "plan: ") + t, "flag")); });
     var stale = d.kiosks.filter(function (k) { return k.stale; }).length;
     if (d.quarantined) { flags.push(el("div", (pl ? "skany w kwarantannie: " : "scans in quarantine: ") + d.quarantined, "flag")); }
     if (stale) { flags.push(el("div", (pl ? "kioski bez kontaktu: " : "kiosks out of contact: ") + stale, "flag")); }
@@ -128,6 +129,7 @@
       var contact = el("span", k.last_contact_local || (pl ? "nigdy" : "never"), k.stale ? "flag" : "");
       return row([k.name || k.id, contact, k.queue, k.printer, k.camera]);
     }));
+    if (!d.duplicates.length) { replace("duplicates", [el("li", pl ? "brak" : "none", "muted")]); return; }
     replace("duplicates", d.duplicates.map(function (x) {
       var li = el("li", "");
       var a = el("a", x.name);

@@ -4,7 +4,8 @@ Each cycle shows one token's badge (a white card with its QR code and some fake
 text) sliding in, held for about 2.5 s with a little hand jitter, sliding out, then
 about 1.5 s of empty frames; then the next token. The animation is driven by the
 frame index, so the same index always renders the same picture; ``read`` paces it
-at ``fps``.
+at ``fps`` (on ``clock`` and ``sleep``: tests give their own, and frames come in
+virtual time).
 
 Per frame the cost is a copy of a pre-made background and one ``warpAffine`` of
 the pre-rendered badge into its bounding box.
@@ -14,6 +15,8 @@ from __future__ import annotations
 
 import logging
 import math
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,6 +116,8 @@ class DemoSource(FrameSource):
         height: int = 480,
         timeline: DemoTimeline | None = None,
         seed: int = 7,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if width < 320 or height < 240:
             raise ValueError("the demo needs frames of at least 320x240")
@@ -123,6 +128,8 @@ class DemoSource(FrameSource):
         self._given_tokens = list(tokens) if tokens else []
         self._token_file = Path(token_file) if token_file is not None else None
         self._seed = seed
+        self._clock = clock
+        self._sleep = sleep
         self.tokens: list[str] = []
         self._backgrounds: list[np.ndarray] = []
         self._badge_text: str | None = None
@@ -144,7 +151,7 @@ class DemoSource(FrameSource):
         self.tokens = tokens or [DEMO_TEXT]
         if not self._backgrounds:
             self._backgrounds = _make_backgrounds(self.width, self.height, 6, self._seed)
-        self._pacer = FramePacer(self.fps)
+        self._pacer = FramePacer(self.fps, clock=self._clock, sleep=self._sleep)
         self._index = 0
 
     def read(self) -> np.ndarray:

@@ -2,7 +2,8 @@
 
 Which one a kiosk uses is chosen by ``[camera] source`` in ``config.toml``
 (see :func:`make_frame_source`). Replays pace themselves like a camera: ``read``
-sleeps until the next frame is due, measured on ``time.monotonic``.
+sleeps until the next frame is due, measured on ``time.monotonic`` (tests hand the
+replays a ``clock`` and a ``sleep`` of their own: frames then come in virtual time).
 
 A frame returned by ``read`` belongs to the caller: a source never writes into it
 again (the scanning loop keeps the latest one for the live preview).
@@ -208,11 +209,21 @@ class VideoFileSource(FrameSource):
     ``read`` raises ``CameraUnavailable("stream ended")``.
     """
 
-    def __init__(self, path: str | Path, *, fps: float | None = None, loop: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        fps: float | None = None,
+        loop: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self.path = Path(path)
         self.fps = fps
         self.loop = loop
         self.name = f"video {self.path.name}"
+        self._clock = clock
+        self._sleep = sleep
         self._cap: Any = None
         self._pacer: FramePacer | None = None
         self._ended = False
@@ -228,7 +239,7 @@ class VideoFileSource(FrameSource):
         file_fps = float(cap.get(cv2.CAP_PROP_FPS) or 0.0)
         fps = self.fps or (file_fps if 0 < file_fps <= 240 else 30.0)
         self._cap = cap
-        self._pacer = FramePacer(fps)
+        self._pacer = FramePacer(fps, clock=self._clock, sleep=self._sleep)
         self._ended = False
         log.info("replaying %s at %.1f fps%s", self.path, fps, " (loop)" if self.loop else "")
 
@@ -291,6 +302,8 @@ class ImageFolderSource(FrameSource):
         fps: float = 30.0,
         frames_per_image: int = 1,
         loop: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if frames_per_image < 1:
             raise ValueError(f"frames_per_image must be at least 1, got {frames_per_image}")
@@ -299,6 +312,8 @@ class ImageFolderSource(FrameSource):
         self.frames_per_image = frames_per_image
         self.loop = loop
         self.name = f"images {self.path.name}"
+        self._clock = clock
+        self._sleep = sleep
         self._files: list[Path] = []
         self._pacer: FramePacer | None = None
         self._next_file = 0
@@ -317,7 +332,7 @@ class ImageFolderSource(FrameSource):
         if not files:
             raise CameraUnavailable(f"no image files in {self.path}")
         self._files = files
-        self._pacer = FramePacer(self.fps)
+        self._pacer = FramePacer(self.fps, clock=self._clock, sleep=self._sleep)
         self._next_file = 0
         self._current = None
         self._shown = 0

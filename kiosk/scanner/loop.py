@@ -88,6 +88,10 @@ class ScannerLoop:
     ``stall_seconds`` is how long an open source may go without delivering a frame
     before the state turns "unavailable"; it is raised to a few frame intervals for
     a source that says it is slower (:attr:`FrameSource.frame_interval`).
+
+    ``clock`` (monotonic seconds) times frames: the debounce window, the frame rate,
+    stalls and the preview's cache. Tests pass a clock their frame source advances,
+    so a scan runs in virtual time, however busy the machine.
     """
 
     def __init__(
@@ -100,6 +104,7 @@ class ScannerLoop:
         retry_seconds: float = 2.0,
         on_state: Callable[[CameraState], None] | None = None,
         stall_seconds: float = 3.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if retry_seconds <= 0:
             raise ValueError(f"retry_seconds must be positive, got {retry_seconds}")
@@ -109,6 +114,7 @@ class ScannerLoop:
         self._decoder = decoder
         self._on_code = on_code
         self._on_state = on_state
+        self._clock = clock
         self._debouncer = Debouncer(debounce_seconds)
         self.retry_seconds = retry_seconds
         self.stall_seconds = stall_seconds
@@ -208,7 +214,7 @@ class ScannerLoop:
             frame = self._latest
             if frame is None:
                 return None
-            now = time.monotonic()
+            now = self._clock()
             cached = self._preview_jpeg is not None and max_width == self._preview_width
             fresh = now - self._preview_at < PREVIEW_MIN_INTERVAL
             if cached and (fresh or frame is self._preview_frame):
@@ -304,7 +310,7 @@ class ScannerLoop:
         stop = self._stop
         decode = self._decoder.decode
         should_report = self._debouncer.should_report
-        monotonic = time.monotonic
+        monotonic = self._clock
         window_start = monotonic()
         window_frames = 0
         while not stop.is_set():
@@ -343,7 +349,7 @@ class ScannerLoop:
         with self._watch:
             self._stall_limit = limit
             self._stalled = False
-            self._last_frame_at = time.monotonic()
+            self._last_frame_at = self._clock()
             self._watch.notify_all()
 
     def _unwatch_source(self) -> None:
@@ -379,7 +385,7 @@ class ScannerLoop:
                     watch.wait()
                     continue
                 limit = self._stall_limit
-                idle = time.monotonic() - last
+                idle = self._clock() - last
                 if idle < limit:
                     watch.wait(limit - idle)
                     continue

@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from a11y import assert_focus_visible, assert_no_serious_violations, tab_to
 from admin_fixtures import DAY2_10, add_person, make_event
 from admin_scans import scan
@@ -21,13 +20,14 @@ from admin_testkit import PASSWORD, make_user
 from browser_kit import NEEDS_CHROMIUM, admin_log_in
 from flask import Flask
 from sqlalchemy import Engine, select
+from support import require_module
 
 from admin.queries import kiosks as q_kiosks
 from admin.scans import record_scans
 from admin.schema import people
 
 pytestmark = NEEDS_CHROMIUM
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = require_module("playwright.sync_api", "playwright")
 INJECTS_SCRIPTS = True  # axe-core, see open_page in tests/conftest.py
 
 
@@ -99,7 +99,7 @@ def test_admin_pages_pass_axe(app: Flask, engine: Engine, live: str, page: Any) 
     page.goto(f"{base}/kiosks")
     page.fill("input[name=name]", "Sala 101 drzwi")
     page.select_option("select[name=mode]", "room")
-    page.fill("input[name=room]", "Sala 101")
+    page.select_option("select[name=room]", "Sala 101")
     page.locator("form.card button[type=submit]").click()
     sync_api.expect(page.locator("#enrollment-code")).to_be_visible()
     assert_no_serious_violations(page, "kiosk enrollment code")
@@ -159,6 +159,8 @@ def test_help_desk_by_keyboard_alone(app: Flask, engine: Engine, live: str, page
     page.keyboard.press("ArrowDown")  # a closed select takes the next option
     sync_api.expect(page.locator("form:has(#replace-badge) select[name=kiosk_id]")).to_have_value(
         "wejscie-1")
+    tab_to(page, "form:has(#replace-badge) input[name=reason]")
+    page.keyboard.type("zgubiony")
     tab_to(page, "#replace-badge")
     press(page, "Enter")
     sync_api.expect(page.locator("#badge-revision")).to_have_text("2")

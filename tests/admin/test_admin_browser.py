@@ -9,13 +9,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from admin_fixtures import DAY2_10, add_person, make_event
 from admin_scans import scan
 from admin_testkit import PASSWORD, make_user
 from browser_kit import ARTIFACTS, NEEDS_CHROMIUM, admin_log_in
 from flask import Flask
 from sqlalchemy import Engine, select
+from support import require_module
 
 from admin.queries import kiosks as q_kiosks
 from admin.scans import record_scans
@@ -23,7 +23,7 @@ from admin.schema import people
 from sync.token import parse_unverified
 
 pytestmark = NEEDS_CHROMIUM
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = require_module("playwright.sync_api", "playwright")
 
 
 def test_volunteer_finds_lukasz_and_replaces_his_badge(
@@ -49,6 +49,7 @@ def test_volunteer_finds_lukasz_and_replaces_his_badge(
     sync_api.expect(page.locator("#person-name")).to_contain_text("Łukasz Wójcik")
     sync_api.expect(page.locator("#badge-revision")).to_have_text("1")
     page.select_option("select[name=kiosk_id]", "wejscie-1")
+    page.fill("form:has(#replace-badge) input[name=reason]", "zgubiony")
     page.click("#replace-badge")
     sync_api.expect(page.locator("#badge-revision")).to_have_text("2")
     sync_api.expect(page.locator(".flash.ok")).to_contain_text("„Wejście główne 1”")
@@ -110,3 +111,64 @@ def test_help_desk_refuses_a_session_not_started_and_the_organizer_overrides_wit
         from admin.queries import attendance as q_attendance
         [row] = q_attendance.session_attendance(conn, ev["walk"])
     assert row["id"] == lw and row["override_reason"] == "zapisana telefonicznie"
+
+
+def test_a_print_that_fails_at_the_kiosk_shows_on_the_persons_page_without_a_reload(
+        app: Flask, engine: Engine, live: str, page: Any) -> None:
+    from admin.queries import sync as q_sync
+    from sync.wire import CommandResult
+
+    ev = make_event(engine)
+    anna = add_person(engine, ev["id"], "Anna", "Kowalska", "MOPS Kraków")
+    with engine.begin() as conn:
+        q_kiosks.ensure_kiosk(conn, "wejscie-1", ev["id"], "Wejście główne 1")
+        q_kiosks.record_status(conn, "wejscie-1", printer_state="ready")
+    make_user(app, "wojtek", "volunteer")
+    admin_log_in(page, live, "wojtek", PASSWORD)
+    page.goto(f"{live}/people/{anna}")
+    page.select_option("form:has(#replace-badge) select[name=kiosk_id]", "wejscie-1")
+    page.fill("form:has(#replace-badge) input[name=reason]", "zgubiony")
+    page.click("#replace-badge")
+    line = page.locator("#prints li").first
+    sync_api.expect(line).to_contain_text("czeka, aż kiosk się połączy")
+    url = page.url
+    with engine.begin() as conn:  # the kiosk's next contact: taken, and then it failed
+        [command] = q_sync.deliver_commands(conn, "wejscie-1")
+        q_sync.record_results(conn, "wejscie-1", [CommandResult(
+            id=command.id, ok=False, error="this kiosk has no printer")])
+    sync_api.expect(line).to_contain_text("kiosk nie wydrukował (this kiosk has no printer)",
+                                          timeout=15_000)
+    sync_api.expect(line).to_have_class("flag")
+    assert page.url == url
+
+
+def test_walk_in_offers_the_registered_person_and_nothing_spills_out_of_its_card(
+        app: Flask, engine: Engine, live: str, open_page: Any) -> None:
+    page = open_page({"width": 1366, "height": 900})
+    ev = make_event(engine)
+    anna = add_person(engine, ev["id"], "Anna", "Kowalska", "MOPS Kraków")
+    with engine.begin() as conn:
+        q_kiosks.ensure_kiosk(conn, "wejscie-1", ev["id"],
+                              "Wejście główne od ulicy Krupniczej, przy szatni i windzie")
+        q_kiosks.record_status(conn, "wejscie-1", printer_state="ready")
+    make_user(app, "wojtek", "volunteer")
+    admin_log_in(page, live, "wojtek", PASSWORD)
+    for url in (f"{live}/people/{anna}", f"{live}/events/{ev['id']}/walk-in"):
+        page.goto(url)
+        overflow = page.evaluate("""() => [...document.querySelectorAll('select')].map(s => {
+            const card = s.closest('.card, section, form');
+            if (!card) { return 0; }
+            return s.getBoundingClientRect().right - card.getBoundingClientRect().right;
+        })""")
+        assert overflow and max(overflow) <= 0.5, (url, overflow)
+    page.fill("input[name=first_name]", "anna")
+    page.fill("input[name=last_name]", "kowalska")
+    page.fill("input[name=institution]", "MOPS Kraków")
+    page.click("#register")
+    offer = page.locator("#walk-in-matches")
+    sync_api.expect(offer).to_contain_text("Anna Kowalska, MOPS Kraków")
+    with engine.connect() as conn:
+        from sqlalchemy import func
+        assert conn.execute(select(func.count()).select_from(people)).scalar_one() == 1
+    offer.locator("a").first.click()
+    page.wait_for_url(f"**/people/{anna}")

@@ -64,7 +64,7 @@ def test_dashboard_json(app: Flask, organizer: Client, engine: Engine) -> None:
     assert (dup["first_kiosk"], dup["first_at"], dup["kiosk"], dup["at"]) == (
         "kiosk-1", "10:00:00", "Wejście 2", "10:20:00")
     k1 = next(k for k in d["kiosks"] if k["id"] == "k1")
-    assert (k1["queue"], k1["printer"], k1["stale"]) == (3, "paper_out", False)
+    assert (k1["queue"], k1["printer"], k1["stale"]) == (3, "brak papieru", False)
     assert next(k for k in d["kiosks"] if k["id"] == "k2")["stale"]
 
 
@@ -111,3 +111,72 @@ def test_a_double_entry_into_a_limited_session_is_a_possible_over_capacity(
     [dup] = d["duplicates"]
     assert (dup["first_kiosk"], dup["kiosk"], dup["where"]) == ("bus-1", "bus-2",
                                                                  "Wizyta studyjna")
+
+
+def test_help_desk_check_ins_into_a_session_count_as_checked_in(
+        app: Flask, organizer: Client, engine: Engine) -> None:
+    """Six people let into the plenary at the help desk, none through an entrance kiosk:
+    the dashboard counts them checked in that day, and charts their arrival."""
+    from admin.queries.people import check_in_by_hand
+    from admin.schema import sessions
+    from admin.schema import utcnow as now_utc
+
+    ev = make_event(engine)
+    ids = [add_person(engine, ev["id"], f"Osoba{i}", "Testowa") for i in range(8)]
+    now = now_utc()
+    with engine.begin() as conn:  # the plenary runs now
+        from sqlalchemy import update
+
+        conn.execute(update(sessions).where(sessions.c.id == ev["plenary"]).values(
+            starts_at=now - 30 * MIN, ends_at=now + 60 * MIN))
+        for person in ids[:6]:
+            check_in_by_hand(conn, person, ev["plenary"], "wolontariusz")
+    app.config["DASHBOARD_NOW"] = now
+    d = organizer.get(f"/events/{ev['id']}/dashboard.json").get_json()
+    assert (d["checked_in"], d["registered"]) == (6, 8)
+    assert [x["checked_in"] for x in d["per_day"]] == [6]
+    assert sum(a["n"] for a in d["arrivals"]) == 6
+    plenary = next(s for s in d["sessions"] if s["id"] == ev["plenary"])
+    assert (plenary["attended"], plenary["inside"]) == (6, 6)
+    # The same person at the entrance later that day is still one person that day.
+    with engine.begin() as conn:
+        check_in_by_hand(conn, ids[0], None, "wolontariusz")
+    d = organizer.get(f"/events/{ev['id']}/dashboard.json").get_json()
+    assert d["checked_in"] == 6 and [x["checked_in"] for x in d["per_day"]] == [6]
+
+
+def test_the_plan_itself_is_warned_about(app: Flask, organizer: Client, engine: Engine) -> None:
+    """Overbooked workshops and a side event promising more seats than its room has."""
+    from sqlalchemy import update
+
+    from admin.queries import program as q_program
+    from admin.schema import rooms
+
+    ev = make_event(engine)
+    ids = [add_person(engine, ev["id"], f"Osoba{i}", "Testowa") for i in range(3)]
+    with engine.begin() as conn:
+        for person in ids:  # the workshop has 2 seats
+            q_program.register(conn, ev["workshop"], person)
+        conn.execute(update(rooms).where(rooms.c.id == ev["sala"]).values(capacity=3))
+    d = organizer.get(f"/events/{ev['id']}/dashboard.json").get_json()
+    assert "Warsztat: piecza zastępcza: zapisanych 3, miejsc 2" in d["planning"]
+    assert "Gra miejska po Podgórzu: limit 25 miejsc, a sala Sala 101 ma 3" in d["planning"]
+
+
+def test_a_room_without_a_seat_count_fills_by_its_running_session(
+        app: Flask, organizer: Client, engine: Engine) -> None:
+    from sqlalchemy import update
+
+    from admin.schema import rooms
+
+    ev = make_event(engine)
+    ids = [add_person(engine, ev["id"], f"Osoba{i}", "Testowa") for i in range(3)]
+    with engine.begin() as conn:
+        conn.execute(update(rooms).where(rooms.c.id == ev["sala"]).values(capacity=None))
+        t_ws = DAY2_10 + 170 * MIN
+        record_scans(conn, [scan(ev["id"], p, t_ws, session_id=ev["workshop"], direction="in",
+                                 kiosk="sala") for p in ids[:2]])
+    app.config["DASHBOARD_NOW"] = DAY2_10 + 3 * 60 * MIN
+    d = organizer.get(f"/events/{ev['id']}/dashboard.json").get_json()
+    sala = next(r for r in d["rooms"] if r["name"] == "Sala 101")
+    assert (sala["inside"], sala["capacity"]) == (2, 2)  # the workshop's 2 seats

@@ -157,3 +157,48 @@ def test_migrations_create_exactly_the_schema(engine: Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
+
+
+def test_a_room_kiosk_is_planned_for_a_room_of_the_program(organizer: Client,
+                                                           engine: Engine) -> None:
+    """The room is chosen from the event's rooms, not typed (a typo would leave the kiosk
+    guarding no session)."""
+    from sqlalchemy import select
+
+    from admin.schema import kiosks
+
+    ev = make_event(engine)
+    page = organizer.get(f"/events/{ev['id']}/kiosks").get_data(as_text=True)
+    form = page[page.index('name="room"'):]
+    form = form[:form.index("</select>")]
+    assert '<option value="Aula">' in form and '<option value="Sala 101">' in form
+    assert 'list="rooms"' not in page
+    resp = organizer.post(f"/events/{ev['id']}/kiosks", {"name": "Sala", "mode": "room",
+                                                        "room": "Sala 110"})
+    assert resp.status_code == 302
+    assert "nie ma sali „Sala 110”" in organizer.get(resp.headers["Location"]).get_data(
+        as_text=True)
+    with engine.connect() as conn:
+        assert conn.execute(select(kiosks.c.id)).first() is None
+    page = organizer.post(f"/events/{ev['id']}/kiosks", {"name": "Sala", "mode": "room",
+                                                        "room": "Sala 101"})
+    assert page.status_code == 200
+    with engine.connect() as conn:
+        assert conn.execute(select(kiosks.c.room)).scalar_one() == "Sala 101"
+
+
+def test_kiosk_states_are_said_in_words(organizer: Client, engine: Engine) -> None:
+    from admin.queries import kiosks as q_kiosks
+
+    ev = make_event(engine)
+    with engine.begin() as conn:
+        q_kiosks.ensure_kiosk(conn, "k1", ev["id"], "Wejście 1")
+        q_kiosks.record_status(conn, "k1", printer_state="ready", camera_state="running")
+        q_kiosks.ensure_kiosk(conn, "k2", ev["id"], "Wejście 2")
+        q_kiosks.record_status(conn, "k2", printer_state="off", camera_state="unavailable")
+    page = organizer.get(f"/events/{ev['id']}/kiosks").get_data(as_text=True)
+    table = page[page.index("<tbody>"):page.index("</tbody>")]
+    for words in ("drukarka gotowa", "kamera działa", "bez drukarki", "kamera niedostępna"):
+        assert words in table
+    for raw in (">ready<", ">running<", ">off<", ">unavailable<"):
+        assert raw not in table

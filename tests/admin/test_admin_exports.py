@@ -8,13 +8,13 @@ import subprocess
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from admin_fixtures import DAY2_10, add_person, make_event
 from admin_scans import scan
 from admin_testkit import Client
 from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy import Engine, func, select
+from support import require_tool
 
 from admin.cli import admin_group
 from admin.retention import anonymous_summary, purge_expired
@@ -73,8 +73,15 @@ def test_attendance_csv_and_xlsx(organizer: Client, engine: Engine) -> None:
     ws = wb.active
     values = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
     assert [v[1] for v in values] == ["Nowak", "Wiśniewska", "Wójcik"]
-    assert all(not (isinstance(v, str) and v.startswith("=")) for row in values for v in row)
-    assert ws.cell(row=4, column=4).data_type == "s"
+    # The name as typed, without the CSV's safety quote, in a string cell: never a formula.
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+    zofia = next(row for row in ws.iter_rows(min_row=3) if row[1].value == "Wiśniewska")
+    assert (zofia[3].value, zofia[3].data_type) == ('=HYPERLINK("http://x","y")', "s")
+    nowak = next(row for row in ws.iter_rows(min_row=3) if row[1].value == "Nowak")
+    assert (nowak[3].value, nowak[3].data_type) == ("+48 GOPS", "s")
+    csv_type = organizer.get(f"/sessions/{ev['plenary']}/attendance.csv").headers[
+        "Content-Type"]
+    assert csv_type == "text/csv; charset=utf-8"
     # Times, minutes and numbers are real cells: Łukasz came at 09:10 Warsaw, stayed 60 min.
     from datetime import datetime as naive
     wojcik = next(v for v in values if v[1] == "Wójcik")
@@ -84,7 +91,8 @@ def test_attendance_csv_and_xlsx(organizer: Client, engine: Engine) -> None:
 def _pdf_text(data: bytes, tmp_path: Path) -> str:
     path = tmp_path / "x.pdf"
     path.write_bytes(data)
-    return subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+    pdftotext = require_tool("pdftotext", "poppler-utils")
+    return subprocess.run([pdftotext, "-layout", str(path), "-"], capture_output=True,
                           text=True, check=True).stdout
 
 
@@ -92,10 +100,7 @@ def test_attendance_pdf(organizer: Client, engine: Engine, tmp_path: Path) -> No
     ev, _ = _attended(engine)
     resp = organizer.get(f"/sessions/{ev['plenary']}/attendance.pdf")
     assert resp.mimetype == "application/pdf" and resp.data.startswith(b"%PDF")
-    try:
-        text = _pdf_text(resp.data, tmp_path)
-    except FileNotFoundError:
-        pytest.skip("pdftotext (poppler-utils) not installed")
+    text = _pdf_text(resp.data, tmp_path)
     assert "Wójcik Łukasz" in text and "Sesja plenarna" in text and "Podpis" in text
 
 
@@ -108,10 +113,7 @@ def test_pdf_for_500_people_has_every_row(engine: Engine, tmp_path: Path) -> Non
     data = attendance_pdf("Kongres", "Sesja", "sala", rows, ["a", "b", "c", "d", "e", "f", "g"],
                           "x")
     assert data.startswith(b"%PDF")
-    try:
-        text = _pdf_text(data, tmp_path)
-    except FileNotFoundError:
-        pytest.skip("pdftotext (poppler-utils) not installed")
+    text = _pdf_text(data, tmp_path)
     assert "Nazwisko499 Imię" in text and "Nazwisko0 Imię" in text
 
 
@@ -123,10 +125,7 @@ def test_certificate_follows_the_events_rule(organizer: Client, engine: Engine,
     lukasz, anna = ids[0], ids[2]
     resp = organizer.get(f"/people/{anna}/certificate.pdf")
     assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
-    try:
-        text = _pdf_text(resp.data, tmp_path)
-    except FileNotFoundError:
-        pytest.skip("pdftotext (poppler-utils) not installed")
+    text = _pdf_text(resp.data, tmp_path)
     assert "ZAŚWIADCZENIE" in text and "Anna Nowak" in text and "Sesja plenarna" in text
     assert "168 min obecności" in text and "09:00–12:00" in text and "2 h 48 min" in text
     assert "(a)" not in text
@@ -196,10 +195,7 @@ def test_signin_sheet_lists_everyone_registered_and_wraps_long_names(
         q_program.change_registration(conn, ev["workshop"], a, "ola")
     resp = organizer.get(f"/sessions/{ev['workshop']}/signin.pdf")
     assert resp.status_code == 200 and resp.data.startswith(b"%PDF")
-    try:
-        text = _pdf_text(resp.data, tmp_path)
-    except FileNotFoundError:
-        pytest.skip("pdftotext (poppler-utils) not installed")
+    text = _pdf_text(resp.data, tmp_path)
     assert "Lista obecności" in text and "Podpis" in text and "Kowalska Anna" in text
     assert "Niezapisany" not in text  # the workshop takes registrations: only those
     words = " ".join(text.split())
@@ -255,3 +251,24 @@ def test_the_person_page_shows_minutes_per_day(organizer: Client, engine: Engine
     assert "16.06: 1 h 0 min" in page  # Łukasz: 09:10-10:10 in the plenary
     page = organizer.get(f"/people/{ids[2]}").get_data(as_text=True)
     assert "16.06: 2 h 48 min (bez wyjścia)" in page
+
+
+def test_lists_are_in_polish_alphabetical_order(organizer: Client, engine: Engine) -> None:
+    ev = make_event(engine)
+    ids = [add_person(engine, ev["id"], "Ola", last) for last in ("Zalewska", "Łabuda", "Lis")]
+    with engine.begin() as conn:
+        record_scans(conn, [scan(ev["id"], p, DAY2_10 - 50 * MIN, session_id=ev["plenary"],
+                                 direction="in") for p in ids])
+    text = organizer.get(f"/sessions/{ev['plenary']}/attendance.csv").get_data(as_text=True)
+    order = [text.index(name) for name in ("Lis", "Łabuda", "Zalewska")]
+    assert order == sorted(order)
+
+
+def test_the_certificate_link_is_offered_only_to_those_who_earned_one(
+        organizer: Client, engine: Engine) -> None:
+    ev, ids = _attended(engine)  # Łukasz left after an hour: under the 80 % rule
+    absent = add_person(engine, ev["id"], "Jan", "Nieobecny")
+    for person, offered in ((ids[1], True), (ids[0], False), (absent, False)):
+        page = organizer.get(f"/people/{person}").get_data(as_text=True)
+        assert ('id="certificate-link"' in page) is offered, person
+        assert ('id="no-certificate"' in page) is not offered

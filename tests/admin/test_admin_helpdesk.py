@@ -133,11 +133,11 @@ def test_walk_in_with_badge_print(volunteer: Client, engine: Engine) -> None:
         commands = q_kiosks.pending_commands(conn, "wejscie-1")
     assert p["source"] == "walk_in" and p["role"] == "press"
     assert commands[0]["payload"]["attendee_id"] == p["id"]
-    # The same e-mail again is refused and points at the existing person.
+    # The same e-mail again is not registered: the page points at the existing person.
     resp = volunteer.post(f"/events/{ev['id']}/walk-in", {
         "first_name": "Paweł", "last_name": "Dąbrowski", "email": "PD@pcpr.pl"})
     assert resp.status_code == 200
-    assert f"nr {p['id']}" in resp.get_data(as_text=True)
+    assert f'href="/people/{p["id"]}"' in resp.get_data(as_text=True)
 
 
 def test_walk_in_to_unknown_kiosk_changes_nothing(volunteer: Client, engine: Engine) -> None:
@@ -317,3 +317,65 @@ def test_print_choices_put_working_printers_first_and_choose_one(
         assert "bez drukarki · nie drukuje" in words["a-sala"]
         assert "brak papieru · nie drukuje" in words["b-papier"]
         assert "drukarka gotowa" in words["wejscie-1"]
+
+
+def test_each_print_shows_its_state_and_the_kiosks_words(volunteer: Client,
+                                                         engine: Engine) -> None:
+    from admin.queries import sync as q_sync
+    from sync.wire import CommandResult
+
+    ev, lw = _setup(engine)
+    volunteer.post(f"/people/{lw}/print", {"kiosk_id": "wejscie-1"})
+    [line] = volunteer.get(f"/people/{lw}/prints.json").get_json()["prints"]
+    assert line["open"] and "„Wejście główne 1”: czeka, aż kiosk się połączy" in line["text"]
+    with engine.begin() as conn:
+        [command] = q_sync.deliver_commands(conn, "wejscie-1")
+    assert "wysłany do kiosku" in volunteer.get(
+        f"/people/{lw}/prints.json").get_json()["prints"][0]["text"]
+    with engine.begin() as conn:
+        q_sync.record_results(conn, "wejscie-1", [CommandResult(
+            id=command.id, ok=False, error="printer out of paper")])
+    [line] = volunteer.get(f"/people/{lw}/prints.json").get_json()["prints"]
+    assert (line["status"], line["open"]) == ("failed", False)
+    assert "kiosk nie wydrukował (printer out of paper)" in line["text"]
+    page = volunteer.get(f"/people/{lw}").get_data(as_text=True)
+    assert "kiosk nie wydrukował (printer out of paper)" in page
+
+
+def test_a_walk_in_who_is_registered_already_is_offered_not_doubled(
+        volunteer: Client, engine: Engine) -> None:
+    """"Anna Kowalska, MOPS Kraków", registered and checked in, comes to the desk again."""
+    from sqlalchemy import func
+
+    ev = make_event(engine)
+    anna = add_person(engine, ev["id"], "Anna", "Kowalska", "MOPS Kraków", "anna@mops.pl")
+    add_person(engine, ev["id"], "Anna", "Kowalska", "GOPS Gdów")  # a namesake elsewhere
+
+    def count() -> int:
+        with engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(people)).scalar_one()
+
+    form = {"first_name": "anna", "last_name": "KOWALSKA", "institution": "MOPS Krakow",
+            "role": "participant"}
+    page = volunteer.post(f"/events/{ev['id']}/walk-in", form).get_data(as_text=True)
+    assert count() == 2  # nothing created yet
+    matches = page[page.index('id="walk-in-matches"'):page.index("</section>")]
+    assert f'href="/people/{anna}"' in matches and "MOPS Kraków" in matches
+    assert matches.index("MOPS Kraków") < matches.index("GOPS Gdów")  # the likelier first
+    assert "to samo imię, nazwisko i instytucja" in matches
+    assert 'name="confirm_new" value="1"' in page and 'value="KOWALSKA"' in page
+    # Someone else after all: registered when the volunteer says so.
+    resp = volunteer.post(f"/events/{ev['id']}/walk-in", {**form, "confirm_new": "1"})
+    assert resp.status_code == 302 and count() == 3
+    # The same e-mail is the same person: no "register anyway" at all.
+    page = volunteer.post(f"/events/{ev['id']}/walk-in", {
+        "first_name": "Ania", "last_name": "Nowak", "email": "ANNA@mops.pl"}).get_data(
+        as_text=True)
+    assert "ten sam e-mail" in page and "confirm_new" not in page and count() == 3
+
+
+def test_a_new_badge_asks_for_its_reason(volunteer: Client, engine: Engine) -> None:
+    ev, lw = _setup(engine)
+    page = volunteer.get(f"/people/{lw}").get_data(as_text=True)
+    reason = page[page.index('name="reason"'):].split(">", 1)[0]
+    assert "required" in reason and "value=" not in reason  # nothing pre-filled

@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from admin import sample_data
 from admin.importer import ImportFileError
 from admin.queries.importing import run_import
-from admin.schema import badge_revisions, people, registrations
+from admin.schema import badge_revisions, people, registrations, waitlist
 
 
 def _count(engine: Engine, table: object) -> int:
@@ -31,7 +31,11 @@ def test_import_then_reimport_updates_instead_of_duplicating(engine: Engine) -> 
     assert first.summary()["created"] == 40 and len(first.created_ids) == 40
     assert _count(engine, people) == 40 and _count(engine, badge_revisions) == 40
     workshop_regs = _count(engine, registrations)
-    assert workshop_regs == sum(len([w for w in r.workshops.split(", ") if w]) for r in regs)
+    # Every request is a registration, or (the 2-seat workshop is full) a waiting-list place.
+    assert workshop_regs + _count(engine, waitlist) == sum(
+        len([w for w in r.workshops.split(", ") if w]) for r in regs)
+    assert _count(engine, waitlist) == first.summary()["waitlisted"] > 0
+    waiting = _count(engine, waitlist)
     # The same people again from Polish Excel, one with a corrected institution.
     changed = regs[:3] + [regs[3].__class__(**{**regs[3].__dict__, "institution": "DPS Bochnia"})]
     with engine.begin() as conn:
@@ -39,6 +43,7 @@ def test_import_then_reimport_updates_instead_of_duplicating(engine: Engine) -> 
     assert again.summary()["created"] == 0
     assert again.summary()["updated"] == 1
     assert _count(engine, people) == 40 and _count(engine, registrations) == workshop_regs
+    assert _count(engine, waitlist) == waiting  # nobody queued twice
     with engine.connect() as conn:
         inst = conn.execute(select(people.c.institution)
                             .where(people.c.email == regs[3].email)).scalar_one()
@@ -77,13 +82,10 @@ def test_unusable_file_changes_nothing(engine: Engine) -> None:
 def test_twenty_thousand_rows(engine: Engine) -> None:
     ev = make_event(engine)
     data = sample_data.polish_excel_csv(sample_data.registrants(20_000))
-    started = time.perf_counter()
-    with engine.begin() as conn:
+    with engine.begin() as conn:  # its speed is a benchmark (bench/bench_admin.py, import)
         result = run_import(conn, ev["id"], data, "big.csv")
-    elapsed = time.perf_counter() - started
     assert result.summary()["created"] == 20_000
     assert _count(engine, people) == 20_000
-    assert elapsed < 10.0, elapsed
 
 
 def test_import_pages_preview_then_import(app: Flask, organizer: Client, engine: Engine) -> None:
@@ -210,4 +212,5 @@ def test_yes_no_side_event_columns_register_through_the_pages(app: Flask, organi
         on_visit = conn.execute(select(func.count()).select_from(registrations)
                                 .where(registrations.c.session_id == visit)).scalar_one()
         total = conn.execute(select(func.count()).select_from(registrations)).scalar_one()
-    assert on_visit == 20 and total == without + 20
+        queued = conn.execute(select(func.count()).select_from(waitlist)).scalar_one()
+    assert on_visit == 20 and total + queued == without + 20

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -200,13 +199,13 @@ def test_roles_in_polish() -> None:
     assert [g.role for g in good] == ["speaker", "guest", None]
 
 
-def test_twenty_thousand_rows_plan_quickly() -> None:
-    data = sample_data.polish_excel_csv(sample_data.registrants(20_000))
-    started = time.perf_counter()
-    _t, _m, plan = build_plan(data, "big.csv", [], SESSIONS)
-    elapsed = time.perf_counter() - started
+def test_twenty_thousand_rows_plan_every_row() -> None:
+    """Its speed is a benchmark (bench/bench_import_plan.py), not a timed test."""
+    regs = sample_data.registrants(20_000)
+    _t, _m, plan = build_plan(sample_data.polish_excel_csv(regs), "big.csv", [], SESSIONS)
     assert len(plan.creates) == 20_000 and not plan.rejected
-    assert elapsed < 5.0, elapsed
+    assert {(c.first_name, c.last_name) for c in plan.creates[::997]} <= {
+        (r.first_name, r.last_name) for r in regs}
 
 
 @settings(max_examples=60, deadline=None)

@@ -14,7 +14,7 @@ from sqlalchemy import Engine, func, insert, select
 from admin.queries import kiosks as q_kiosks
 from admin.queries import people as q_people
 from admin.roster_export import build_snapshot
-from admin.scans import record_scans
+from admin.scans import bucket_of, record_scans
 from admin.schema import presence, registrations, scans, utcnow
 from sync.roster import dump_snapshot, parse_snapshot
 from sync.token import parse_public_key, verify
@@ -163,20 +163,27 @@ def _recount(conn, event_id: int) -> dict[str, dict[int, int]]:  # type: ignore[
     out: dict[str, dict[int, int]] = {}
     rows = conn.execute(select(presence).where(presence.c.event_id == event_id)).mappings()
     visitors = set()
+    first_of_day: dict[tuple[int, Any], Any] = {}  # (person, day) -> earliest entry or None
     for r in rows:
-        if r["session_id"] == 0:
-            visitors.add(r["person_id"])
-            d = out.setdefault("day", {})
-            d[r["day"].toordinal()] = d.get(r["day"].toordinal(), 0) + 1
-            if r["first_bucket"] is not None:
-                b = out.setdefault("bucket", {})
-                b[r["first_bucket"]] = b.get(r["first_bucket"], 0) + 1
-        else:
+        # Checked in on a day by any admission that day: entrance, room or help desk.
+        visitors.add(r["person_id"])
+        day = (r["person_id"], r["day"])
+        earliest = first_of_day.get(day)
+        if r["first_in"] is not None and (earliest is None or r["first_in"] < earliest):
+            earliest = r["first_in"]
+        first_of_day[day] = earliest
+        if r["session_id"] != 0:
             a = out.setdefault("attended", {})
             a[r["session_id"]] = a.get(r["session_id"], 0) + 1
             if r["inside"]:
                 i = out.setdefault("inside", {})
                 i[r["session_id"]] = i.get(r["session_id"], 0) + 1
+    for (_person, day), earliest in first_of_day.items():
+        d = out.setdefault("day", {})
+        d[day.toordinal()] = d.get(day.toordinal(), 0) + 1
+        if earliest is not None:
+            b = out.setdefault("bucket", {})
+            b[bucket_of(earliest)] = b.get(bucket_of(earliest), 0) + 1
     if visitors:
         out["visitors"] = {0: len(visitors)}
     return out
@@ -222,3 +229,30 @@ def test_times_placed_by_the_sync_layer_win(engine: Engine) -> None:
     with engine.begin() as conn:
         record_scans(conn, [wrong_clock], scan_times={wrong_clock.id: DAY2_10})
     assert _presence(engine, anna)["first_in"] == DAY2_10
+
+
+def test_migration_0010_counts_session_only_admissions_as_checked_in(db_url: str) -> None:
+    """A database whose totals were kept the old way (entrance rows only) is recounted."""
+    from admin.db import make_engine, migrate
+    from admin.scans import read_counts
+
+    engine = make_engine(db_url)
+    try:
+        migrate(engine, "0009")
+        ev = make_event(engine)
+        people_ids = [add_person(engine, ev["id"], f"P{i}", "X") for i in range(3)]
+        t = DAY2_10
+        with engine.begin() as conn:
+            conn.execute(presence.insert(), [
+                {"event_id": ev["id"], "person_id": p, "session_id": ev["plenary"],
+                 "day": t.date(), "first_in": t + i * MIN, "last_in": t + i * MIN,
+                 "last_out": None, "inside": True, "admits": 1, "first_bucket": None}
+                for i, p in enumerate(people_ids)])
+        migrate(engine)
+        with engine.connect() as conn:
+            counts = read_counts(conn, ev["id"])
+        assert counts["visitors"] == {0: 3}
+        assert counts["day"] == {t.date().toordinal(): 3}
+        assert sum(counts["bucket"].values()) == 3
+    finally:
+        engine.dispose()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -75,16 +73,14 @@ def test_osa_is_symmetric_and_bounded(a: str, b: str) -> None:
     assert osa_distance(a, b, 30) <= max(len(a), len(b))
 
 
-def test_twenty_thousand_people_answer_in_milliseconds() -> None:
+def test_twenty_thousand_people_find_the_one_asked_for() -> None:
+    """Its speed is a benchmark (bench/bench_admin.py, help-desk search p95), not a test."""
     regs = sample_data.registrants(20_000)
     index = SearchIndex([Entry(i, r.first_name, r.last_name, r.email, r.institution, "active")
                          for i, r in enumerate(regs)])
-    timings = []
-    for q in ["lukasz wojc", "kowalska anna", "mops krakow", "malgorzta", "gops gdow nowak",
-              "a", "pl", "dabrowska zofia"] * 3:
-        started = time.perf_counter()
-        index.search(q)
-        timings.append(time.perf_counter() - started)
-    timings.sort()
-    # Generous: this runs beside other tests; bench/bench_admin.py measures it properly.
-    assert timings[len(timings) // 2] < 0.05, timings
+    for i in (0, 9_999, 19_999):
+        r = regs[i]
+        found = [e.id for e in index.search(f"{r.last_name} {r.first_name}", 50)]
+        assert i in found, (r.first_name, r.last_name)
+        assert index.search(r.email, 5)[0].id == i  # e-mails are unique
+    assert index.search("qqqqqq") == []

@@ -12,7 +12,15 @@ from typing import Any
 import pytest
 from admin_fixtures import add_person, make_event, span_today
 from admin_testkit import PASSWORD, make_user
-from browser_kit import ARTIFACTS, NEEDS_CHROMIUM, admin_log_in, launched, served
+from browser_kit import (
+    ARTIFACTS,
+    NEEDS_CHROMIUM,
+    admin_log_in,
+    launched,
+    served,
+    wait_for_screens,
+)
+from support import require_module
 
 from admin.queries import events as q_events
 from admin.queries import sync as q_sync
@@ -21,7 +29,7 @@ from kiosk.runtime import KioskRuntime
 from kiosk.web import create_app as create_kiosk
 
 pytestmark = NEEDS_CHROMIUM
-playwright = pytest.importorskip("playwright.sync_api")
+playwright = require_module("playwright.sync_api", "playwright")
 
 
 @pytest.fixture
@@ -69,10 +77,12 @@ def test_replaced_badge_is_refused_at_the_kiosk_after_sync(app, engine, system):
         # the old badge keeps working until the badge is replaced without printing.
         desk.select_option("form:has(#replace-badge) select[name=kiosk_id]",
                            system["kiosk_id"])
+        desk.fill("form:has(#replace-badge) input[name=reason]", "zgubiony")
         desk.click("#replace-badge")
         playwright.expect(desk.locator(".flash.error")).to_contain_text("nie ma drukarki")
         playwright.expect(desk.locator("#badge-revision")).to_have_text("1")
         desk.select_option("form:has(#replace-badge) select[name=kiosk_id]", "")
+        desk.fill("form:has(#replace-badge) input[name=reason]", "zgubiony")
         desk.click("#replace-badge")
         playwright.expect(desk.locator("#badge-revision")).to_have_text("2")
 
@@ -82,7 +92,7 @@ def test_replaced_badge_is_refused_at_the_kiosk_after_sync(app, engine, system):
         screen = browser.new_page(viewport={"width": 800, "height": 480})
         screen.goto(system["kiosk"])
         playwright.expect(screen.locator("body")).to_have_attribute("data-lang", "pl")
-        screen.wait_for_timeout(300)  # the page's event stream is open
+        wait_for_screens(runtime)  # the page's event stream is open
         refused = scan_at(system["kiosk"], system["old"])
         assert (refused["result"], refused["admitted"]) == ("revoked", False)
         title = screen.locator("#result-title")
