@@ -252,7 +252,6 @@ def _template_file(tmp_path: Path) -> tuple[Path, bytes]:
     return path, logo
 
 
-@pytest.mark.skipif(GHOSTSCRIPT is None, reason="needs Ghostscript to rasterize the PDF")
 def test_cli_sheets_follow_the_admins_template(tmp_path: Path) -> None:
     template, _ = _template_file(tmp_path)
     roster = tmp_path / "roster.csv"

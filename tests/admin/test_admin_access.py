@@ -57,8 +57,17 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("GET", "/sessions/<int:session_id>/signin.pdf"): ORGANIZER,
     ("GET", "/people/<int:person_id>/certificate.pdf"): ORGANIZER,
     ("GET", "/events/<int:event_id>/certificates.zip"): ORGANIZER,
+    ("POST", "/events/<int:event_id>/certificates/mail"): ORGANIZER,
+    ("GET", "/events/<int:event_id>/certificates/jobs/<job_id>"): ORGANIZER,
+    ("GET", "/events/<int:event_id>/certificates/jobs/<job_id>.json"): ORGANIZER,
     ("POST", "/events/<int:event_id>/certificate-rule"): ORGANIZER,
     ("POST", "/events/<int:event_id>/logo"): ORGANIZER,
+    # the badge designer
+    ("GET", "/events/<int:event_id>/badge"): ORGANIZER,
+    ("POST", "/events/<int:event_id>/badge"): ORGANIZER,
+    ("GET", "/events/<int:event_id>/badge/preview.png"): ORGANIZER,
+    ("POST", "/events/<int:event_id>/badge/preview.png"): ORGANIZER,
+    ("GET", "/events/<int:event_id>/badge/template.json"): ORGANIZER,
     # import
     ("GET", "/events/<int:event_id>/import"): ORGANIZER,
     ("POST", "/events/<int:event_id>/import"): ORGANIZER,
@@ -92,13 +101,15 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("POST", "/people/<int:person_id>/edit"): VOLUNTEER,
     ("POST", "/people/<int:person_id>/registrations"): VOLUNTEER,
     ("POST", "/people/<int:person_id>/print"): VOLUNTEER,
+    ("GET", "/people/<int:person_id>/prints.json"): VOLUNTEER,
     ("POST", "/people/<int:person_id>/badge"): VOLUNTEER,
     # the kiosks' sync API
-    ("GET", "/api/sync/v2/openapi.json"): PUBLIC,
-    ("POST", "/api/sync/v2/enroll"): KIOSK,
-    ("GET", "/api/sync/v2/roster"): KIOSK,
-    ("POST", "/api/sync/v2/scans"): KIOSK,
-    ("POST", "/api/sync/v2/heartbeat"): KIOSK,
+    ("GET", "/api/sync/v3/openapi.json"): PUBLIC,
+    ("POST", "/api/sync/v3/enroll"): KIOSK,
+    ("GET", "/api/sync/v3/roster"): KIOSK,
+    ("GET", "/api/sync/v3/badge-images/<sha256>"): KIOSK,
+    ("POST", "/api/sync/v3/scans"): KIOSK,
+    ("POST", "/api/sync/v3/heartbeat"): KIOSK,
     ("GET", "/api/sync/v<int:version>/<path:rest>"): KIOSK,
     ("POST", "/api/sync/v<int:version>/<path:rest>"): KIOSK,
     ("PUT", "/api/sync/v<int:version>/<path:rest>"): KIOSK,
@@ -194,7 +205,7 @@ def test_volunteer_passes_the_role_check_of_every_volunteer_route(
     app: Flask, volunteer: Client
 ) -> None:
     allowed = _with(app, VOLUNTEER)
-    assert len(allowed) == 13
+    assert len(allowed) == 14
     wrong = [(m, url, r.status_code) for m, _rule, url in allowed
              if (r := _call(volunteer, m, url)).status_code == 403 or _sent_to_login(r)]
     assert wrong == []
@@ -210,11 +221,11 @@ def test_organizer_passes_the_role_check_of_every_route(app: Flask, organizer: C
 
 def test_a_login_session_is_no_kiosk_credential(app: Flask, organizer: Client) -> None:
     machine = _with(app, KIOSK)
-    assert len(machine) == 8
+    assert len(machine) == 9
     wrong = [(m, url, r.status_code) for m, _rule, url in machine
              if not 400 <= (r := _call(organizer, m, url)).status_code < 500]
     assert wrong == []
-    resp = organizer.get("/api/sync/v2/roster")
+    resp = organizer.get("/api/sync/v3/roster")
     assert (resp.status_code, resp.get_json()["error"]) == (401, "unauthenticated")
 
 

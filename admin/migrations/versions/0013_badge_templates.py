@@ -1,7 +1,7 @@
 """badge_templates, badge_images: the badge an organizer designs, synced to kiosks
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0013
+Revises: 0012
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from alembic import op
 
 import admin.schema
 
-revision = "0010"
-down_revision = "0009"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
