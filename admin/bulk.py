@@ -58,7 +58,8 @@ def _sqlite_datetime() -> Convert:
             return last[1]
         if value.tzinfo is None:
             raise ValueError("naive datetime given; Bramka stores aware UTC times only")
-        text = value.astimezone(UTC).isoformat(" ", "microseconds")[:26]
+        utc = value if value.tzinfo is UTC else value.astimezone(UTC)
+        text = utc.isoformat(" ", "microseconds")[:26]
         last[:] = [value, text]
         return text
 

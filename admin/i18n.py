@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from flask import current_app, g, has_request_context, session
+
+from sync.roster import ROLE_WORDS
 
 LANGUAGES = ("pl", "en")
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -38,17 +41,18 @@ def local_input(value: datetime | None) -> str:
 
 
 def warsaw_day(value: datetime) -> date:
-    return value.astimezone(WARSAW).date()
+    """The Warsaw calendar day of an aware time. Warsaw's offsets are whole hours and its
+    clock changes on the hour, so one UTC hour is one Warsaw day: computed once per hour
+    (a sync batch asks for thousands)."""
+    return _warsaw_day_of_hour(int(value.timestamp() // 3600))
 
 
-ROLE_LABELS = {
-    "participant": ("uczestnik", "participant"),
-    "speaker": ("prelegent", "speaker"),
-    "organizer": ("organizator", "organizer"),
-    "press": ("media", "press"),
-    "volunteer": ("wolontariusz", "volunteer"),
-    "guest": ("gość honorowy", "guest of honour"),
-}
+@lru_cache(maxsize=4096)
+def _warsaw_day_of_hour(hour: int) -> date:
+    return datetime.fromtimestamp(hour * 3600, WARSAW).date()
+
+
+ROLE_LABELS = ROLE_WORDS  # sync.roster: one table for admin, kiosk and badges
 
 
 def role_label(role: str) -> str:

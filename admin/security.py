@@ -105,8 +105,12 @@ def csrf_token() -> str:
 
 
 def csrf_valid(candidate: str | None) -> bool:
+    """The form's token is this session's. Compared as UTF-8 bytes: ``compare_digest`` on
+    str refuses anything beyond ASCII with a TypeError (a 500 for a forged "żółw")."""
     expected = session.get("_csrf")
-    return bool(expected and candidate and hmac.compare_digest(expected, candidate))
+    if not expected or not candidate or not isinstance(expected, str):
+        return False
+    return hmac.compare_digest(expected.encode(), candidate.encode("utf-8", "replace"))
 
 
 # -- attempt limits ----------------------------------------------------------------------------

@@ -29,6 +29,16 @@ from .bounds import Id, Role
 FORMAT = "bramka.roster/2"
 """/2 (protocol 3) adds ``badge_template``; a /1 file (no template) still loads."""
 
+#: Each role in words (Polish, English): the one table the admin, the kiosk and the badge
+#: use, so that "press" reads the same everywhere ("prasa", not "media" on one screen).
+ROLE_WORDS: dict[str, tuple[str, str]] = {
+    "participant": ("uczestnik", "participant"),
+    "speaker": ("prelegent", "speaker"),
+    "organizer": ("organizator", "organizer"),
+    "press": ("prasa", "press"),
+    "volunteer": ("wolontariusz", "volunteer"),
+    "guest": ("gość honorowy", "guest of honour"),
+}
 AttendeeStatus = Literal["active", "cancelled"]
 SessionKind = Literal["session", "side_event"]
 

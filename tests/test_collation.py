@@ -44,3 +44,19 @@ def test_a_total_order_consistent_with_equality(words: list[str]) -> None:
     ordered = sorted(words, key=sort_key)
     assert all(sort_key(a) <= sort_key(b) for a, b in zip(ordered, ordered[1:], strict=False))
     assert sorted(ordered, key=sort_key) == ordered
+
+
+def test_role_words_are_one_table_for_admin_kiosk_and_badge() -> None:
+    from typing import get_args
+
+    from admin.i18n import ROLE_LABELS
+    from kiosk.web.i18n import ROLES
+    from printers.roles import role_marker
+    from sync.roster import ROLE_WORDS, Role
+
+    assert set(ROLE_WORDS) == set(get_args(Role))
+    assert ROLE_LABELS is ROLE_WORDS and ROLES is ROLE_WORDS
+    assert ROLE_WORDS["press"] == ("prasa", "press")
+    for role, (pl, en) in ROLE_WORDS.items():  # the badge's band says the same words
+        marker = role_marker(role)
+        assert (marker.pl, marker.en) == (pl.upper(), en.upper()), role

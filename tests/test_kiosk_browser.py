@@ -282,7 +282,7 @@ def test_staff_search_while_typing(kiosk: Kiosk, open_page: Callable[..., Any]) 
     page.wait_for_url("**/staff/login**")
     for digit in PIN:  # the on-screen keypad, as on the touchscreen
         page.locator(f"#keypad button[data-digit='{digit}']").click()
-    page.locator("#keypad button[type=submit]").click()
+    page.locator("form.pin-form button[type=submit]").click()  # the one "Zaloguj"
     page.wait_for_url("**/staff/")
     page.locator("#q").fill("wisniewska")
     sync_api.expect(page.locator("#results .name")).to_have_text(["Zofia Wiśniewska"])

@@ -47,3 +47,17 @@ def test_an_entry_with_no_exit_closes_at_the_end_and_says_so():
 def test_the_rule_of_a_share_of_the_session():
     assert meets_rule(144, 180, 80) and not meets_rule(143, 180, 80)
     assert not meets_rule(0, 0, 0)
+
+
+def test_warsaw_day_by_the_hour_matches_the_calendar_across_both_clock_changes() -> None:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from admin.i18n import warsaw_day
+
+    warsaw = ZoneInfo("Europe/Warsaw")
+    start = datetime(2026, 3, 28, 0, 0, tzinfo=UTC)  # spans the March change; then October
+    for start in (start, datetime(2026, 10, 24, 0, 0, tzinfo=UTC)):
+        for minutes in range(0, 3 * 24 * 60, 7):
+            t = start + timedelta(minutes=minutes, seconds=13)
+            assert warsaw_day(t) == t.astimezone(warsaw).date(), t

@@ -7,6 +7,12 @@
   var timer = null;
   var asked = 0;
   function render(results) {
+    // The same answer again (a slower, earlier request's twin) leaves the list alone: a
+    // volunteer who has tabbed into it keeps the focus where it is.
+    var key = JSON.stringify(results.map(function (r) { return [r.id, r.status, r.checked_in]; }))
+      + "|" + (results.length ? "" : input.value.trim() ? "none" : "empty");
+    if (list.dataset.key === key) { return; }
+    list.dataset.key = key;
     list.textContent = "";
     if (!results.length && input.value.trim()) {
       var empty = document.createElement("li");

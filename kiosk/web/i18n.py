@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sync.roster import ROLE_WORDS
+
 LANGUAGES = ("pl", "en")
 
 # Texts the attendee screen swaps when the language toggle is used.
@@ -79,14 +81,7 @@ PRINTER_STATES: dict[str, tuple[str, str]] = {
                 "state unknown (the printer does not report it)"),
 }
 
-ROLES: dict[str, tuple[str, str]] = {
-    "participant": ("uczestnik", "participant"),
-    "speaker": ("prelegent", "speaker"),
-    "organizer": ("organizator", "organizer"),
-    "press": ("prasa", "press"),
-    "volunteer": ("wolontariusz", "volunteer"),
-    "guest": ("gość honorowy", "guest of honour"),
-}
+ROLES = ROLE_WORDS  # sync.roster: one table for admin, kiosk and badges
 
 
 def result_words(row: dict[str, Any], lang: str) -> str:

@@ -57,11 +57,11 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("GET", "/sessions/<int:session_id>/signin.pdf"): ORGANIZER,
     ("GET", "/people/<int:person_id>/certificate.pdf"): ORGANIZER,
     ("GET", "/events/<int:event_id>/certificates.zip"): ORGANIZER,
+    ("POST", "/events/<int:event_id>/certificate-rule"): ORGANIZER,
+    ("POST", "/events/<int:event_id>/logo"): ORGANIZER,
     ("POST", "/events/<int:event_id>/certificates/mail"): ORGANIZER,
     ("GET", "/events/<int:event_id>/certificates/jobs/<job_id>"): ORGANIZER,
     ("GET", "/events/<int:event_id>/certificates/jobs/<job_id>.json"): ORGANIZER,
-    ("POST", "/events/<int:event_id>/certificate-rule"): ORGANIZER,
-    ("POST", "/events/<int:event_id>/logo"): ORGANIZER,
     # the badge designer
     ("GET", "/events/<int:event_id>/badge"): ORGANIZER,
     ("POST", "/events/<int:event_id>/badge"): ORGANIZER,
@@ -101,8 +101,8 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("POST", "/people/<int:person_id>/edit"): VOLUNTEER,
     ("POST", "/people/<int:person_id>/registrations"): VOLUNTEER,
     ("POST", "/people/<int:person_id>/print"): VOLUNTEER,
-    ("GET", "/people/<int:person_id>/prints.json"): VOLUNTEER,
     ("POST", "/people/<int:person_id>/badge"): VOLUNTEER,
+    ("GET", "/people/<int:person_id>/prints.json"): VOLUNTEER,
     # the kiosks' sync API
     ("GET", "/api/sync/v3/openapi.json"): PUBLIC,
     ("POST", "/api/sync/v3/enroll"): KIOSK,

@@ -254,3 +254,13 @@ def test_the_configured_language_wins_over_the_browser_until_one_is_picked(
                 "Accept-Language": browser}).get_data(as_text=True)
         finally:
             app.extensions["bramka_db"].dispose()
+
+
+def test_a_non_ascii_csrf_token_is_refused_not_a_server_error(app: Flask, client: Client) -> None:
+    client.raw.get("/login")
+    resp = client.raw.post("/login", data={"csrf_token": "żółw-ąę", "username": "x",
+                                           "password": "y"})
+    assert resp.status_code == 302  # refused as any bad token (back to the form), no 500
+    json_resp = client.raw.post("/login", data={"csrf_token": "żółw"},
+                                headers={"Accept": "application/json"})
+    assert (json_resp.status_code, json_resp.get_json()) == (400, {"error": "csrf"})
