@@ -38,6 +38,7 @@ def create_app(
     """Build the admin app. ``test_config`` overrides Flask config keys after ``settings``."""
     from admin import (
         auth,
+        badge_views,
         certificate_views,
         dashboard,
         db,
@@ -91,7 +92,7 @@ def create_app(
     app.extensions["bramka_search"] = SearchCache()
 
     for module in (auth, events, program, import_views, invitation_views, helpdesk, dashboard,
-                   exports, certificate_views, kiosk_views, sync_api):
+                   exports, certificate_views, kiosk_views, badge_views, sync_api):
         app.register_blueprint(module.bp)
     app.register_blueprint(sync_api.other_versions)
     sync_api.init_app(app)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
+from admin.queries import badge_templates as q_badge
 from admin.queries import events as q_events
 from admin.queries import program as q_program
 from admin.schema import people, registrations, sessions
@@ -56,5 +57,5 @@ def build_snapshot(conn: Connection, event_id: int) -> RosterSnapshot:
                         public_keys=q_events.public_keys(conn, event_id),
                         help_desk=help_desk),
         cursor=str(version), full=True, attendees=attendees, sessions=session_models,
-        registrations=regs,
+        registrations=regs, badge_template=q_badge.get_template(conn, event_id),
     )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -450,4 +451,27 @@ jobs = Table(
     Column("owner", String(100), nullable=False, server_default=""),  # host:pid
     Column("started_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# The event's badge template (sync.badge_template): its JSON, and the images it names by
+# SHA-256. Images are kept per event and never changed (a new upload is a new row), so a
+# form refused for another field keeps the picture already uploaded.
+badge_templates = Table(
+    "badge_templates",
+    metadata,
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("body", Text, nullable=False),  # BadgeTemplate JSON
+    Column("sha256", String(64), nullable=False),  # sync.badge_template.template_hash
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("updated_by", String(100), nullable=False, server_default=""),
+)
+
+badge_images = Table(
+    "badge_images",
+    metadata,
+    Column("event_id", ForeignKey("events.id", ondelete="CASCADE"), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("media_type", String(32), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
 )

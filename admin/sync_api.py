@@ -1,4 +1,4 @@
-"""The admin's side of the sync protocol (``sync/wire.py``), under ``/api/sync/v2``.
+"""The admin's side of the sync protocol (``sync/wire.py``), under ``/api/sync/v3``.
 
 Kiosks authenticate with their own token (only its SHA-256 is stored). Every failure
 is a :class:`~sync.wire.WireError` JSON body with a 4xx/5xx status; nothing is applied
@@ -28,6 +28,7 @@ from sqlalchemy import Connection
 
 from admin import db
 from admin.auth import csrf_exempt, public
+from admin.queries import badge_templates as q_badge
 from admin.queries import sync as q_sync
 from admin.queries.sync import normalize_code
 from admin.replace_times import replace_boot
@@ -341,6 +342,22 @@ def roster() -> Response:
             raise WireFailure(400, "bad_request", "this kiosk is not assigned to an event")
         snapshot = roster_for(_versions(), conn, kiosk["event_id"], cursor)
     return _reply(snapshot)
+
+
+@bp.get("/badge-images/<sha256>")
+@public
+@csrf_exempt
+def badge_image(sha256: str) -> Response:
+    """An image of the kiosk's event's badge template, by its SHA-256 (immutable)."""
+    with db.read() as conn:
+        kiosk = _kiosk(conn)
+        found = (q_badge.get_image(conn, kiosk["event_id"], sha256)
+                 if kiosk["event_id"] is not None and len(sha256) == 64 else None)
+    if found is None:
+        raise WireFailure(404, "bad_request", f"no badge image {sha256[:64]}")
+    media_type, data = found
+    return Response(data, mimetype=media_type,
+                    headers={"Cache-Control": "private, max-age=31536000, immutable"})
 
 
 @bp.post("/heartbeat")

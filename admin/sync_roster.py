@@ -22,6 +22,7 @@ from sqlalchemy import Connection
 
 from admin.queries import events as q_events
 from admin.roster_export import build_snapshot
+from sync.badge_template import BadgeTemplate
 from sync.roster import Deleted, RosterSnapshot, parse_snapshot
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,9 @@ def delta(old: RosterSnapshot, new: RosterSnapshot) -> RosterSnapshot:
     new_sessions = {s.id: s for s in new.sessions}
     old_regs = {(r.session_id, r.attendee_id): r for r in old.registrations}
     new_regs = {(r.session_id, r.attendee_id): r for r in new.registrations}
+    template = None  # unchanged; a template that is gone is the default badge again
+    if new.badge_template != old.badge_template:
+        template = new.badge_template or BadgeTemplate()
     return RosterSnapshot(
         event=new.event, cursor=new.cursor, full=False,
         attendees=[a for i, a in new_people.items() if old_people.get(i) != a],
@@ -117,6 +121,7 @@ def delta(old: RosterSnapshot, new: RosterSnapshot) -> RosterSnapshot:
             sessions=sorted(set(old_sessions) - set(new_sessions)),
             registrations=[r for k, r in old_regs.items() if k not in new_regs],
         ),
+        badge_template=template,
     )
 
 

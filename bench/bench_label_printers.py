@@ -4,6 +4,10 @@ virtual printer, and bytes on the wire per badge.
 Targets: render + encode median <= 50 ms; scan -> last byte p95 <= 150 ms; every
 protocol's badge under 2 s on a 115 200-baud serial link (11 520 bytes/s).
 
+With an organizer's badge template (issue 12.3: a colour logo on top, a funding logo
+strip at the bottom, a colour per role band) render + encode is measured again beside
+the default badge for one profile per protocol (``render_encode_template``).
+
 "Scan -> last byte": ``CheckinService.scan`` of a valid badge at a real kiosk
 (KioskRuntime: durable scan, queued job, the PrintWorker, the protocol's printer
 class, TCP) until the protocol's virtual printer has the job's last byte (the
@@ -13,11 +17,13 @@ cupsd, which this benchmark does not start: its render + encode (PDF) and bytes
 are measured; tests/test_printers_cups.py covers the job itself.
 
     .venv/bin/python bench/bench_label_printers.py [--badges 200] [--scans 60]
+        [--template-only]
 """
 
 from __future__ import annotations
 
 import argparse
+import io
 import statistics
 import sys
 import tempfile
@@ -25,6 +31,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from PIL import Image  # noqa: E402
 
 from bench.common import summary_ms, write_result  # noqa: E402
 from bramka.config import BadgeSettings, load_settings  # noqa: E402
@@ -35,6 +43,7 @@ from printers.layout import BadgeData, format_event_dates  # noqa: E402
 from printers.profiles import get_profile  # noqa: E402
 from printers.virtual_server import make_virtual  # noqa: E402
 from sync import token as tokens  # noqa: E402
+from sync.badge_template import BadgeTemplate, check_image  # noqa: E402
 
 #: (protocol, profile) measured for render + encode: every protocol at 203 and 300 dpi
 #: where the printer has that resolution (a Brother QL prints at 300 dpi only)
@@ -43,6 +52,7 @@ RENDER_PROFILES = [
     "zpl-4x3-300", "cups-62x100",
 ]
 SCAN_PROFILES = ["escpos-80", "ql-62x100", "zpl-4x6-203", "zpl-4x6-300"]
+TEMPLATE_PROFILES = ["escpos-80", "ql-62x100", "zpl-4x6-300", "cups-62x100"]
 SERIAL_BYTES_PER_S = 115_200 / 10  # 8 data bits, start and stop bit
 TARGETS = {"render_encode_median_ms": 50, "scan_to_last_byte_p95_ms": 150, "serial_s": 2}
 
@@ -59,8 +69,30 @@ def badges_for(count: int) -> list[BadgeData]:
     ]
 
 
-def bench_render_encode(profile_name: str, badges: list[BadgeData]) -> dict[str, object]:
-    encoder = BadgeEncoder(get_profile(profile_name), BadgeSettings())
+def _png(width: int, height: int) -> bytes:
+    """A colour picture with detail (a gradient), as a scanned logo would be."""
+    image = Image.linear_gradient("L").resize((width, height)).convert("RGB")
+    image.paste((0, 85, 170), (width // 4, height // 4, width // 2, height * 3 // 4))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def bench_template() -> tuple[BadgeTemplate, dict[str, bytes]]:
+    logo, strip = _png(600, 240), _png(1600, 200)
+    logo_ref, strip_ref = check_image(logo), check_image(strip)
+    template = BadgeTemplate(
+        fields=("logo", "name", "institution", "role", "event", "qr", "funding"),
+        logo=logo_ref, funding=strip_ref, logo_height_mm=12, funding_height_mm=8,
+        role_colours={"participant": "#dddddd", "speaker": "#0055aa", "organizer": "#aa0000",
+                      "press": "#ffcc00", "volunteer": "#00aa55", "guest": "#5500aa"})
+    return template, {logo_ref.sha256: logo, strip_ref.sha256: strip}
+
+
+def bench_render_encode(profile_name: str, badges: list[BadgeData],
+                        template: BadgeTemplate | None = None,
+                        images: dict[str, bytes] | None = None) -> dict[str, object]:
+    encoder = BadgeEncoder(get_profile(profile_name), BadgeSettings(), template, images)
     encoder.encode(badges[0])  # imports, fonts
     samples, sizes = [], []
     for badge in badges:
@@ -115,13 +147,29 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--badges", type=int, default=200)
     ap.add_argument("--scans", type=int, default=60)
+    ap.add_argument("--template-only", action="store_true",
+                    help="only the template vs default comparison (nothing written)")
     args = ap.parse_args()
     badges = badges_for(args.badges)
+    template, images = bench_template()
+    with_template = {name: {"default": bench_render_encode(name, badges),
+                            "template": bench_render_encode(name, badges, template, images)}
+                     for name in TEMPLATE_PROFILES}
+    for name, pair in with_template.items():
+        d, t = pair["default"], pair["template"]
+        print(f"render+encode {name}: default median {d['median_ms']} ms ({d['median_bytes']} B)"
+              f", template (logo + strip + band colours) median {t['median_ms']} ms, p95 "
+              f"{t['p95_ms']} ms ({t['median_bytes']} B)")
+    if args.template_only:
+        return
     render = {name: bench_render_encode(name, badges) for name in RENDER_PROFILES}
     scan = {name: bench_scan_to_last_byte(name, args.scans) for name in SCAN_PROFILES}
-    result = {"render_encode": render, "scan_to_last_byte": scan, "targets": TARGETS}
+    result = {"render_encode": render, "scan_to_last_byte": scan,
+              "render_encode_template": with_template, "targets": TARGETS}
     path = write_result("label_printers", result)
-    missed = False
+    limit = TARGETS["render_encode_median_ms"]
+    missed = any(pair["template"]["median_ms"] > limit  # type: ignore[operator]
+                 for pair in with_template.values())
     for name, r in render.items():
         print(f"render+encode {name}: median {r['median_ms']} ms, p95 {r['p95_ms']} ms, "
               f"{r['median_bytes']} B (max {r['max_bytes']} B = {r['serial_115200_s']} s "

@@ -184,6 +184,12 @@ def _label_printers(d: dict[str, Any]) -> list[Row]:
         rows.append((f"Label badge scan → last byte at the virtual printer, {name}, p95",
                      f"{r['p95_ms']} ms", f"≤ {t['scan_to_last_byte_p95_ms']} ms",
                      _ok(r["p95_ms"] <= t["scan_to_last_byte_p95_ms"])))
+    for name, pair in d.get("render_encode_template", {}).items():
+        r = pair["template"]
+        rows.append((f"Badge with a template (logo, funding strip, role colours), {name}: "
+                     "render + encode, median", f"{r['median_ms']} ms (default badge "
+                     f"{pair['default']['median_ms']} ms)", f"≤ {t['render_encode_median_ms']} ms",
+                     _ok(r["median_ms"] <= t["render_encode_median_ms"])))
     for name, r in d["render_encode"].items():
         serial = name.split("-")[0] in SERIAL_PROTOCOLS
         rows.append((f"Label badge bytes on the wire, {name}, largest",

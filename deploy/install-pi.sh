@@ -86,7 +86,7 @@ fi
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 available() { apt-cache show --no-all-versions "$1" 2>/dev/null | grep -q '^Package:'; }
 
-packages=(python3 python3-venv python3-dev libzbar0 fonts-dejavu-core v4l-utils usbutils)
+packages=(python3 python3-venv python3-dev libzbar0 fonts-dejavu-core fonts-dejavu-extra v4l-utils usbutils)
 if [ "$camera" = picamera ]; then packages+=(python3-picamera2); fi
 if [ "$camera" = libcamerify ]; then packages+=(libcamera-v4l2); fi
 

@@ -157,6 +157,7 @@ def status(settings: Settings, as_json: bool) -> None:
         f"running:      {'yes' if data['running'] else 'no'}",
         f"event:        {event.get('name', 'no roster loaded')}",
         f"roster:       {data['roster_size']} attendees",
+        f"badge:        {_badge_line(data.get('badge_template'))}",
         f"scans today:  {data['scans_today']} ({data['unsent_scans']} not yet sent)",
         f"camera:       {data['camera'].get('status')} {data['camera'].get('message') or ''}",
         f"decoder:      {data['decoder']}",
@@ -166,6 +167,10 @@ def status(settings: Settings, as_json: bool) -> None:
     ]
     lines += [f"warning:      {w['en']}" for w in data.get("warnings", [])]
     click.echo("\n".join(line.rstrip() for line in lines))
+
+
+def _badge_line(digest: str | None) -> str:
+    return f"template {digest[:12]}" if digest else "default"
 
 
 @kiosk_group.command("serve")

@@ -44,6 +44,8 @@ from printers.jobs import BadgeEncoder
 from printers.layout import BadgeData
 from printers.messages import PrinterMessage, printer_message
 
+from . import badge_store
+
 log = logging.getLogger(__name__)
 
 Reason = Literal["checkin", "reprint"]
@@ -157,8 +159,11 @@ class PrintWorker(threading.Thread):
         self.db_path = Path(db_path)
         self.printer = printer
         self.printer_settings = printer_settings
-        # the profile's renderer and encoder: ESC/POS, Brother QL, ZPL or a PDF for CUPS
+        self.badge_settings = badge_settings
+        # the profile's renderer and encoder: ESC/POS, Brother QL, ZPL or a PDF for CUPS;
+        # made again when the event's badge template changes (kiosk.badge_store)
         self.badges = BadgeEncoder.for_settings(printer_settings, badge_settings)
+        self.template_hash: str | None = None
         self.on_state = on_state
         self.poll_seconds = poll_seconds
         self.status_seconds = status_seconds
@@ -277,8 +282,21 @@ class PrintWorker(threading.Thread):
         ).fetchone()
         return row
 
-    def _encode(self, job: sqlite3.Row) -> bytes:
+    def _follow_template(self, conn: sqlite3.Connection) -> None:
+        """Render with the badge template the store holds now (one small read a job)."""
+        digest = badge_store.current_hash(conn)
+        if digest == self.template_hash:
+            return
+        stored = badge_store.load(conn) if digest else None
+        self.badges = BadgeEncoder.for_settings(
+            self.printer_settings, self.badge_settings,
+            stored.template if stored else None, stored.images if stored else None)
+        self.template_hash = digest
+        log.info("badges now print with template %s", (digest or "default")[:12])
+
+    def _encode(self, job: sqlite3.Row, conn: sqlite3.Connection) -> bytes:
         if self._encoded is None or self._encoded[0] != job["id"]:
+            self._follow_template(conn)
             badge = BadgeData.from_dict(json.loads(job["badge"]))
             self._encoded = (job["id"], self.badges.encode(badge))
         return self._encoded[1]
@@ -291,7 +309,7 @@ class PrintWorker(threading.Thread):
     def _print(self, conn: sqlite3.Connection, job: sqlite3.Row) -> None:
         job_id = job["id"]
         try:
-            data = self._encode(job)
+            data = self._encode(job, conn)
         except Exception as exc:  # this badge can never print: do not block the queue with it
             log.exception("print job %s cannot be rendered", job_id)
             self._update(conn, job_id, "state = 'failed', last_error = ?", f"render: {exc}")

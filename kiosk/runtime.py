@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from bramka.config import Settings
 from sync.wire import STATUS_MAX
 
+from . import badge_store
 from .checkin import CheckinService
 from .events import EventBus
 from .store import Store, open_store
@@ -197,6 +198,8 @@ class KioskRuntime:
             "kiosk": {"id": k.id, "mode": k.mode, "room": k.room or None},
             "event": {"id": event.id, "name": event.name} if event else None,
             "roster_size": self.store.roster_size(),
+            # the event's badge template the kiosk prints with (None: the default badge)
+            "badge_template": badge_store.current_hash(self.store.reader),
             "scans_today": self.store.count_scans(today),
             "scans_total": self.store.count_scans(),
             "unsent_scans": unsent,

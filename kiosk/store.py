@@ -26,6 +26,8 @@ from sync.roster import Attendee, EventInfo, RosterError, RosterSnapshot, Sessio
 from sync.scans import ScanRecord, storable_raw
 from sync.text import fold
 
+from . import badge_store
+
 DB_FILENAME = "kiosk.db"
 
 
@@ -179,7 +181,7 @@ def _m6_staff_lockout(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m1_initial, _m2_print_jobs, _m3_outbox_in_order, _m4_quarantined, _m5_chain,
-    _m6_staff_lockout]
+    _m6_staff_lockout, badge_store.m7_tables]
 
 
 @dataclass(frozen=True, slots=True)
@@ -368,6 +370,9 @@ class Store:
                 raise RosterError(
                     "a registration names a person or session this kiosk does not have"
                 ) from None
+            if snapshot.full or snapshot.badge_template is not None:
+                # full: None is the default badge; a delta carries it only when changed
+                badge_store.apply(db, snapshot.badge_template, _iso(datetime.now(UTC)))
             self._set_meta(db, "event", snapshot.event.model_dump_json())
             self._set_meta(db, "cursor", snapshot.cursor)
             self._set_meta(db, "roster_applied_at", _iso(datetime.now(UTC)))
@@ -611,6 +616,7 @@ class Store:
             db.execute("DELETE FROM meta WHERE key IN ('event', 'cursor', 'sync_token', "
                        "'session_override')")
             db.execute("DELETE FROM print_jobs WHERE state IN ('queued', 'printing')")
+            badge_store.apply(db, None, "")  # another event's badge is not this one's
 
     def last_scan_at(self) -> datetime | None:
         row = self.reader.execute("SELECT wall_time FROM scans ORDER BY seq DESC LIMIT 1"

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from bramka import __version__
 from bramka.config import Settings
 from sync import transport
+from sync.badge_template import BadgeTemplate, image_digest
 from sync.chain import public_key_text, sign_head
 from sync.roster import RosterError, parse_snapshot
 from sync.scans import ScanRecord
@@ -47,6 +48,7 @@ from sync.wire import (
     ScanReceipt,
 )
 
+from . import badge_store
 from .checkin import CheckinService, boot_id
 from .events import EventBus
 from .store import Store
@@ -460,8 +462,29 @@ class SyncClient:
             raise TransportError(f"roster from the admin not usable: {exc}") from None
         if not snapshot.full and snapshot.cursor == cursor:
             return False  # the admin's cursor did not move: nothing changed
+        if snapshot.badge_template is not None:
+            self._fetch_badge_images(url, token, snapshot.badge_template)
         self.checkin.apply_roster(snapshot)
         return True
+
+    def _fetch_badge_images(self, url: str, token: str, template: BadgeTemplate) -> None:
+        """Download the images of a new badge template that this kiosk lacks, each once:
+        they are kept by hash before the roster applies (a failure leaves the cursor, so
+        the next contact asks again)."""
+        for ref in badge_store.missing(self.store.reader, template):
+            try:
+                data = transport.request(url, "GET", f"/badge-images/{ref.sha256}",
+                                         token=token,
+                                         timeout=max(self.settings.timeout_seconds, 30))
+            except SyncRejected as exc:
+                if exc.status != 404:
+                    raise
+                # replaced meanwhile by a newer template: the next roster names its images
+                raise TransportError(f"badge image {ref.sha256[:12]}: {exc}") from None
+            if image_digest(data) != ref.sha256:
+                raise TransportError(f"badge image {ref.sha256[:12]} arrived damaged")
+            with self.store.write() as db:
+                badge_store.put_image(db, ref, data)
 
     def _heartbeat(self, url: str, token: str) -> int:
         health = Health(software=__version__, unsent_scans=self.store.outbox_size(),

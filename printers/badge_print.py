@@ -4,6 +4,7 @@ printer classes, and a sentence in Polish and English for what happened."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from bramka.config import BadgeSettings, PrinterSettings
@@ -11,6 +12,7 @@ from printers.backends import PrinterError, PrinterStatus, make_printer
 from printers.jobs import BadgeEncoder
 from printers.layout import BadgeData
 from printers.messages import printer_message
+from sync.badge_template import BadgeTemplate
 
 log = logging.getLogger(__name__)
 
@@ -22,9 +24,12 @@ class PrintOutcome:
     code: str | None = None
 
 
-def print_one(printer: PrinterSettings, badge: BadgeSettings, data: BadgeData) -> PrintOutcome:
-    """Render, encode and send one badge; never raises for a printer's fault."""
-    encoder = BadgeEncoder.for_settings(printer, badge)
+def print_one(printer: PrinterSettings, badge: BadgeSettings, data: BadgeData,
+              template: BadgeTemplate | None = None,
+              images: Mapping[str, bytes] | None = None) -> PrintOutcome:
+    """Render, encode and send one badge (in the event's ``template`` when given); never
+    raises for a printer's fault."""
+    encoder = BadgeEncoder.for_settings(printer, badge, template, images)
     try:
         job = encoder.encode(data)
     except ValueError as exc:  # an unknown role, a badge too big for the label

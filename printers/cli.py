@@ -239,6 +239,25 @@ def _user_errors(out: Path) -> Iterator[None]:
         raise click.ClickException(f"cannot write {out}: {reason}") from None
 
 
+_template_option = click.option(
+    "--template",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The event's badge template, as the admin's badge page downloads it (JSON).",
+)
+
+
+def _load_template(path: Path | None) -> tuple[Any, dict[str, bytes]]:
+    """``(BadgeTemplate, images)`` from an exported file, or ``(None, {})``."""
+    from sync.badge_template import TemplateInvalid, load_export
+
+    if path is None:
+        return None, {}
+    try:
+        return load_export(path.read_bytes())
+    except TemplateInvalid as exc:
+        raise click.ClickException(f"{path}: {exc.pl} / {exc.en}") from None
+
+
 @badge_group.command("render")
 @_badge_options
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
@@ -269,6 +288,7 @@ def render_command(
 @click.option("--host", help="The printer's address [default: [printer] host].")
 @click.option("--port", type=click.IntRange(1, 65535), help="[default: [printer] port]")
 @click.option("--cups-printer", help="CUPS profiles: the queue [default: [printer] cups_printer].")
+@_template_option
 @_badge_options
 @click.pass_context
 def print_command(
@@ -278,6 +298,7 @@ def print_command(
     host: str | None,
     port: int | None,
     cups_printer: str | None,
+    template: Path | None,
 ) -> None:
     """Print one badge on a printer, to test it before doors open. Exit 0 only when the
     printer took the whole job (and, where it can say so, printed it).
@@ -301,7 +322,7 @@ def print_command(
     except ValidationError as exc:
         message = exc.errors()[0]["msg"].removeprefix("Value error, ")
         raise click.ClickException(message) from None
-    outcome = print_one(chosen, _settings(ctx).badge, badge)
+    outcome = print_one(chosen, _settings(ctx).badge, badge, *_load_template(template))
     click.echo(outcome.text, err=not outcome.ok)
     if not outcome.ok:
         ctx.exit(1)
@@ -344,20 +365,24 @@ def read_roster(path: Path, event_name: str = "", event_dates: str = "") -> list
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--event-name", default="")
 @click.option("--event-dates", default="")
+@_template_option
 @click.pass_context
 def sheets_command(
-    ctx: click.Context, roster: Path, out: Path, event_name: str, event_dates: str
+    ctx: click.Context, roster: Path, out: Path, event_name: str, event_dates: str,
+    template: Path | None,
 ) -> None:
-    """A4 PDF sheets of badges (8 per page, A7) for pre-printing.
+    """A4 PDF sheets of badges (8 per page, A7; or the template's size) for pre-printing.
 
-    Arkusze A4 z identyfikatorami (8 na stronie) do wydruku przed wydarzeniem.
+    Arkusze A4 z identyfikatorami (8 na stronie; albo wg wzoru z panelu) do wydruku
+    przed wydarzeniem.
     """
-    from printers.sheets import write_sheets
+    from printers.sheets import sheet_layout, write_sheets
 
     settings = _settings(ctx).badge
+    layout = sheet_layout(*_load_template(template)) if template is not None else None
     with _user_errors(out):
         badges = read_roster(roster, event_name, event_dates)
-        pages = write_sheets(badges, settings, out)
+        pages = write_sheets(badges, settings, out, layout)
     click.echo(f"{out}: {len(badges)} badges on {pages} pages")
 
 

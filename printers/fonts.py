@@ -56,3 +56,18 @@ def find_fonts(font_path: Path | None = None) -> tuple[Path, Path]:
     if bold is None:
         log.warning("DejaVu Sans Bold not found, using the regular face for bold text")
     return found, bold or found
+
+
+def family_fonts(family: str) -> tuple[Path, Path] | None:
+    """``(regular, bold)`` of a template's font family (``sync.badge_template.FONTS``), or
+    None when this machine lacks it (DejaVu Sans Condensed needs fonts-dejavu-extra)."""
+    from sync.badge_template import FONTS
+
+    names = FONTS.get(family)
+    if names is None:
+        return None
+    regular, bold = _search(names[0]), _search(names[1])
+    if regular is None:
+        log.warning("font %s not found on this machine: using DejaVu Sans", family)
+        return None
+    return regular, bold or regular

@@ -8,7 +8,7 @@ then. The print queue and ``bramka badge print`` both go through
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from PIL import Image
 
@@ -16,6 +16,7 @@ from bramka.config import BadgeSettings, PrinterSettings
 from printers.label import LabelRenderer, PlacedBadge
 from printers.layout import BadgeData
 from printers.profiles import PrinterProfile, get_profile
+from sync.badge_template import BadgeTemplate
 
 Encoder = Callable[[Image.Image], bytes]
 
@@ -49,14 +50,20 @@ def encoder_for(profile: PrinterProfile) -> Encoder:
 class BadgeEncoder:
     """Badge data -> job bytes for one profile (fonts and encoder loaded once)."""
 
-    def __init__(self, profile: PrinterProfile, settings: BadgeSettings) -> None:
+    def __init__(self, profile: PrinterProfile, settings: BadgeSettings,
+                 template: BadgeTemplate | None = None,
+                 images: Mapping[str, bytes] | None = None) -> None:
+        """``template``: the event's badge template (None: the default badge), its
+        ``images`` by SHA-256."""
         self.profile = profile
-        self.renderer = LabelRenderer(profile, settings)
+        self.renderer = LabelRenderer(profile, settings, template, images)
         self._encode = encoder_for(profile)
 
     @classmethod
-    def for_settings(cls, printer: PrinterSettings, badge: BadgeSettings) -> BadgeEncoder:
-        return cls(profile_for(printer), badge)
+    def for_settings(cls, printer: PrinterSettings, badge: BadgeSettings,
+                     template: BadgeTemplate | None = None,
+                     images: Mapping[str, bytes] | None = None) -> BadgeEncoder:
+        return cls(profile_for(printer), badge, template, images)
 
     def place(self, data: BadgeData) -> PlacedBadge:
         return self.renderer.place(data)

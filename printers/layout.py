@@ -11,8 +11,11 @@ and 1-bit, so what you see in the PNG is what the print head burns.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -21,8 +24,10 @@ from PIL import Image, ImageDraw, ImageFont
 
 from bramka.config import BadgeSettings
 from printers import textfit
-from printers.fonts import find_fonts
+from printers.badge_images import decode_images, fitted
+from printers.fonts import family_fonts, find_fonts
 from printers.roles import RoleMarker, role_marker
+from sync.badge_template import BadgeTemplate
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +45,19 @@ INSTITUTION_MAX_LINES = 3
 EVENT_MAX_LINES = 2
 
 Font = ImageFont.FreeTypeFont
+WHITE_RGB = (255, 255, 255)
+MM_PER_INCH = 25.4
+
+
+def points_to_dots(points: float) -> int:
+    """A template's text size (points) in the layout's unit, 203-dpi dots."""
+    return round(points * BASE_DPI / 72)
+
+
+def luminance(colour: str) -> float:
+    """0 (black) to 1 (white), for choosing black or white text on a band of ``colour``."""
+    r, g, b = (int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +91,19 @@ def format_event_dates(starts_on: date, ends_on: date) -> str:
     return f"{starts_on.day}.{starts_on.month:02d}.{starts_on.year}–{end}"
 
 
+@lru_cache(maxsize=16)
+def _qr_grey(token: str) -> np.ndarray:
+    """The QR's modules (0 dark, 255 light). Encoding is most of a badge's render time, and
+    a label renders a badge again at each shrink step: made once per token."""
+    code = segno.make(token, error="m", boost_error=False, micro=False)
+    grey = np.where(np.array(code.matrix, dtype=bool), 0, 255).astype(np.uint8)
+    grey.setflags(write=False)
+    return grey
+
+
 def qr_image(token: str, module_dots: int, quiet_zone: int = QUIET_ZONE_MODULES) -> Image.Image:
     """The QR code (level M) as an ``L`` image, ``module_dots`` per module, quiet zone included."""
-    code = segno.make(token, error="m", boost_error=False, micro=False)
-    dark = np.array(code.matrix, dtype=bool)
-    grey = np.where(dark, 0, 255).astype(np.uint8)
+    grey = _qr_grey(token)
     grey = np.pad(grey, quiet_zone, constant_values=255)
     grey = grey.repeat(module_dots, axis=0).repeat(module_dots, axis=1)
     return Image.fromarray(grey, "L")
@@ -93,10 +119,19 @@ class BadgeRenderer:
         *,
         dpi: int | None = None,
         scale: float = 1.0,
+        template: BadgeTemplate | None = None,
+        images: Mapping[str, bytes] | None = None,
+        colour: bool = False,
     ) -> None:
         """``dpi=None``: a receipt printer (203 dpi, 384 or 576 dots). With ``dpi`` (a label
         printer) any width from 200 dots goes, and every size, given in 203-dpi dots, is
-        multiplied by ``dpi / 203 * scale`` (``scale`` < 1 shrinks a badge to fit a label)."""
+        multiplied by ``dpi / 203 * scale`` (``scale`` < 1 shrinks a badge to fit a label).
+
+        ``template`` (``sync.badge_template``): fields, font, sizes, role colours and the
+        pictures (``images``: bytes by SHA-256) the organizer chose; None is the badge of
+        ``settings`` as always. ``colour``: an RGB image with the role bands in their
+        colours (a colour printer, the admin's preview); otherwise 1-bit, each role told
+        apart by its marker's shape."""
         if dpi is None and paper_width not in PAPER_WIDTHS:
             raise ValueError(f"paper width must be one of {PAPER_WIDTHS} dots, got {paper_width}")
         if dpi is not None and not MIN_LABEL_WIDTH <= paper_width <= MAX_LABEL_WIDTH:
@@ -105,10 +140,23 @@ class BadgeRenderer:
                 f"got {paper_width}"
             )
         k = (dpi or BASE_DPI) / BASE_DPI * scale
+        name_size, text_size = settings.name_size, settings.text_size
+        if template is not None:
+            if template.name_size_pt is not None:
+                name_size = points_to_dots(template.name_size_pt)
+            if template.text_size_pt is not None:
+                text_size = points_to_dots(template.text_size_pt)
+        self.template = template
+        self.fields: tuple[str, ...] = tuple(template.fields if template else settings.fields)
+        self.colour = colour
+        self.mode = "RGB" if colour else "L"
+        self.dots_per_mm = (dpi or BASE_DPI) / MM_PER_INCH * scale
+        self.pictures = decode_images(template, images)
+        self._picture_blocks: dict[str, Image.Image | None] = {}  # the same on every badge
         self.settings = settings.model_copy(
             update={
-                "name_size": max(16, round(settings.name_size * k)),
-                "text_size": max(12, round(settings.text_size * k)),
+                "name_size": max(16, round(name_size * k)),
+                "text_size": max(12, round(text_size * k)),
                 "qr_module_dots": max(1, round(settings.qr_module_dots * k)),
             }
         )
@@ -120,15 +168,23 @@ class BadgeRenderer:
         self.block_gap = round(BLOCK_GAP * k)
         self.paper_width = paper_width
         self.content_width = paper_width - 2 * self.side_margin
-        self._regular_path, self._bold_path = find_fonts(settings.font_path)
-        self._fonts: dict[tuple[bool, int], Font] = {}
+        chosen = family_fonts(template.font) if template is not None else None
+        self._regular_path, self._bold_path = chosen or find_fonts(settings.font_path)
+        # The role band's words stay in the sans face: a guest's stars are not in Serif.
+        self._band_path = find_fonts(settings.font_path)[1] if chosen else self._bold_path
+        self._fonts: dict[tuple[Path, int], Font] = {}
 
-    def font(self, size: int, bold: bool = False) -> Font:
-        key = (bold, size)
+    def _font_file(self, path: Path, size: int) -> Font:
+        key = (path, size)
         if key not in self._fonts:
-            path = self._bold_path if bold else self._regular_path
             self._fonts[key] = ImageFont.truetype(str(path), size)
         return self._fonts[key]
+
+    def font(self, size: int, bold: bool = False) -> Font:
+        return self._font_file(self._bold_path if bold else self._regular_path, size)
+
+    def band_font(self, size: int) -> Font:
+        return self._font_file(self._band_path, size)
 
     # -- text fitting ---------------------------------------------------------------------------
 
@@ -193,7 +249,7 @@ class BadgeRenderer:
         size = self.settings.text_size
         pad = max(6, size // 3)
         inner = self.content_width - 2 * pad - 12
-        font = self.font(size, bold=True)
+        font = self.band_font(size)
         decorate = marker.style == "solid_stars"
         one_line = f"★ {marker.label} ★" if decorate else marker.label
         if font.getlength(one_line) <= inner:
@@ -202,12 +258,46 @@ class BadgeRenderer:
             lines = [f"★ {marker.pl} ★" if decorate else marker.pl, marker.en]
             while size > 12 and max(font.getlength(line) for line in lines) > inner:
                 size -= 2
-                font = self.font(size, bold=True)
+                font = self.band_font(size)
         text = self._text_block(lines, font)
         height = text.height + 2 * pad
+        colours: Mapping[str, str] = self.template.role_colours if self.template else {}
+        colour = colours.get(marker.key)
+        if self.colour and colour:
+            return self._colour_band(text, height, pad, colour)
         band = Image.new("L", (self.paper_width, height), 255)
         self._draw_marker(band, marker, text, pad)
         return band
+
+    def _colour_band(self, text: Image.Image, height: int, pad: int, colour: str
+                     ) -> Image.Image:
+        """The role band filled with its colour, the words in black or white by contrast."""
+        band = Image.new("RGB", (self.paper_width, height), WHITE_RGB)
+        draw = ImageDraw.Draw(band)
+        right = self.paper_width - self.side_margin - 1
+        draw.rectangle((self.side_margin, 0, right, height - 1), fill=colour)
+        ink = (0, 0, 0) if luminance(colour) > 0.55 else WHITE_RGB
+        band.paste(ink, (0, pad), mask=Image.eval(text, lambda v: 255 - v))
+        return band
+
+    def picture_block(self, kind: str) -> Image.Image | None:
+        """The template's logo or funding strip, centred, at most its height in mm."""
+        if kind not in self._picture_blocks:
+            self._picture_blocks[kind] = self._make_picture_block(kind)
+        return self._picture_blocks[kind]
+
+    def _make_picture_block(self, kind: str) -> Image.Image | None:
+        picture = self.pictures.get(kind)
+        if picture is None or self.template is None:
+            return None
+        height_mm = (self.template.logo_height_mm if kind == "logo"
+                     else self.template.funding_height_mm)
+        box = max(1, round(height_mm * self.dots_per_mm))
+        image = fitted(picture, self.content_width, box, self.mode)
+        block = Image.new(self.mode, (self.paper_width, image.height),
+                          WHITE_RGB if self.mode == "RGB" else 255)
+        block.paste(image, ((self.paper_width - image.width) // 2, 0))
+        return block
 
     def _draw_marker(
         self, band: Image.Image, marker: RoleMarker, text: Image.Image, pad: int
@@ -255,9 +345,10 @@ class BadgeRenderer:
     # -- the badge ------------------------------------------------------------------------------
 
     def render(self, data: BadgeData) -> Image.Image:
-        """The badge as a 1-bit image ``paper_width`` dots wide (black = printed)."""
+        """The badge as a 1-bit image ``paper_width`` dots wide (black = printed); RGB for
+        a ``colour`` renderer."""
         blocks: list[Image.Image] = []
-        for field in self.settings.fields:
+        for field in self.fields:
             block: Image.Image | None
             if field == "name":
                 block = self.name_block(data.name)
@@ -267,6 +358,8 @@ class BadgeRenderer:
                 block = self.role_block(data.role)
             elif field == "event":
                 block = self.event_block(data.event_name, data.event_dates)
+            elif field in ("logo", "funding"):
+                block = self.picture_block(field)
             else:
                 block = self.qr_block(data.token)
             if block is not None:
@@ -278,6 +371,8 @@ class BadgeRenderer:
             top=self.top_margin,
             bottom=self.bottom_margin,
         )
+        if self.colour:
+            return page.convert("RGB")
         return page.convert("1", dither=Image.Dither.NONE)
 
 
@@ -285,7 +380,10 @@ def _stack(
     blocks: list[Image.Image], width: int, gap: int, top: int = 0, bottom: int = 0
 ) -> Image.Image:
     height = top + bottom + sum(b.height for b in blocks) + gap * max(0, len(blocks) - 1)
-    page = Image.new("L", (width, height), 255)
+    if any(b.mode == "RGB" for b in blocks):
+        page = Image.new("RGB", (width, height), WHITE_RGB)
+    else:
+        page = Image.new("L", (width, height), 255)
     y = top
     for block in blocks:
         page.paste(block, (0, y))

@@ -27,5 +27,7 @@ def label_pdf(image: Image.Image, profile: PrinterProfile) -> bytes:
     pdf.set_auto_page_break(False)
     pdf.set_margin(0)
     pdf.add_page()
-    pdf.image(image.convert("L"), x=0, y=0, w=width, h=length)
+    # a colour badge (a template's role colours) stays RGB; a 1-bit one goes as grey
+    page = image if image.mode == "RGB" else image.convert("L")
+    pdf.image(page, x=0, y=0, w=width, h=length)
     return bytes(pdf.output())

@@ -10,7 +10,7 @@ and 9999). Found by schema-driven fuzzing (``tests/admin/test_sync_fuzz.py``).
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AwareDatetime, Field, StringConstraints
 
@@ -39,3 +39,7 @@ def time_in_range(value: datetime) -> bool:
         return EARLIEST <= value.astimezone(UTC) <= LATEST
     except OverflowError:
         return False
+
+
+Role = Literal["participant", "speaker", "organizer", "press", "volunteer", "guest"]
+"""The roles a person can have (roster, badge template): the same list on both sides."""

@@ -164,6 +164,21 @@ def openapi_document() -> dict[str, Any]:
                                "for a full snapshot (only the first 64 characters count).",
                 "schema": {"type": "string"},
             }])},
+        "/badge-images/{sha256}": {"get": {
+            "operationId": "badgeImage",
+            "summary": "One image of the event's badge template, by the SHA-256 the "
+                       "roster's `badge_template` names it with.",
+            "parameters": [{"name": "sha256", "in": "path", "required": True,
+                            "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}],
+            "responses": {
+                "200": {"description": "The image's bytes; their SHA-256 is the one asked for.",
+                        "content": {"image/png": {"schema": {}},
+                                    "image/jpeg": {"schema": {}}}},
+                "404": _json(copy.deepcopy(error_ref),
+                             "The event's template names no such image (`bad_request`)."),
+                **_error_responses((400, 401, 403, 500), error_ref),
+            },
+        }},
         "/heartbeat": {"post": _operation(
             "heartbeat", "Report health and command results; fetch commands.",
             request=req(Heartbeat), response=res(HeartbeatReply),

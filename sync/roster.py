@@ -23,11 +23,12 @@ from pydantic import (
     model_validator,
 )
 
-from .bounds import Id
+from .badge_template import BadgeTemplate
+from .bounds import Id, Role
 
-FORMAT = "bramka.roster/1"
+FORMAT = "bramka.roster/2"
+"""/2 (protocol 3) adds ``badge_template``; a /1 file (no template) still loads."""
 
-Role = Literal["participant", "speaker", "organizer", "press", "volunteer", "guest"]
 #: Each role in words (Polish, English): the one table the admin, the kiosk and the badge
 #: use, so that "press" reads the same everywhere ("prasa", not "media" on one screen).
 ROLE_WORDS: dict[str, tuple[str, str]] = {
@@ -120,7 +121,7 @@ class Deleted(_Strict):
 
 
 class RosterSnapshot(_Strict):
-    format: Literal["bramka.roster/1"] = FORMAT
+    format: Literal["bramka.roster/1", "bramka.roster/2"] = FORMAT
     event: EventInfo
     cursor: str = ""
     full: bool = True
@@ -128,6 +129,9 @@ class RosterSnapshot(_Strict):
     sessions: list[Session] = []
     registrations: list[Registration] = []
     deleted: Deleted = Deleted()
+    # The event's badge template. In a full snapshot None means the default badge; in a
+    # delta None means unchanged (the admin sends the default when one was reset).
+    badge_template: BadgeTemplate | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> RosterSnapshot:

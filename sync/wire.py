@@ -1,6 +1,6 @@
 """The sync protocol between kiosks and the admin (HTTP + JSON, gzip both ways).
 
-Version 2, under ``/api/sync/v2``. Every request but enrollment carries the kiosk's own
+Version 3, under ``/api/sync/v3``. Every request but enrollment carries the kiosk's own
 token (``Authorization: Bearer ...``). Order of a contact: upload scans first (batches of
 at most :data:`MAX_BATCH`), then pull the roster since the server-issued cursor, then a
 heartbeat that reports health and fetches commands.
@@ -11,6 +11,7 @@ endpoint               request body                 response body
 POST /enroll           :class:`EnrollRequest`       :class:`EnrollResponse`
 POST /scans            :class:`ScanBatch`           :class:`ScanReceipt`
 GET  /roster?cursor=   (none)                       ``sync.roster.RosterSnapshot``
+GET  /badge-images/H   (none)                       the image's bytes (PNG or JPEG)
 POST /heartbeat        :class:`Heartbeat`           :class:`HeartbeatReply`
 =====================  ===========================  ===================================
 
@@ -27,6 +28,13 @@ Version 2 (issue 10) over version 1: strict types; monotonic readings bounded by
 names the scans the admin keeps in quarantine (``ScanReceipt.quarantined``, reasons in
 ``sync.rules``): the kiosk takes them off its outbox like stored ones, as the admin holds
 them, and keeps the reason.
+
+Version 3 (issue 12) over version 2: the roster (``bramka.roster/2``) carries the event's
+badge template (``sync.badge_template``) when it changed, and the template names its
+images by SHA-256; a kiosk downloads an image it lacks from ``GET /badge-images/<sha256>``
+(the bytes exactly, checked against the hash), so each image crosses the network once and
+the template only with a roster change. A kiosk of version 2 would not understand the
+roster, so it gets 426 ``protocol_unsupported`` with ``detail.supported: [3]``: update it.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ from .bounds import Count, Nanoseconds, Text, Time
 from .rules import QuarantineReason
 from .scans import ScanRecord
 
-PROTOCOL = 2
+PROTOCOL = 3
 BASE_PATH = f"/api/sync/v{PROTOCOL}"
 MAX_BATCH = 500
 MAX_BODY_BYTES = 8 * 1024 * 1024  # after gunzip

@@ -19,6 +19,8 @@ import pytest
 from browser_kit import LARGE, NEEDS_CHROMIUM, admin_log_in
 from kiosk_process import free_port_run
 
+from sync.wire import BASE_PATH
+
 pytestmark = pytest.mark.e2e
 
 
@@ -93,11 +95,11 @@ def test_demo_runs_the_whole_system_and_stops_cleanly(tmp_path):
             assert text in log
         # The console keeps the addresses in sight: no request or migration narration
         # (both are in the demo's log file instead), nothing after the banner but warnings.
-        assert "alembic" not in log and '"POST /api/sync/v2/' not in log, log[-3000:]
+        assert "alembic" not in log and f'"POST {BASE_PATH}/' not in log, log[-3000:]
         after_banner = log.split("Press Ctrl-C to stop.", 1)[1]
         assert " INFO " not in after_banner, after_banner[-3000:]
         demo_log = (tmp_path / "demo" / "demo.log").read_text()
-        assert '"POST /api/sync/v2/scans' in demo_log and "alembic" in demo_log
+        assert f'"POST {BASE_PATH}/scans' in demo_log and "alembic" in demo_log
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -90,3 +90,33 @@ def test_an_unknown_profile_is_refused() -> None:
     )
     assert result.exit_code != 0
     assert "unknown printer profile 'ql-63'" in result.output
+
+
+def test_badge_print_with_the_events_template(tmp_path: Path) -> None:
+    import io
+    import json
+
+    from printers.profiles import get_profile
+    from printers.virtual_server import make_virtual
+    from sync.badge_template import BadgeTemplate, check_image, export_document
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 120), (0, 0, 0)).save(buffer, format="PNG")
+    ref = check_image(buffer.getvalue())
+    template = BadgeTemplate(height_mm=90, logo=ref, fields=("logo", "name", "role", "qr"))
+    path = tmp_path / "template.json"
+    path.write_text(json.dumps(export_document(template, {ref.sha256: buffer.getvalue()})))
+    profile = get_profile("ql-62")
+    with make_virtual(profile, tmp_path / "out") as printer:
+        result = CliRunner().invoke(cli, [
+            "badge", "print", "--profile", profile.name, "--host", "127.0.0.1", "--port",
+            str(printer.port), "--token", TOKEN, "--name", "Zażółć Gęślą-Jaźń",
+            "--template", str(path)])
+        assert result.exit_code == 0, result.output
+    page = Image.open(tmp_path / "out" / "page-00001.png")
+    assert page.size == (profile.width_dots, round(90 / 25.4 * 300))  # the template's length
+    assert [r.text for r in zxingcpp.read_barcodes(page.convert("L"))] == [TOKEN]
+    path.write_text('{"format": "bramka.badge-template-export/1", "template": {"font": "Arial"}}')
+    refused = CliRunner().invoke(cli, ["badge", "print", "--profile", "ql-62", "--token", TOKEN,
+                                       "--name", "A", "--template", str(path)])
+    assert refused.exit_code != 0 and "Font: not a known value" in refused.output

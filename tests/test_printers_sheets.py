@@ -232,3 +232,62 @@ def test_cli_names_an_unknown_role_in_the_roster(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
     assert "unknown role 'bogus'" in result.output
+
+
+def _template_file(tmp_path: Path) -> tuple[Path, bytes]:
+    import io
+    import json
+
+    from sync.badge_template import BadgeTemplate, check_image, export_document
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (400, 100), (0, 0, 0)).save(buffer, format="PNG")
+    logo = buffer.getvalue()
+    ref = check_image(logo)
+    template = BadgeTemplate(width_mm=90, height_mm=55, font="DejaVu Serif", logo=ref,
+                             fields=("logo", "name", "role", "qr"),
+                             role_colours={"speaker": "#0055aa"}, logo_height_mm=8)
+    path = tmp_path / "badge-template.json"
+    path.write_text(json.dumps(export_document(template, {ref.sha256: logo})))
+    return path, logo
+
+
+def test_cli_sheets_follow_the_admins_template(tmp_path: Path) -> None:
+    template, _ = _template_file(tmp_path)
+    roster = tmp_path / "roster.csv"
+    badges = people(12)
+    roster.write_text("\n".join(["name;institution;role;token"] + [
+        f"{b.name};{b.institution};{b.role};{b.token}" for b in badges]), encoding="utf-8")
+    out = tmp_path / "sheets.pdf"
+    result = CliRunner().invoke(badge_group, ["sheets", "--roster", str(roster), "--out",
+                                              str(out), "--template", str(template)])
+    assert result.exit_code == 0, result.output
+    assert "12 badges on 2 pages" in result.output  # 90 x 55 mm: 2 x 5 a page
+    data = out.read_bytes()
+    assert b"DejaVuSerif" in data
+    first, second = rasterize(out)
+    second.close()
+    found = sorted(r.text for r in zxingcpp.read_barcodes(first.convert("L")))
+    assert found == sorted(b.token for b in badges[:10])
+    # speakers' bands in the template's blue (grey through pnggray: not black, not white)
+    grey = __import__("numpy").asarray(first)
+    speaker_cell = grey[: int(55 / 25.4 * 200), int(90 / 25.4 * 200): int(180 / 25.4 * 200)]
+    assert ((speaker_cell > 40) & (speaker_cell < 120)).sum() > 2000
+    # and the logo, solid black, at the top of the first cell
+    assert (grey[int(6 / 25.4 * 200): int(12 / 25.4 * 200), 300:400] < 40).all(axis=1).any()
+
+
+def test_cli_sheets_refuse_a_template_file_missing_its_image(tmp_path: Path) -> None:
+    import json
+
+    template, _ = _template_file(tmp_path)
+    document = json.loads(template.read_text())
+    document["images"] = {}
+    template.write_text(json.dumps(document))
+    roster = tmp_path / "roster.json"
+    roster.write_text(json.dumps([{"name": "Ewa", "token": TOKEN}]), encoding="utf-8")
+    result = CliRunner().invoke(badge_group, ["sheets", "--roster", str(roster), "--out",
+                                              str(tmp_path / "s.pdf"), "--template",
+                                              str(template)])
+    assert result.exit_code != 0
+    assert "missing from the template file" in result.output

@@ -62,6 +62,12 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("POST", "/events/<int:event_id>/certificates/mail"): ORGANIZER,
     ("GET", "/events/<int:event_id>/certificates/jobs/<job_id>"): ORGANIZER,
     ("GET", "/events/<int:event_id>/certificates/jobs/<job_id>.json"): ORGANIZER,
+    # the badge designer
+    ("GET", "/events/<int:event_id>/badge"): ORGANIZER,
+    ("POST", "/events/<int:event_id>/badge"): ORGANIZER,
+    ("GET", "/events/<int:event_id>/badge/preview.png"): ORGANIZER,
+    ("POST", "/events/<int:event_id>/badge/preview.png"): ORGANIZER,
+    ("GET", "/events/<int:event_id>/badge/template.json"): ORGANIZER,
     # import
     ("GET", "/events/<int:event_id>/import"): ORGANIZER,
     ("POST", "/events/<int:event_id>/import"): ORGANIZER,
@@ -98,11 +104,12 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("POST", "/people/<int:person_id>/badge"): VOLUNTEER,
     ("GET", "/people/<int:person_id>/prints.json"): VOLUNTEER,
     # the kiosks' sync API
-    ("GET", "/api/sync/v2/openapi.json"): PUBLIC,
-    ("POST", "/api/sync/v2/enroll"): KIOSK,
-    ("GET", "/api/sync/v2/roster"): KIOSK,
-    ("POST", "/api/sync/v2/scans"): KIOSK,
-    ("POST", "/api/sync/v2/heartbeat"): KIOSK,
+    ("GET", "/api/sync/v3/openapi.json"): PUBLIC,
+    ("POST", "/api/sync/v3/enroll"): KIOSK,
+    ("GET", "/api/sync/v3/roster"): KIOSK,
+    ("GET", "/api/sync/v3/badge-images/<sha256>"): KIOSK,
+    ("POST", "/api/sync/v3/scans"): KIOSK,
+    ("POST", "/api/sync/v3/heartbeat"): KIOSK,
     ("GET", "/api/sync/v<int:version>/<path:rest>"): KIOSK,
     ("POST", "/api/sync/v<int:version>/<path:rest>"): KIOSK,
     ("PUT", "/api/sync/v<int:version>/<path:rest>"): KIOSK,
@@ -214,11 +221,11 @@ def test_organizer_passes_the_role_check_of_every_route(app: Flask, organizer: C
 
 def test_a_login_session_is_no_kiosk_credential(app: Flask, organizer: Client) -> None:
     machine = _with(app, KIOSK)
-    assert len(machine) == 8
+    assert len(machine) == 9
     wrong = [(m, url, r.status_code) for m, _rule, url in machine
              if not 400 <= (r := _call(organizer, m, url)).status_code < 500]
     assert wrong == []
-    resp = organizer.get("/api/sync/v2/roster")
+    resp = organizer.get("/api/sync/v3/roster")
     assert (resp.status_code, resp.get_json()["error"]) == (401, "unauthenticated")
 
 

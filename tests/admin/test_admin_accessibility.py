@@ -66,6 +66,7 @@ def test_admin_pages_pass_axe(app: Flask, engine: Engine, live: str, page: Any) 
         "exports": f"{base}/exports",
         "invitations": f"{base}/invitations",
         "import": f"{base}/import",
+        "badge designer": f"{base}/badge",
         "accounts": f"{live}/users",
     }
     for name, url in pages.items():
@@ -83,6 +84,16 @@ def test_admin_pages_pass_axe(app: Flask, engine: Engine, live: str, page: Any) 
     sync_api.expect(page.locator("#checked-in")).to_have_text("1")
     sync_api.expect(page.locator("#arrivals rect")).to_have_count(1)
     assert_no_serious_violations(page, "dashboard, polled")
+
+    # The badge designer showing a refused colour in its live preview, then a saved form
+    # that was refused (the error list at the top).
+    page.goto(f"{base}/badge")
+    page.fill("#colour_speaker", "niebieski")
+    sync_api.expect(page.locator("#preview-error")).to_be_visible(timeout=20_000)
+    assert_no_serious_violations(page, "badge designer, preview error")
+    page.click("#save-badge")
+    sync_api.expect(page.locator("#badge-errors")).to_be_visible()
+    assert_no_serious_violations(page, "badge designer, refused form")
 
     # A new kiosk: the enrollment code and its QR for the kiosk's camera.
     page.goto(f"{base}/kiosks")
