@@ -223,7 +223,8 @@ kiosks = Table(
     Column("name", String(200), nullable=False, server_default=""),
     Column("mode", String(16), nullable=False, server_default="entrance"),
     Column("room", String(300), nullable=False, server_default=""),
-    Column("token_hash", String(255)),
+    # Every kiosk request finds its kiosk by this: indexed (1 000 kiosks, 200 contacts/s).
+    Column("token_hash", String(255), unique=True),
     Column("enrolled_at", UTCDateTime),
     Column("revoked_at", UTCDateTime),
     Column("last_contact_at", UTCDateTime),
