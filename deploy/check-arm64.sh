@@ -98,27 +98,24 @@ if [ ! -e "$dir/.bramka-bootstrapped" ]; then
   step_done
 fi
 cp /etc/resolv.conf "$dir/etc/resolv.conf"
-# The host's certificate authorities too: behind a TLS-inspecting proxy, apt and pip in the
-# root trust what the host trusts (harmless otherwise: the same public CAs).
+# The host's certificate authorities for pip in the root (PIP_CERT below): behind a
+# TLS-inspecting proxy pip trusts what the host trusts (otherwise the same public CAs).
+pip_cert=/etc/ssl/certs/ca-certificates.crt
 if [ -r /etc/ssl/certs/ca-certificates.crt ]; then
-  mkdir -p "$dir/usr/local/share/ca-certificates"
-  cp /etc/ssl/certs/ca-certificates.crt "$dir/usr/local/share/ca-certificates/check-arm64-host.crt"
-  host_ca=yes
-else
-  host_ca=no
+  cp /etc/ssl/certs/ca-certificates.crt "$dir/etc/check-arm64-host-ca.crt"
+  pip_cert=/etc/check-arm64-host-ca.crt
 fi
 bind /proc /proc
 bind /sys /sys
 bind /dev /dev
 bind /dev/pts /dev/pts
 inside() { chroot "$dir" /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-  LANG=C.UTF-8 QEMU_CPU="$cpu" PIP_CERT=/etc/ssl/certs/ca-certificates.crt "$@"; }
+  LANG=C.UTF-8 QEMU_CPU="$cpu" PIP_CERT="$pip_cert" "$@"; }
 # shellcheck disable=SC2016  # $PRETTY_NAME is expanded inside the root
 step "inside: $(inside uname -m), $(inside sh -c '. /etc/os-release; echo "$PRETTY_NAME"'), $(inside python3 --version)"
 
 # -- 2. the kiosk, installed as on a Pi -----------------------------------------------------------
 
-if [ "$host_ca" = yes ]; then inside update-ca-certificates >/dev/null 2>&1 || true; fi
 # Roots made before systemd was in --include above get it now (Raspberry Pi OS has it).
 inside sh -c 'command -v systemctl >/dev/null || { apt-get update -qq &&
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends systemd udev; }' \
@@ -144,7 +141,10 @@ git -C "$clone" -c user.name=check-arm64 -c user.email=check-arm64@localhost \
 inside chown -R pi:pi /home/pi/bramka
 step_done
 
-step "sudo deploy/install-pi.sh --no-screen (as user pi)"
+step "sudo deploy/install-pi.sh --no-screen (as user pi), into a root without a kiosk"
+# A kept root gets the kiosk anew each time: the time is that of a first install.
+rm -rf "$dir/opt/bramka" "$dir/etc/bramka" "$dir/var/lib/bramka" \
+  "$dir/etc/systemd/system/bramka-"* "$dir/etc/systemd/system/multi-user.target.wants/bramka-"*
 inside sh -c 'cd /home/pi/bramka && SUDO_USER=pi deploy/install-pi.sh --no-screen' \
   2>&1 | tee "$dir.install.log" >&2
 [ "${PIPESTATUS[0]}" -eq 0 ] || die "install-pi.sh failed (log: $dir.install.log)"
@@ -157,9 +157,10 @@ if inside find /home/pi/bramka \( -name build -o -name '*.egg-info' -o ! -user p
   die "the installer left files in the user's clone (above)"
 fi
 step_done
-inside /opt/bramka/.venv/bin/python -c 'import numpy, cv2, zxingcpp, PIL; print(
-  "numpy", numpy.__version__, "opencv", cv2.__version__, "zxing-cpp", zxingcpp.__version__,
-  "Pillow", PIL.__version__)' >&2
+inside /opt/bramka/.venv/bin/python -c 'from importlib.metadata import version as v
+import cv2, numpy, PIL, zxingcpp  # each imports on this CPU
+print(*(f"{name} {v(name)}" for name in ("numpy", "opencv-python-headless", "zxing-cpp",
+                                          "pillow", "cryptography")), sep=", ")' >&2
 
 # -- 3. the smoke test ----------------------------------------------------------------------------
 

@@ -318,7 +318,8 @@ kiosk_dropins="$UNITS/bramka-kiosk.service.d"
 if [ "$camera" = libcamerify ]; then
   make_dir 0755 root:root "$kiosk_dropins"
   cat > "$kiosk_dropins/20-libcamerify.conf" <<'CONF'
-# Written by install-pi.sh --camera libcamerify: the Pi camera module through libcamera's
+# Written by install-pi.sh --camera libcamerify (EXPERIMENTAL: --camera picamera is the way
+# for camera modules): the Pi camera module through libcamera's
 # V4L2 compatibility layer, so that OpenCV's [camera] source = "device" can open it.
 [Service]
 ExecStart=
