@@ -185,21 +185,29 @@ as_bramka $B decode badge.png | tee decode.json
 grep -qF "$token" decode.json
 echo "   ($((SECONDS - t0))s)"; t0=$SECONDS
 echo "-- bramka kiosk serve, demo camera, /status.json"
+# The root shares the host's network: a free port, and a kiosk id of this run, so that
+# the answer comes from this kiosk and no other.
+port="$(/opt/bramka/.venv/bin/python -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+kiosk_id="arm64-smoke-$$"
 sed -e 's/^source = .*/source = "demo"/' -e 's/^backend = .*/backend = "none"/' \
-  -e 's/^port = .*/port = 18080/' -e "s#^data_dir = .*#data_dir = \"$work/data\"#" \
-  /etc/bramka/kiosk.toml > kiosk.toml
+  -e "s/^port = .*/port = $port/" -e "s#^data_dir = .*#data_dir = \"$work/data\"#" \
+  -e "s/^id = .*/id = \"$kiosk_id\"/" /etc/bramka/kiosk.toml > kiosk.toml
 chown bramka kiosk.toml
-as_bramka env BRAMKA_KIOSK__STAFF_PIN=482913 $B kiosk --config kiosk.toml serve \
-  > serve.log 2>&1 &
+# setpriv execs (runuser would stay as the parent, and outlive a kill of it).
+setpriv --reuid=bramka --regid=bramka --init-groups \
+  env BRAMKA_KIOSK__STAFF_PIN=482913 $B kiosk --config kiosk.toml serve > serve.log 2>&1 &
 server=$!
+export port kiosk_id
 /opt/bramka/.venv/bin/python - <<'PY' || { kill "$server"; cat serve.log; exit 1; }
-import json, time, urllib.request
+import json, os, time, urllib.request
+url = f"http://127.0.0.1:{os.environ['port']}/status.json"
 deadline = time.monotonic() + 300  # an emulated CPU starts Python slowly
 status: dict = {}
 while True:
     try:
-        with urllib.request.urlopen("http://127.0.0.1:18080/status.json", timeout=10) as r:
+        with urllib.request.urlopen(url, timeout=10) as r:
             status = json.load(r)
+        assert status["kiosk"]["id"] == os.environ["kiosk_id"], status["kiosk"]
         camera = status["camera"]
         if camera.get("status") == "running" and camera.get("frames", 0) > 0:
             break
@@ -211,6 +219,7 @@ while True:
 print(json.dumps({"kiosk": status["kiosk"], "camera": status["camera"]}, ensure_ascii=False))
 PY
 kill "$server"; wait "$server" 2>/dev/null || true
+if kill -0 "$server" 2>/dev/null; then echo "the kiosk did not stop" >&2; exit 1; fi
 echo "   ($((SECONDS - t0))s)"
 echo "SMOKE OK"
 SMOKE
