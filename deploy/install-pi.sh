@@ -364,6 +364,17 @@ BLOCK
 }
 if [ "$show_screen" = yes ]; then
   write_screen_autostart "$screen_user" "$screen_home"
+elif [ -n "$screen_user" ]; then
+  # The screen switched off (--no-screen): the remembered screen user's block goes.
+  if [ -n "$ROOT" ]; then
+    old_autostart="$ROOT/home/$screen_user/.config/labwc/autostart"
+  else
+    old_autostart="$(getent passwd "$screen_user" | cut -d: -f6 || true)/.config/labwc/autostart"
+  fi
+  if grep -qs "^${AUTOSTART_BEGIN%% (*}" "$old_autostart"; then
+    sed -i -e "\\|^${AUTOSTART_BEGIN%% (*}|,\\|^$AUTOSTART_END\$|d" "$old_autostart"
+    log "kiosk screen: removed from $old_autostart"
+  fi
 fi
 
 if [ "$admin" = yes ]; then

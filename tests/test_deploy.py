@@ -501,6 +501,9 @@ def test_install_script_in_a_staging_root(staging: Staging) -> None:
     assert not (units / "bramka-kiosk.service.d/20-libcamerify.conf").exists()
     assert not (units / "bramka-admin.service").exists()
     assert not staging.calls("raspi-config")  # no screen: the desktop is left alone
+    autostart = (stage / "home/alice/.config/labwc/autostart").read_text()
+    assert "bramka" not in autostart and autostart.startswith("/usr/bin/lwrespawn")
+    assert "kiosk screen: removed from" in out
     assert not (stage / "opt/bramka/constraints.txt").exists()  # trixie: no pins
     calls = staging.calls()
     assert f"python3 -m venv --system-site-packages {stage}/opt/bramka/.venv" in calls
