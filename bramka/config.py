@@ -52,7 +52,10 @@ class KioskSettings(_Section):
 
 class CameraSettings(_Section):
     source: Literal["demo", "device", "picamera", "url", "video", "images"] = "demo"
-    device: int = Field(0, ge=0)
+    # "device": an index (0 is /dev/video0) or a device path, best the stable one by id
+    # (/dev/v4l/by-id/usb-...-video-index0: USB numbering changes between boots);
+    # "picamera": libcamera's camera number.
+    device: int | str = 0
     url: str = ""
     path: Path | None = None
     width: int = Field(640, ge=160, le=3840)
@@ -60,9 +63,41 @@ class CameraSettings(_Section):
     fps: float = Field(30.0, gt=0, le=120)
     loop: bool = False
     retry_seconds: float = Field(2.0, gt=0, le=600)
+    # "picamera" with an autofocus camera (Camera Module 3): "continuous" refocuses on
+    # what is shown; "fixed" holds the lens at focus_cm (a badge at 20-30 cm); "off"
+    # leaves the lens as libcamera starts it. Cameras without autofocus ignore this.
+    autofocus: Literal["continuous", "fixed", "off"] = "continuous"
+    focus_cm: float = Field(25.0, ge=5, le=1000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _device_before(cls, data: Any) -> Any:
+        if isinstance(data, Mapping) and "device" in data:
+            data = {**data, "device": cls._device_index_or_path(data["device"])}
+        return data
+
+    @staticmethod
+    def _device_index_or_path(value: Any) -> int | str:
+        if isinstance(value, bool):
+            raise ValueError("a device index (0, 1, ...) or a path under /dev/")
+        if isinstance(value, int):
+            if value < 0:
+                raise ValueError("a device index is 0 or more")
+            return value
+        if isinstance(value, str):
+            text = value.strip()
+            if text.isdigit():  # from the environment: BRAMKA_CAMERA__DEVICE=1
+                return int(text)
+            if text.startswith("/dev/"):
+                return text
+        raise ValueError(f"a device index (0, 1, ...) or a path under /dev/ such as "
+                         f"/dev/v4l/by-id/usb-...-video-index0, not {value!r}")
 
     @model_validator(mode="after")
     def _source_needs(self) -> CameraSettings:
+        if self.source == "picamera" and not isinstance(self.device, int):
+            raise ValueError("device: source 'picamera' takes a camera number (0, 1), not a "
+                             "path (/dev/video* of a camera module are raw nodes: no frames)")
         if self.source in ("video", "images") and not self.path:
             raise ValueError(f"path: camera source '{self.source}' needs a path")
         if self.source == "url" and not self.url:

@@ -10,9 +10,9 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bramka.config import CameraSettings, load_settings
+from bramka.config import CameraSettings, ConfigError, load_settings
 from kiosk.scanner.base import CameraUnavailable, FrameSource
-from kiosk.scanner.frames import make_frame_source
+from kiosk.scanner.frames import DeviceCamera, make_frame_source
 from kiosk.scanner.picamera import Picamera2Source
 
 
@@ -28,6 +28,9 @@ class FakePicamera2:
     instances: list[FakePicamera2] = []
     fail: dict[str, Exception] = {}
     channels = 3
+    # What libcamera advertises, (min, max, default) as picamera2 has it: a Camera Module 3
+    # (imx708) has the autofocus controls; a Camera Module 2 (imx219) has none of them.
+    camera_controls: dict[str, tuple[Any, Any, Any]] = {}
 
     def __init__(self, camera_num: int = 0) -> None:
         if "init" in self.fail:
@@ -70,7 +73,13 @@ def fake_picamera2(monkeypatch: pytest.MonkeyPatch) -> type[FakePicamera2]:
     monkeypatch.setattr(FakePicamera2, "instances", [])
     monkeypatch.setattr(FakePicamera2, "fail", {})
     monkeypatch.setattr(FakePicamera2, "channels", 3)
+    monkeypatch.setattr(FakePicamera2, "camera_controls", dict(CAMERA_MODULE_2))
     return FakePicamera2
+
+
+CAMERA_MODULE_2 = {"FrameRate": (1.0, 206.0, None), "ExposureTime": (75, 11766829, None)}
+CAMERA_MODULE_3 = {**CAMERA_MODULE_2, "AfMode": (0, 2, 0), "AfSpeed": (0, 1, 0),
+                   "AfRange": (0, 2, 0), "LensPosition": (0.0, 15.0, 1.0)}
 
 
 def test_missing_picamera2_is_camera_unavailable_naming_the_package(no_picamera2: None) -> None:
@@ -155,3 +164,89 @@ def test_a_failed_read_is_unavailable_and_reopen_works(
     assert source.read().shape == (480, 640, 3)
     source.close()
     assert len(fake_picamera2.instances) == 2
+
+
+@pytest.mark.parametrize("autofocus, focus_cm, expected", [
+    ("continuous", 25.0, {"AfMode": 2, "AfSpeed": 1}),  # libcamera's Continuous, Fast
+    ("fixed", 25.0, {"AfMode": 0, "LensPosition": 4.0}),  # Manual at 1 / 0.25 m
+    ("fixed", 20.0, {"AfMode": 0, "LensPosition": 5.0}),
+    ("off", 25.0, {}),
+])
+def test_camera_module_3_autofocus_is_set(
+    fake_picamera2: type[FakePicamera2], autofocus: str, focus_cm: float,
+    expected: dict[str, float]
+) -> None:
+    fake_picamera2.camera_controls = dict(CAMERA_MODULE_3)
+    with Picamera2Source(0, fps=20, autofocus=autofocus,  # type: ignore[arg-type]
+                         focus_cm=focus_cm) as source:
+        cam = fake_picamera2.instances[0]
+        assert cam.config["controls"] == {"FrameRate": 20.0, **expected}
+        assert source.focus == expected
+
+
+def test_a_camera_without_autofocus_gets_no_focus_controls(
+    fake_picamera2: type[FakePicamera2]
+) -> None:
+    """picamera2 refuses a control libcamera does not advertise: none is sent to a CM2."""
+    for autofocus in ("continuous", "fixed"):
+        with Picamera2Source(0, autofocus=autofocus) as source:  # type: ignore[arg-type]
+            assert fake_picamera2.instances[-1].config["controls"] == {"FrameRate": 30.0}
+            assert source.focus == {}
+
+
+def test_autofocus_settings_reach_the_source(no_picamera2: None) -> None:
+    default = make_frame_source(CameraSettings(source="picamera"))
+    assert isinstance(default, Picamera2Source)
+    assert (default.autofocus, default.focus_cm) == ("continuous", 25.0)
+    settings = load_settings(None, {"BRAMKA_CAMERA__SOURCE": "picamera",
+                                    "BRAMKA_CAMERA__AUTOFOCUS": "fixed",
+                                    "BRAMKA_CAMERA__FOCUS_CM": "30"})
+    source = make_frame_source(settings.camera)
+    assert isinstance(source, Picamera2Source)
+    assert (source.autofocus, source.focus_cm) == ("fixed", 30.0)
+    with pytest.raises(ConfigError):
+        load_settings(None, {"BRAMKA_CAMERA__AUTOFOCUS": "sometimes"})
+    with pytest.raises(ConfigError):
+        load_settings(None, {"BRAMKA_CAMERA__FOCUS_CM": "1"})  # closer than any lens
+
+
+def test_camera_device_by_id_path(no_picamera2: None) -> None:
+    """A USB webcam by its stable path; a camera module only by its number."""
+    by_id = "/dev/v4l/by-id/usb-046d_C270_HD_WEBCAM_2C1B6A10-video-index0"
+    settings = load_settings(None, {"BRAMKA_CAMERA__SOURCE": "device",
+                                    "BRAMKA_CAMERA__DEVICE": by_id})
+    assert settings.camera.device == by_id
+    source = make_frame_source(settings.camera)
+    assert isinstance(source, DeviceCamera) and source.device == by_id
+    assert load_settings(None, {"BRAMKA_CAMERA__DEVICE": "2"}).camera.device == 2
+    for bad in ("video0", "-1", "C:/cam"):
+        with pytest.raises(ConfigError, match="device"):
+            load_settings(None, {"BRAMKA_CAMERA__SOURCE": "device",
+                                 "BRAMKA_CAMERA__DEVICE": bad})
+    with pytest.raises(ConfigError, match="camera number"):
+        load_settings(None, {"BRAMKA_CAMERA__SOURCE": "picamera",
+                             "BRAMKA_CAMERA__DEVICE": "/dev/video0"})
+
+
+def test_a_by_id_path_opens_the_v4l2_node_it_points_to(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OpenCV gets the /dev/videoN the stable path points to now, through V4L2."""
+    import cv2
+
+    from kiosk.scanner import frames
+
+    node = tmp_path / "video3"
+    node.touch()
+    opened: list[tuple[Any, ...]] = []
+
+    def fake_capture(*args: Any) -> Any:
+        opened.append(args)
+        raise RuntimeError("stop here")
+
+    monkeypatch.setattr(frames.cv2, "VideoCapture", fake_capture)
+    camera = DeviceCamera("/dev/v4l/by-id/x")
+    monkeypatch.setattr(frames.os.path, "realpath", lambda p: str(node) if p.endswith("/x") else p)
+    with pytest.raises(RuntimeError):
+        camera._capture()
+    assert opened == [(str(node), cv2.CAP_V4L2)]

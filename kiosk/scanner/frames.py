@@ -12,6 +12,7 @@ again (the scanning loop keeps the latest one for the live preview).
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -166,6 +167,9 @@ class DeviceCamera(FrameSource):
             params = stream_timeout_params(self.open_timeout, self.read_timeout)
             if params:
                 return cv2.VideoCapture(self.device, cv2.CAP_FFMPEG, params)
+        if isinstance(self.device, str) and self.device.startswith("/dev/"):
+            # /dev/v4l/by-id/... (a symlink to /dev/videoN): V4L2 by path, not a file.
+            return cv2.VideoCapture(os.path.realpath(self.device), cv2.CAP_V4L2)
         return cv2.VideoCapture(self.device)
 
     def open(self) -> None:
@@ -420,7 +424,8 @@ def make_frame_source(settings: CameraSettings, tokens: list[str] | None = None)
         from kiosk.scanner.picamera import Picamera2Source
 
         return Picamera2Source(
-            settings.device, width=settings.width, height=settings.height, fps=settings.fps
+            int(settings.device), width=settings.width, height=settings.height,
+            fps=settings.fps, autofocus=settings.autofocus, focus_cm=settings.focus_cm,
         )
     if source == "url":
         return DeviceCamera(

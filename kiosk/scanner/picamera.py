@@ -5,21 +5,50 @@ python3-picamera2``), not from PyPI, and is imported only when the camera is ope
 this module loads anywhere. Bramka's virtual environment sees it when it was made with
 ``--system-site-packages`` (deploy/install-pi.sh does this with ``--camera picamera``).
 
-A USB webcam, or the camera module through libcamera's V4L2 compatibility layer
-(``libcamerify``), uses ``source = "device"`` instead (:class:`~kiosk.scanner.frames.
+This is the way for camera modules: OpenCV does not support the libcamera stack, and on a
+Pi 5 ``/dev/video*`` are raw CSI nodes with no usable frames. The camera module through
+libcamera's V4L2 compatibility layer (``libcamerify`` with ``source = "device"``) is
+experimental; a USB webcam uses ``source = "device"`` (:class:`~kiosk.scanner.frames.
 DeviceCamera`). See docs/raspberry-pi.md.
+
+Autofocus (Camera Module 3): ``autofocus = "continuous"`` (the default) keeps refocusing
+on what is held up; ``"fixed"`` holds the lens at ``focus_cm`` (libcamera's
+``LensPosition`` is in dioptres: 100 / cm); ``"off"`` sets nothing. A camera without
+autofocus (Camera Module 2, most others) advertises no ``AfMode`` and gets none.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from kiosk.scanner.base import CameraUnavailable, FrameSource
 
 log = logging.getLogger(__name__)
+
+# libcamera's control values (controls.AfModeEnum, AfSpeedEnum), as numbers: libcamera's
+# Python module is not needed to name them.
+AF_MODE_MANUAL = 0
+AF_MODE_CONTINUOUS = 2
+AF_SPEED_FAST = 1
+
+Autofocus = Literal["continuous", "fixed", "off"]
+
+
+def focus_controls(autofocus: Autofocus, focus_cm: float,
+                   supported: Any) -> dict[str, float | int]:
+    """The libcamera controls for ``autofocus``, limited to those the camera advertises."""
+    if autofocus == "off" or "AfMode" not in supported:
+        return {}
+    if autofocus == "continuous":
+        wanted: dict[str, float | int] = {"AfMode": AF_MODE_CONTINUOUS,
+                                          "AfSpeed": AF_SPEED_FAST}
+    else:
+        wanted = {"AfMode": AF_MODE_MANUAL, "LensPosition": round(100.0 / focus_cm, 3)}
+    return {name: value for name, value in wanted.items() if name in supported}
+
 
 MISSING = ("picamera2 is not installed: on Raspberry Pi OS run "
            "'sudo apt install python3-picamera2' and make Bramka's virtual environment with "
@@ -45,11 +74,15 @@ class Picamera2Source(FrameSource):
     """
 
     def __init__(self, camera: int = 0, *, width: int = 640, height: int = 480,
-                 fps: float = 30.0) -> None:
+                 fps: float = 30.0, autofocus: Autofocus = "continuous",
+                 focus_cm: float = 25.0) -> None:
         self.camera = camera
         self.width = width
         self.height = height
         self.fps = fps
+        self.autofocus: Autofocus = autofocus
+        self.focus_cm = focus_cm
+        self.focus: dict[str, float | int] = {}  # what was set on the open camera
         self.name = f"pi camera {camera}"
         self._cam: Any = None
 
@@ -63,9 +96,11 @@ class Picamera2Source(FrameSource):
         cam: Any = None
         try:
             cam = picamera2(self.camera)
+            focus = focus_controls(self.autofocus, self.focus_cm,
+                                   getattr(cam, "camera_controls", {}) or {})
             config = cam.create_video_configuration(
                 main={"size": (self.width, self.height), "format": "RGB888"},
-                controls={"FrameRate": float(self.fps)},
+                controls={"FrameRate": float(self.fps), **focus},
                 buffer_count=2,  # what we decode is current, as DeviceCamera's BUFFERSIZE 1
             )
             cam.configure(config)
@@ -77,7 +112,9 @@ class Picamera2Source(FrameSource):
                 _close_quietly(cam)
             raise CameraUnavailable(f"cannot open {self.name}: {exc}") from exc
         self._cam = cam
-        log.info("opened %s at %dx%d", self.name, self.width, self.height)
+        self.focus = focus
+        log.info("opened %s at %dx%d, focus %s", self.name, self.width, self.height,
+                 focus or "not set (no autofocus, or autofocus = \"off\")")
 
     def read(self) -> np.ndarray:
         if self._cam is None:
