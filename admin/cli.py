@@ -145,11 +145,9 @@ def import_cmd(ctx: click.Context, file: Path, event_id: int | None, dry_run: bo
                 state["last"] = done
 
             with engine.begin() as conn:
-                full = run_import(conn, event, data, file.name, mapping_spec=spec,
-                                  dry_run=True).over_capacity
                 result = run_import(conn, event, data, file.name, mapping_spec=spec,
                                     dry_run=dry_run, username="cli", progress=progress,
-                                    capacity={o.session_id: over_capacity for o in full})
+                                    capacity=over_capacity)
     except ImportFileError as exc:
         raise click.ClickException(f"{file.name}: {exc.en} (nothing was imported)") from None
     finally:

@@ -67,6 +67,11 @@ def over_capacity(conn: Connection, event_id: int, plan: Plan,
     person (after the import created them); by default those already in the event."""
     incoming = incoming_pairs(conn, event_id, plan,
                               known_people(plan) if row_person is None else row_person)
+    return _full(conn, event_id, incoming)
+
+
+def _full(conn: Connection, event_id: int,
+          incoming: Mapping[int, list[tuple[int, int | None]]]) -> list[OverCapacity]:
     if not incoming:
         return []
     counts = dict(conn.execute(select(registrations.c.session_id, func.count())
@@ -81,18 +86,23 @@ def over_capacity(conn: Connection, event_id: int, plan: Plan,
     return out
 
 
+Choices = Mapping[int, str] | str | None
+"""Per full session ``waitlist`` or ``accept``; one word for all of them; None: the
+default (a waiting list)."""
+
+
 def register(conn: Connection, event_id: int, plan: Plan, row_person: Mapping[int, int],
-             choices: Mapping[int, str] | None = None) -> tuple[int, int]:
+             choices: Choices = None) -> tuple[int, int]:
     """Write the sheet's registrations (people already created); (registered, waitlisted)."""
-    choices = choices or {}
-    full = {o.session_id: o for o in over_capacity(conn, event_id, plan, row_person)}
     incoming = incoming_pairs(conn, event_id, plan, row_person)
+    full = {o.session_id: o for o in _full(conn, event_id, incoming)}
     now = utcnow()
     seat, wait = [], []
     for sid, pairs in incoming.items():
         people = [p for _, p in pairs if p is not None]
         o = full.get(sid)
-        if o is None or choices.get(sid, DEFAULT) == "accept":
+        choice = choices if isinstance(choices, str) else (choices or {}).get(sid, DEFAULT)
+        if o is None or choice == "accept":
             seat += [(sid, p) for p in people]
             continue
         seat += [(sid, p) for p in people[:o.seats_left]]

@@ -3,6 +3,7 @@ continuing after a stop), the uncertain ones after a crash, resend to one person
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Any
 
@@ -73,24 +74,8 @@ def index(event_id: int) -> Any:
             flash(tr("Nie ma komu wysłać zaproszeń.", "Nobody is waiting for an invitation."),
                   "warn")
             return redirect(url_for("invitations.index", event_id=event_id))
-        engine = db.get_engine()
-        settings = admin_settings()
-        pool = smtp_pool()
-
-        def work(job: Job) -> dict[str, Any]:
-            job.total = len(ids)
-
-            def progress(done: int, total: int, outcome: invitations.Outcome) -> None:
-                job.done, job.total, job.result = done, total, outcome.as_dict()
-
-            try:
-                out = invitations.send_invitations(engine, settings, event_id, ids, progress,
-                                                   pool=pool, retry_uncertain=retry_uncertain)
-            finally:
-                pool.close()
-            return out.as_dict()
-
-        job = jobs(app).start(app, "invitations", event_id, work)
+        job = start_mailing("invitations", event_id, ids, functools.partial(
+            invitations.send_invitations, retry_uncertain=retry_uncertain))
         return redirect(url_for("invitations.job_page", event_id=event_id, job_id=job.id))
     with db.read() as conn:
         counts = q_invitations.status_counts(conn, event_id)
@@ -149,18 +134,47 @@ def preview_png(event_id: int) -> Any:
     return Response(_sample(event)[0].png, mimetype="image/png")
 
 
-@bp.route("/events/<int:event_id>/invitations/jobs/<job_id>")
-@requires("organizer")
-def job_page(event_id: int, job_id: str) -> Any:
+def start_mailing(kind: str, event_id: int, ids: list[int], send: Any) -> Job:
+    """Run ``send(engine, settings, event_id, ids, progress, pool=...)`` (invitations,
+    certificates) as a background job over this process's SMTP pool, its counts as the
+    job's progress."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    engine, settings, pool = db.get_engine(), admin_settings(), smtp_pool()
+
+    def work(job: Job) -> dict[str, Any]:
+        job.total = len(ids)
+
+        def progress(done: int, total: int, outcome: invitations.Outcome) -> None:
+            job.done, job.total, job.result = done, total, outcome.as_dict()
+
+        try:
+            out = send(engine, settings, event_id, ids, progress, pool=pool)
+        finally:
+            pool.close()
+        return out.as_dict()
+
+    return jobs(app).start(app, kind, event_id, work)
+
+
+def mail_job_page(event_id: int, job_id: str, title: str, status_endpoint: str,
+                  back_url: str, back_label: str) -> Any:
+    """A mailing's progress page (mail/job.html)."""
     job = event_job(event_id, job_id)
     with db.read() as conn:
         event = q_events.get_event(conn, event_id)
     return render_template(
-        "mail/job.html", event=event, job=job,
-        title=tr("Wysyłka zaproszeń", "Sending invitations"),
-        status_url=url_for("invitations.job_status", event_id=event_id, job_id=job_id),
-        back_url=url_for("invitations.index", event_id=event_id),
-        back_label=tr("Wróć do zaproszeń", "Back to invitations"))
+        "mail/job.html", event=event, job=job, title=title, back_url=back_url,
+        status_url=url_for(status_endpoint, event_id=event_id, job_id=job_id),
+        back_label=back_label)
+
+
+@bp.route("/events/<int:event_id>/invitations/jobs/<job_id>")
+@requires("organizer")
+def job_page(event_id: int, job_id: str) -> Any:
+    return mail_job_page(event_id, job_id, tr("Wysyłka zaproszeń", "Sending invitations"),
+                         "invitations.job_status", url_for("invitations.index",
+                                                           event_id=event_id),
+                         tr("Wróć do zaproszeń", "Back to invitations"))
 
 
 @bp.route("/events/<int:event_id>/invitations/jobs/<job_id>.json")

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, delete, select, update
 
 from admin import double_entry
-from admin.scans import CHUNK, _add_counts, _count, _update_presence, day_arrival
+from admin.scans import CHUNK, add_counts, count_row, day_arrival, update_presence
 from admin.schema import presence, scans
 from sync.clock import Anchor
 
@@ -62,7 +62,7 @@ def rebuild_presence(conn: Connection, event_id: int, person_ids: list[int]) -> 
         days: dict[tuple[int, Any], list[Any]] = {}
         for row in old_rows:  # take back what the old rows gave the totals
             key = (row["event_id"], row["person_id"], row["session_id"], row["day"])
-            _count(deltas, key, row, -1)
+            count_row(deltas, key, row, -1)
             days.setdefault((row["person_id"], row["day"]), []).append(row)
         for (_person, day), rows in days.items():
             deltas[(event_id, "day", day.toordinal())] -= 1
@@ -70,12 +70,12 @@ def rebuild_presence(conn: Connection, event_id: int, person_ids: list[int]) -> 
             if arrival is not None:
                 deltas[(event_id, "bucket", arrival)] -= 1
         deltas[(event_id, "visitors", 0)] -= len({person for person, _ in days})
-        _add_counts(conn, deltas)
+        add_counts(conn, deltas)
         conn.execute(delete(presence).where(and_(presence.c.event_id == event_id,
                                                  presence.c.person_id.in_(ids))))
         facts = [dict(r._mapping) for r in conn.execute(select(
             scans.c.event_id, scans.c.attendee_id, scans.c.session_id, scans.c.direction,
             scans.c.result, scans.c.admitted, scans.c.scan_time).where(
             scans.c.event_id == event_id, scans.c.attendee_id.in_(ids), scans.c.admitted))]
-        _update_presence(conn, facts)
+        update_presence(conn, facts)
         double_entry.refresh(conn, event_id, ids)

@@ -91,7 +91,7 @@ def store_scans(conn: Connection, records: Sequence[ScanRecord],
     # A scan id stored before is skipped by the database itself (also when another upload
     # of the same scans commits in between); only what this statement inserted counts.
     inserted = set(insert_many(conn, scans, rows, skip_conflicts_on=["id"], returning="id"))
-    _update_presence(conn, [row for row in rows if row["id"] in inserted])
+    update_presence(conn, [row for row in rows if row["id"] in inserted])
     return inserted
 
 
@@ -100,7 +100,7 @@ PRESENCE_KEY = ("event_id", "person_id", "session_id", "day")
 PRESENCE_LOCK = 0x6272  # advisory lock class ("br"), with the event id as the second key
 
 
-def _update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
+def update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
     facts = [r for r in rows
              if r["admitted"] and r["event_id"] is not None and r["attendee_id"] is not None]
     if not facts:
@@ -158,9 +158,9 @@ def _update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
             merged["last_out"] is None or merged["last_in"] > merged["last_out"])
         merged["first_bucket"] = bucket_of(merged["first_in"]) if merged["first_in"] else None
         ident = {"event_id": key[0], "person_id": key[1], "session_id": key[2], "day": key[3]}
-        _count(deltas, key, merged, +1)
+        count_row(deltas, key, merged, +1)
         if old is not None:
-            _count(deltas, key, old, -1)
+            count_row(deltas, key, old, -1)
         merged_by_day.setdefault((key[0], key[1], key[3]), []).append({**ident, **merged})
         if old is None:
             inserts.append({**ident, **merged})
@@ -169,7 +169,7 @@ def _update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
     _count_days(deltas, by_day, merged_by_day, known)
     insert_many(conn, presence, inserts)
     update_many(conn, presence, PRESENCE_KEY, updates)
-    _add_counts(conn, deltas)
+    add_counts(conn, deltas)
     # Two admissions at one place and day may be a double entry: recheck those people.
     recheck: dict[int, set[int]] = {}
     for row in inserts + updates:
@@ -179,7 +179,7 @@ def _update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
         double_entry.refresh(conn, event_id, person_ids)
 
 
-def _count(deltas: Counter[tuple[int, str, int]], key: Key, row: Mapping[str, Any],
+def count_row(deltas: Counter[tuple[int, str, int]], key: Key, row: Mapping[str, Any],
            sign: int) -> None:
     """Add (``sign`` +1) or take back (-1) what one session's presence row gives the
     running totals (the per-day totals: :func:`_count_days`)."""
@@ -221,7 +221,7 @@ def _count_days(deltas: Counter[tuple[int, str, int]],
             deltas[(event_id, "visitors", 0)] += 1
 
 
-def _add_counts(conn: Connection, deltas: Counter[tuple[int, str, int]]) -> None:
+def add_counts(conn: Connection, deltas: Counter[tuple[int, str, int]]) -> None:
     rows = [{"event_id": e, "metric": m, "key": k, "value": v}
             for (e, m, k), v in sorted(deltas.items()) if v]
     if not rows:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, bindparam, insert, select, text, update
@@ -56,7 +56,7 @@ def load_session_titles(conn: Connection, event_id: int) -> list[tuple[int, str]
 
 def apply_plan(conn: Connection, event_id: int, plan: Plan, username: str = "",
                progress: Progress | None = None,
-               capacity: Mapping[int, str] | None = None) -> tuple[list[int], int]:
+               capacity: import_capacity.Choices = None) -> tuple[list[int], int]:
     """Write the plan inside the caller's transaction; the new people's ids and how many
     went on a waiting list (``capacity``: session id -> ``waitlist``/``accept``)."""
     total = len(plan.creates) + len(plan.updates) + max(1, len(plan.sessions))
@@ -150,7 +150,7 @@ def run_import(
     dry_run: bool = False,
     username: str = "",
     progress: Progress | None = None,
-    capacity: Mapping[int, str] | None = None,
+    capacity: import_capacity.Choices = None,
 ) -> ImportResult:
     """Plan (and unless ``dry_run``, apply) an import. Raises ``ImportFileError`` untouched.
     ``capacity``: what to do with each session the sheet fills past its limit
