@@ -218,6 +218,8 @@ ENTRY_REFUSALS = {
     "not_registered": ("Ta sesja wymaga zapisu, a ta osoba nie jest zapisana",
                        "This session needs registration and this person is not registered"),
     "full": ("Sesja jest pełna", "The session is full"),
+    "outside_event": ("Dziś nie ma tego wydarzenia: wejście tylko w dniach wydarzenia",
+                      "The event is not on today: check-in only on the event's days"),
 }
 
 
@@ -260,13 +262,19 @@ def check_in_by_hand(conn: Connection, person_id: int, session_id: int | None,
         presence.c.session_id == (session_id or 0), presence.c.day == warsaw_day(now),
         presence.c.inside)).first()
     result = "already_checked_in" if already and direction == "in" else "ok"
+    event = q_events.get_event(conn, person["event_id"])
+    outside = not event["starts_on"] <= warsaw_day(now) <= event["ends_on"]
+    if direction == "in" and outside and not override_reason:
+        # As at a kiosk's entrance (kiosk.decide) and at an upload (sync.rules: the
+        # admin holds such a scan as outside_event): no admission on another day.
+        raise EntryRefused("outside_event")
     if session_id is not None and direction == "in" and result == "ok":
         entry = _session_entry(conn, session, person_id, now)
         if entry != "ok" and not override_reason:
             raise EntryRefused(entry)
-        if entry == "ok":
+        if entry == "ok" and not outside:
             override_reason = ""
-    else:
+    elif not (outside and direction == "in"):
         override_reason = ""
     record = ScanRecord(
         id=new_scan_id(), kiosk_id="helpdesk", event_id=person["event_id"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from admin_fixtures import DAY2_10, add_person, make_event
+from admin_fixtures import DAY2_10, add_person, make_event, span_today
 from admin_scans import scan
 from admin_testkit import PASSWORD, make_user
 from browser_kit import ARTIFACTS, NEEDS_CHROMIUM, admin_log_in
@@ -88,6 +88,7 @@ def test_help_desk_refuses_a_session_not_started_and_the_organizer_overrides_wit
     """Tomorrow's city walk: "Wpuść ręcznie" is refused; the organizer's override asks for
     a reason, and the attendance list shows it."""
     ev = make_event(engine)
+    span_today(engine, ev["id"])  # the help desk admits only on the event's days
     lw = add_person(engine, ev["id"], "Łukasz", "Wójcik", "MOPS Kraków")
     make_user(app, "ola", "organizer")
     admin_log_in(page, live, "ola", PASSWORD)

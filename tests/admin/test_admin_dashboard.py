@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from admin_fixtures import DAY2_10, add_person, make_event
+from admin_fixtures import DAY2_10, add_person, make_event, span_today
 from admin_scans import scan
 from admin_testkit import Client
 from flask import Flask
@@ -122,6 +122,7 @@ def test_help_desk_check_ins_into_a_session_count_as_checked_in(
     from admin.schema import utcnow as now_utc
 
     ev = make_event(engine)
+    span_today(engine, ev["id"])  # the help desk admits only on the event's days
     ids = [add_person(engine, ev["id"], f"Osoba{i}", "Testowa") for i in range(8)]
     now = now_utc()
     with engine.begin() as conn:  # the plenary runs now

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from admin_fixtures import add_person, make_event
+from admin_fixtures import add_person, make_event, span_today
 from admin_testkit import Client
 from sqlalchemy import Engine, select
 
@@ -17,6 +17,7 @@ from sync.wire import Command
 
 def _setup(engine: Engine) -> tuple[dict, int]:
     ev = make_event(engine)
+    span_today(engine, ev["id"])  # the help desk admits only on the event's days
     lw = add_person(engine, ev["id"], "Łukasz", "Wójcik", "MOPS Kraków",
                     "lukasz.wojcik@mops.krakow.pl")
     add_person(engine, ev["id"], "Łucja", "Wójtowicz", "GOPS Gdów")
@@ -379,3 +380,18 @@ def test_a_new_badge_asks_for_its_reason(volunteer: Client, engine: Engine) -> N
     page = volunteer.get(f"/people/{lw}").get_data(as_text=True)
     reason = page[page.index('name="reason"'):].split(">", 1)[0]
     assert "required" in reason and "value=" not in reason  # nothing pre-filled
+
+
+def test_the_help_desk_admits_nobody_on_a_day_without_the_event(volunteer: Client,
+                                                                  engine: Engine) -> None:
+    """As the kiosk's entrance and the upload judge: a check-in in December into a June
+    congress is refused, nothing is recorded."""
+    from admin.schema import scans
+
+    ev = make_event(engine)  # 15-17 June 2026; the test runs on another day
+    lw = add_person(engine, ev["id"], "Łukasz", "Wójcik")
+    volunteer.post(f"/people/{lw}/checkin", {"session_id": ""})
+    page = volunteer.get(f"/people/{lw}").get_data(as_text=True)
+    assert "Dziś nie ma tego wydarzenia" in page
+    with engine.connect() as conn:
+        assert conn.execute(select(scans.c.id)).first() is None
