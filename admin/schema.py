@@ -15,6 +15,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -238,6 +239,20 @@ kiosks = Table(
     Column("chain_seq", Integer),
     Column("chain_head", String(64)),
     Column("chain_problem", String(300), nullable=False, server_default=""),
+    # The rest of the kiosk's plan (sync.plan; mode and room above), its revision, and
+    # what the kiosk last reported of itself.
+    Column("direction", String(8), nullable=False, server_default="toggle"),
+    Column("session_id", Integer),
+    Column("language", String(8), nullable=False, server_default="pl"),
+    Column("result_seconds", Float, nullable=False, server_default="4.0"),
+    Column("staff_pin_hash", String(120), nullable=False, server_default=""),
+    Column("help_desk", String(200), nullable=False, server_default=""),
+    Column("printer_profile", String(64), nullable=False, server_default=""),
+    Column("plan_revision", Integer, nullable=False, server_default="1"),
+    Column("plan_changed_at", UTCDateTime),
+    Column("software", String(64), nullable=False, server_default=""),
+    Column("plan_seen", Integer),
+    Column("print_queue", Integer, nullable=False, server_default="0"),
 )
 
 # Single-use enrollment codes (only their SHA-256 is kept) for kiosks to get a token.

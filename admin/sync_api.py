@@ -1,4 +1,4 @@
-"""The admin's side of the sync protocol (``sync/wire.py``), under ``/api/sync/v3``.
+"""The admin's side of the sync protocol (``sync/wire.py``), under ``/api/sync/v4``.
 
 Kiosks authenticate with their own token (only its SHA-256 is stored). Every failure
 is a :class:`~sync.wire.WireError` JSON body with a 4xx/5xx status; nothing is applied
@@ -29,6 +29,7 @@ from sqlalchemy import Connection
 from admin import db
 from admin.auth import csrf_exempt, public
 from admin.queries import badge_templates as q_badge
+from admin.queries import kiosk_plans
 from admin.queries import sync as q_sync
 from admin.queries.sync import normalize_code
 from admin.replace_times import replace_boot
@@ -375,7 +376,8 @@ def heartbeat() -> Response:
         q_sync.record_health(conn, kiosk["id"], beat.health, received, offset_ms)
         q_sync.record_results(conn, kiosk["id"], beat.results)
         commands = q_sync.deliver_commands(conn, kiosk["id"])
-    return _reply(HeartbeatReply(server_time=_now(), commands=commands))
+        plan = kiosk_plans.plan_of(conn, kiosk)
+    return _reply(HeartbeatReply(server_time=_now(), commands=commands, plan=plan))
 
 
 # A kiosk of another protocol version calls paths of its own version (``/api/sync/v2/...``):

@@ -109,6 +109,8 @@ class CheckinService:
         self.badge_queue: BadgeQueue | None = None
         self.hooks: list[AdmitHook] = []  # inside the scan's transaction, in a savepoint
         self.after_commit: list[Callable[[ScanOutcome], None]] = []
+        # The session the admin's plan pins this room kiosk to (a staff override wins).
+        self.planned_session: int | None = None
         self._event_cache: tuple[str, EventInfo, list[Ed25519PublicKey]] | None = None
 
     # -- roster ---------------------------------------------------------------------------------
@@ -132,8 +134,9 @@ class CheckinService:
     # -- session override (room kiosks) ---------------------------------------------------------
 
     def session_override(self) -> int | None:
+        """The session this room kiosk records: staff's choice here, else the plan's."""
         value = self.store.get_meta(OVERRIDE_KEY)
-        return int(value) if value else None
+        return int(value) if value else self.planned_session
 
     def set_session_override(self, session_id: int | None) -> None:
         if session_id is not None and self.store.session(session_id) is None:
@@ -149,7 +152,8 @@ class CheckinService:
         ctx = ScanContext(
             mode=s.mode, now=now, local_day=now.astimezone(ZoneInfo(event.timezone)).date(),
             event_id=event.id, public_keys=keys, admit_unknown=s.admit_unknown, room=s.room,
-            direction=s.direction, session_override=int(override) if override else None,
+            direction=s.direction,
+            session_override=int(override) if override else self.planned_session,
             open_before=timedelta(minutes=s.open_before_minutes),
             event_days=(event.starts_on, event.ends_on),
         )

@@ -14,10 +14,12 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from bramka.config import Settings
+from sync.plan import KioskPlan
 from sync.wire import STATUS_MAX
 
 from . import badge_store
-from .checkin import CheckinService
+from . import plan as kiosk_plan
+from .checkin import OVERRIDE_KEY, CheckinService
 from .events import EventBus
 from .store import Store, open_store
 from .warnings import kiosk_warnings
@@ -35,10 +37,17 @@ class Scanner(Protocol):
 
 class KioskRuntime:
     def __init__(self, settings: Settings, store: Store | None = None) -> None:
-        self.settings = settings
+        # What the local file says; ``settings`` is what the kiosk runs on: the local
+        # file with the admin's plan over it (kiosk.plan), replaced whole on a new plan.
+        self.local_settings = settings
         self.store = store or open_store(settings.kiosk.data_dir)
+        self.plan = kiosk_plan.saved(self.store)
+        planned = kiosk_plan.settings_with(settings, self.plan)
+        self.settings, self._plan_problem = planned.settings, planned.problem
+        self._plan_lock = threading.Lock()
         self.bus = EventBus()
-        self.checkin = CheckinService(self.store, settings.kiosk, bus=self.bus)
+        self.checkin = CheckinService(self.store, self.settings.kiosk, bus=self.bus)
+        self.checkin.planned_session = self.plan.session_id if self.plan else None
         self.scanner: Scanner | None = None
         self.printer: Any | None = None
         self.sync: Any | None = None
@@ -61,7 +70,8 @@ class KioskRuntime:
 
         if self.sync is None:
             self.sync = SyncClient(self.store, self.settings, checkin=self.checkin, bus=self.bus,
-                                   health=self._health, on_command=self._run_command)
+                                   health=self._health, on_command=self._run_command,
+                                   on_plan=self.apply_plan)
         return self.sync
 
     def start_sync(self) -> None:
@@ -77,7 +87,54 @@ class KioskRuntime:
         printer = self.printer.state if self.printer else {"status": "off", "queued": 0}
         return {"camera": str(camera)[:STATUS_MAX],
                 "printer": str(printer.get("status", "off"))[:STATUS_MAX],
-                "print_queue": int(printer.get("queued") or 0)}
+                "print_queue": int(printer.get("queued") or 0),
+                "plan_revision": self.plan.revision if self.plan else 0}
+
+    # -- the plan -------------------------------------------------------------------------------
+
+    def apply_plan(self, plan: KioskPlan) -> bool:
+        """Follow ``plan`` from now on (the sync thread calls this with every heartbeat
+        reply; a plan already followed changes nothing). Kept on disk first, so a restart
+        follows it too. A new session pin or mode clears the staff's session choice: the
+        organizers' newer decision wins. Returns whether anything changed."""
+        with self._plan_lock:
+            if plan == self.plan:
+                return False
+            old, old_printer = self.plan, self.settings.printer
+            planned = kiosk_plan.settings_with(self.local_settings, plan)
+            with self.store.write():
+                kiosk_plan.save(self.store, plan)
+                if old is None or (old.session_id, old.mode, old.room) != (
+                        plan.session_id, plan.mode, plan.room):
+                    self.store.set_meta(OVERRIDE_KEY, None)
+            self.plan, self.settings, self._plan_problem = plan, planned.settings, planned.problem
+            self.checkin.settings = planned.settings.kiosk
+            self.checkin.planned_session = plan.session_id
+            log.info("following the admin's plan, revision %d (%s%s)", plan.revision, plan.mode,
+                     f", {plan.room}" if plan.room else "")
+            if self.printer is not None and planned.settings.printer != old_printer:
+                self._restart_printer()
+        self.bus.publish("plan", self.plan_state(), sticky=True)
+        return True
+
+    def plan_state(self) -> dict[str, Any]:
+        k = self.settings.kiosk
+        return {**kiosk_plan.describe(self.plan, self._plan_problem),
+                "mode": k.mode, "room": k.room or None, "direction": k.direction,
+                "language": k.language, "result_seconds": k.result_seconds}
+
+    def pin_ok(self, pin: str) -> bool:
+        return kiosk_plan.pin_ok(pin, self.plan, self.local_settings.kiosk.staff_pin)
+
+    def _restart_printer(self) -> None:
+        log.info("the plan changed the printer: restarting it")
+        old = self.printer
+        if old is not None:
+            old.stop()
+            if old.after_commit in self.checkin.after_commit:
+                self.checkin.after_commit.remove(old.after_commit)
+            self.printer = self.checkin.badge_queue = None
+        self._start("printer", self.start_printer)
 
     def _run_command(self, command: Any) -> None:
         if self.printer is None:
@@ -193,9 +250,10 @@ class KioskRuntime:
         unsent = self.store.outbox_size()
         warnings = kiosk_warnings(k, event, today, printer, camera,
                                   planned=self.store.get_meta("sync_planned_mode"),
-                                  sync=sync, unsent=unsent)
+                                  sync=sync, unsent=unsent, plan=self.plan_state())
         return {
             "kiosk": {"id": k.id, "mode": k.mode, "room": k.room or None},
+            "plan": self.plan_state(),
             "event": {"id": event.id, "name": event.name} if event else None,
             "roster_size": self.store.roster_size(),
             # the event's badge template the kiosk prints with (None: the default badge)

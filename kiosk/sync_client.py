@@ -31,6 +31,7 @@ from bramka.config import Settings
 from sync import transport
 from sync.badge_template import BadgeTemplate, image_digest
 from sync.chain import public_key_text, sign_head
+from sync.plan import KioskPlan
 from sync.roster import RosterError, parse_snapshot
 from sync.scans import ScanRecord
 from sync.transport import SyncRejected, TransportError
@@ -49,6 +50,7 @@ from sync.wire import (
 )
 
 from . import badge_store
+from . import plan as kiosk_plan
 from .checkin import CheckinService, boot_id
 from .events import EventBus
 from .store import Store
@@ -158,13 +160,16 @@ class SyncClient:
     def __init__(self, store: Store, settings: Settings, *, checkin: CheckinService,
                  bus: EventBus | None = None,
                  health: Callable[[], dict[str, Any]] | None = None,
-                 on_command: Callable[[Any], None] | None = None) -> None:
+                 on_command: Callable[[Any], None] | None = None,
+                 on_plan: Callable[[KioskPlan], Any] | None = None) -> None:
         self.store = store
         self.settings = settings.sync
         self.checkin = checkin
         self.bus = bus or checkin.bus
         self._health = health or (lambda: {})
         self._on_command = on_command
+        # Without a runtime (the CLI), a plan is only kept: `serve` follows it.
+        self._on_plan = on_plan or (lambda plan: kiosk_plan.save(store, plan))
         self._results: list[CommandResult] = []
         self._state = SyncState()
         self._state_lock = threading.Lock()
@@ -487,9 +492,11 @@ class SyncClient:
                 badge_store.put_image(db, ref, data)
 
     def _heartbeat(self, url: str, token: str) -> int:
+        saved = kiosk_plan.saved(self.store)
         health = Health(software=__version__, unsent_scans=self.store.outbox_size(),
                         last_scan_at=self.store.last_scan_at(),
-                        roster_cursor=self.store.get_meta("cursor") or "", **self._health())
+                        roster_cursor=self.store.get_meta("cursor") or "",
+                        **{"plan_revision": saved.revision if saved else 0, **self._health()})
         results, self._results = self._results, []
         try:
             body = Heartbeat(clock=clock_sample(self.checkin.clock()), health=health,
@@ -499,6 +506,8 @@ class SyncClient:
         except (TransportError, SyncRejected):
             self._results = results + self._results  # report them next time
             raise
+        if reply.plan is not None:
+            self._on_plan(reply.plan)
         done = set(json.loads(self.store.get_meta(DONE_KEY) or "[]"))
         for command in reply.commands:
             if command.id in done:  # the admin did not hear our result yet: say it again

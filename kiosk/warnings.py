@@ -29,9 +29,11 @@ class KioskWarning:
 def kiosk_warnings(settings: KioskSettings, event: EventInfo | None, local_today: date,
                    printer: dict[str, Any] | None, camera: dict[str, Any] | None,
                    planned: str | None = None, sync: dict[str, Any] | None = None,
-                   unsent: int = 0) -> list[KioskWarning]:
-    """``planned`` is "mode:room" as the organizers planned this kiosk on the admin;
-    ``sync`` the sync client's state; ``unsent`` the scans not yet confirmed by the admin."""
+                   unsent: int = 0, plan: dict[str, Any] | None = None) -> list[KioskWarning]:
+    """``planned`` is "mode:room" as the organizers planned this kiosk at enrollment
+    (before its first plan arrived); ``plan`` what ``KioskRuntime.plan_state`` says of
+    the plan it follows; ``sync`` the sync client's state; ``unsent`` the scans not yet
+    confirmed by the admin."""
     out: list[KioskWarning] = []
     sync_status = (sync or {}).get("status")
     if sync_status == "revoked":
@@ -55,7 +57,13 @@ def kiosk_warnings(settings: KioskSettings, event: EventInfo | None, local_today
             "zapisane na stanowisku i zostaną wysłane, gdy połączenie wróci.",
             f"No connection to the organizers' admin. Scans ({unsent}) are safely stored "
             "on the kiosk and will be sent when the connection is back."))
-    if planned:
+    if plan and plan.get("problem"):
+        out.append(KioskWarning(
+            "plan_problem",
+            f"Części planu z panelu organizatora nie da się tu zastosować: {plan['problem']}.",
+            f"Part of the organizers' plan cannot be followed here: {plan['problem']}."))
+    from_admin = bool(plan and plan.get("source") == "admin")
+    if planned and not from_admin:
         mode, _, room = planned.partition(":")
         if (mode, room if mode == "room" else "") != (
                 settings.mode, settings.room if settings.mode == "room" else ""):
@@ -67,7 +75,7 @@ def kiosk_warnings(settings: KioskSettings, event: EventInfo | None, local_today
                 "kiosku mówią co innego (kiosk mode/room).",
                 f"The organizers planned this kiosk as: {where_en}; its settings say "
                 "otherwise (kiosk mode/room)."))
-    if settings.staff_pin == DEFAULT_STAFF_PIN:
+    if settings.staff_pin == DEFAULT_STAFF_PIN and not (plan and plan.get("staff_pin") == "admin"):
         out.append(KioskWarning(
             "default_pin",
             "PIN obsługi jest domyślny: zmień go w konfiguracji (staff_pin).",

@@ -1,6 +1,6 @@
 """The sync protocol between kiosks and the admin (HTTP + JSON, gzip both ways).
 
-Version 3, under ``/api/sync/v3``. Every request but enrollment carries the kiosk's own
+Version 4, under ``/api/sync/v4``. Every request but enrollment carries the kiosk's own
 token (``Authorization: Bearer ...``). Order of a contact: upload scans first (batches of
 at most :data:`MAX_BATCH`), then pull the roster since the server-issued cursor, then a
 heartbeat that reports health and fetches commands.
@@ -35,6 +35,13 @@ images by SHA-256; a kiosk downloads an image it lacks from ``GET /badge-images/
 (the bytes exactly, checked against the hash), so each image crosses the network once and
 the template only with a roster change. A kiosk of version 2 would not understand the
 roster, so it gets 426 ``protocol_unsupported`` with ``detail.supported: [3]``: update it.
+
+Version 4 (issue 13) over version 3: the heartbeat reply carries the kiosk's plan
+(``sync.plan.KioskPlan``: mode, room, direction, pinned session, language, result time,
+staff PIN hash, help desk, printer profile) as set on the admin's Kiosks page, and the
+kiosk reports the revision it follows (``Health.plan_revision``), so the admin's plan wins
+over the kiosk's local file within one contact. A version-3 kiosk would ignore the plan
+(and refuse the unknown field), so it gets 426 with ``detail.supported: [4]``.
 """
 
 from __future__ import annotations
@@ -45,10 +52,11 @@ from typing import Any, Literal, TypeVar
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from .bounds import Count, Nanoseconds, Text, Time
+from .plan import KioskPlan
 from .rules import QuarantineReason
 from .scans import ScanRecord
 
-PROTOCOL = 3
+PROTOCOL = 4
 BASE_PATH = f"/api/sync/v{PROTOCOL}"
 MAX_BATCH = 500
 MAX_BODY_BYTES = 8 * 1024 * 1024  # after gunzip
@@ -167,6 +175,7 @@ class Health(_Wire):
     last_scan_at: Time | None = None
     software: Text = Field(default="", max_length=64)
     roster_cursor: Text = Field(default="", max_length=200)
+    plan_revision: Count = 0  # the revision of the admin's plan it follows (0: none yet)
 
 
 class CommandResult(_Wire):
@@ -199,3 +208,4 @@ class Command(_Wire):
 class HeartbeatReply(_Wire):
     server_time: AwareDatetime
     commands: list[Command] = []
+    plan: KioskPlan | None = None  # the kiosk's plan now (sync.plan): follow it

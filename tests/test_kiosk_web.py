@@ -21,6 +21,7 @@ from werkzeug.test import TestResponse
 from bramka.config import load_settings
 from kiosk.runtime import KioskRuntime
 from kiosk.store import StoreError
+from kiosk.sync_client import TOKEN_KEY
 from kiosk.web import GUARD_KEY, create_app
 from kiosk.web.i18n import screen_printer_note
 from printers.virtual import VirtualPrinter
@@ -154,13 +155,32 @@ def test_screen_follows_configured_language(tmp_path: Path, roster: RosterSnapsh
         rt.stop()
 
 
-def test_screen_says_not_ready_without_roster(tmp_path: Path) -> None:
+def test_fresh_kiosk_says_how_to_enroll(tmp_path: Path) -> None:
     rt = make_runtime(tmp_path, None)
     try:
+        html = make_app(rt).test_client().get("/").text.replace("\u00a0", " ")
+        enroll = re.search(r'<section class="enroll" id="enroll"[^>]*>', html)
+        assert enroll and "hidden" not in enroll.group(0)
+        assert "Pokaż kamerze kod QR rejestracji z panelu organizatora" in html
+        prompt = re.search(r'<div class="prompt" id="prompt"[^>]*>', html)
+        assert prompt and "hidden" in prompt.group(0)
+        banner = re.search(r'<div class="banner" id="ready-banner"[^>]*>', html)
+        assert banner and "hidden" in banner.group(0)
+        assert 'data-enrolled="no"' in html
+    finally:
+        rt.stop()
+
+
+def test_enrolled_kiosk_without_roster_says_not_ready(tmp_path: Path) -> None:
+    rt = make_runtime(tmp_path, None)
+    try:
+        rt.store.set_meta(TOKEN_KEY, "kiosk-token")
         html = make_app(rt).test_client().get("/").text
         banner = re.search(r'<div class="banner" id="ready-banner"[^>]*>', html)
         assert banner and "hidden" not in banner.group(0)
         assert "Stanowisko nie jest gotowe" in html
+        enroll = re.search(r'<section class="enroll" id="enroll"[^>]*>', html)
+        assert enroll and "hidden" in enroll.group(0)
     finally:
         rt.stop()
 

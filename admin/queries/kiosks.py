@@ -23,8 +23,9 @@ def list_kiosks(conn: Connection, event_id: int | None = None) -> list[dict[str,
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def get_kiosk(conn: Connection, kiosk_id: str) -> dict[str, Any]:
-    row = conn.execute(select(kiosks).where(kiosks.c.id == kiosk_id)).mappings().first()
+def get_kiosk(conn: Connection, kiosk_id: str, *, lock: bool = False) -> dict[str, Any]:
+    stmt = select(kiosks).where(kiosks.c.id == kiosk_id)
+    row = conn.execute(stmt.with_for_update() if lock else stmt).mappings().first()
     if row is None:
         raise NotFound("Nie ma takiego kiosku", "No such kiosk")
     return dict(row)

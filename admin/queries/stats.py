@@ -10,6 +10,7 @@ from sqlalchemy import Connection, func, select
 from admin.i18n import local, tr
 from admin.queries import kiosks as q_kiosks
 from admin.queries import program as q_program
+from admin.queries.kiosk_plans import plan_words
 from admin.scan_trust import quarantine_counts
 from admin.scans import BUCKET_SECONDS, read_counts
 from admin.schema import double_entries, people, presence, rooms, sessions, venues
@@ -101,7 +102,10 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
          "last_contact_local": local(k["last_contact_at"], "%H:%M:%S"),
          "stale": k["last_contact_at"] is None or now - k["last_contact_at"] > KIOSK_STALE,
          "queue": k["queue_length"], "printer": tr(*q_kiosks.printer_words(k)),
-         "camera": tr(*q_kiosks.camera_words(k))}
+         "camera": tr(*q_kiosks.camera_words(k)), "plan": tr(*plan_words(k)),
+         "software": k["software"],
+         "clock": "–" if k["clock_offset_ms"] is None
+         else f"{k['clock_offset_ms'] / 1000:.1f} s"}
         for k in q_kiosks.list_kiosks(conn, event_id)
     ]
     return {

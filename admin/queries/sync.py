@@ -203,7 +203,9 @@ def record_health(conn: Connection, kiosk_id: str, health: Health, at: datetime,
     conn.execute(update(kiosks).where(kiosks.c.id == kiosk_id).values(
         last_contact_at=at, clock_offset_ms=_offset(offset_ms),
         queue_length=health.unsent_scans,
-        printer_state=health.printer, camera_state=health.camera))
+        printer_state=health.printer, camera_state=health.camera,
+        software=health.software, plan_seen=health.plan_revision,
+        print_queue=health.print_queue))
 
 
 def record_results(conn: Connection, kiosk_id: str, results: list[CommandResult]) -> None:

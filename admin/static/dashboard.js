@@ -126,8 +126,10 @@
       return tr;
     }));
     replace("kiosks", d.kiosks.map(function (k) {
-      var contact = el("span", k.last_contact_local || (pl ? "nigdy" : "never"), k.stale ? "flag" : "");
-      return row([k.name || k.id, contact, k.queue, k.printer, k.camera]);
+      var contact = el("span", (k.last_contact_local || (pl ? "nigdy" : "never")) +
+        (k.stale && k.last_contact_local ? (pl ? " (bez kontaktu)" : " (out of contact)") : ""), k.stale ? "flag" : "");
+      return row([k.name || k.id, k.plan, contact, k.queue, k.printer, k.camera, k.clock,
+                  k.software || "–"]);
     }));
     if (!d.duplicates.length) { replace("duplicates", [el("li", pl ? "brak" : "none", "muted")]); return; }
     replace("duplicates", d.duplicates.map(function (x) {

@@ -27,6 +27,19 @@ SCREEN: dict[str, dict[str, str]] = {
     "not_ready": {"pl": "Stanowisko nie jest gotowe — prosimy podejść do punktu informacyjnego",
                   "en": "This kiosk is not ready — please go to the help desk"},
     "reconnecting": {"pl": "Łączenie…", "en": "Reconnecting…"},
+    # A kiosk with no enrollment and no roster (a fresh install): what to do, full screen.
+    "enroll_title": {"pl": "Stanowisko czeka na rejestrację",
+                     "en": "This kiosk is waiting to be enrolled"},
+    "enroll_steps": {"pl": "Pokaż kamerze kod QR rejestracji z\u00a0panelu organizatora "
+                           "(Kioski → ten kiosk → Nowy kod rejestracji).",
+                     "en": "Show the enrollment QR from the admin to the camera "
+                           "(Kiosks → this kiosk → New enrollment code)."},
+    "enroll_loading": {"pl": "Stanowisko zarejestrowane — pobieranie planu i\u00a0listy "
+                             "uczestników…",
+                       "en": "Kiosk enrolled — downloading its plan and the participant "
+                             "list…"},
+    "plan_admin": {"pl": "plan z panelu, wersja", "en": "admin plan, revision"},
+    "plan_local": {"pl": "ustawienia lokalne", "en": "local settings"},
     "help_label": {"pl": "Pomoc", "en": "Help"},
     "toggle": {"pl": "English", "en": "Polski"},
     "toggle_lang": {"pl": "en", "en": "pl"},

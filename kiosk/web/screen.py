@@ -11,6 +11,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template
 
 from kiosk.events import sse_stream
 from kiosk.runtime import KioskRuntime, Scanner
+from kiosk.sync_client import TOKEN_KEY
 
 from . import error_response, get_runtime
 from .i18n import SCREEN, screen_printer_note
@@ -29,6 +30,10 @@ def index() -> str:
     lang = runtime.settings.kiosk.language
     help_desk = ({"pl": event.help_desk.pl, "en": event.help_desk.en} if event
                  else {"pl": "punkt informacyjny", "en": "the help desk"})
+    plan = runtime.plan
+    if plan is not None and plan.help_desk:  # the admin's plan names this kiosk's desk
+        help_desk = {"pl": plan.help_desk, "en": plan.help_desk}
+    ready = event is not None and runtime.store.roster_size() > 0
     printer = printer_state(runtime)
     return render_template(
         "screen.html",
@@ -36,7 +41,9 @@ def index() -> str:
         strings=SCREEN,
         event_name=event.name if event else "",
         help_desk=help_desk,
-        ready=event is not None and runtime.store.roster_size() > 0,
+        ready=ready,
+        needs_enrollment=not ready and not runtime.store.get_meta(TOKEN_KEY),
+        plan_revision=plan.revision if plan is not None else 0,
         has_preview=runtime.scanner is not None,
         printer=printer,
         printer_note=screen_printer_note(printer, lang),

@@ -145,19 +145,22 @@ def test_images_are_served_only_to_kiosks_of_the_event(engine, counted, event, t
         stranger.close()
 
 
-def test_a_protocol_2_kiosk_is_told_to_update(engine, counted, event, tmp_path):
+@pytest.mark.parametrize("old", [2, 3])
+def test_an_older_kiosk_is_told_to_update(engine, counted, event, tmp_path, old):
+    """Version 3 had no plan in the heartbeat (issue 13), version 2 no badge template."""
     url, _ = counted
     kiosk = enroll(engine, url, event["id"], tmp_path)
     try:
-        assert PROTOCOL == 3
-        for path, body in (("/roster?cursor=", None), ("/heartbeat", b'{"protocol": 2}')):
+        assert PROTOCOL == 4
+        for path, body in (("/roster?cursor=", None),
+                           ("/heartbeat", b'{"protocol": %d}' % old)):
             code, answer = refused(urllib.request.Request(
-                f"{url}/api/sync/v2{path}", data=body, method="POST" if body else "GET",
+                f"{url}/api/sync/v{old}{path}", data=body, method="POST" if body else "GET",
                 headers={"Authorization": f"Bearer {kiosk.client.token}",
                          "Content-Type": "application/json"}))
             assert code == 426
             assert answer["error"] == "protocol_unsupported"
-            assert answer["detail"] == {"supported": [3], "requested": 2}
+            assert answer["detail"] == {"supported": [4], "requested": old}
             assert "zaktualizuj" in answer["message"]["pl"]
     finally:
         kiosk.close()

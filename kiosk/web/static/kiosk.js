@@ -1,5 +1,5 @@
 /* The attendee's screen: results arrive as server-sent events ("scan", "camera",
-   "printer", "roster"), each carrying both languages. No framework, no network beyond this kiosk. */
+   "printer", "roster", "sync", "plan"), each carrying both languages. No framework, no network beyond this kiosk. */
 (function () {
   "use strict";
 
@@ -281,6 +281,30 @@
     }
   }
 
+  // -- enrollment and plan ---------------------------------------------------------------------
+  // A fresh kiosk (no enrollment, no roster) says, full screen, how to enroll it; once
+  // enrolled it says it is downloading, and once the roster is in it is the scan screen.
+
+  var rosterSize = body.dataset.ready === "yes" ? 1 : 0;
+  var syncStatus = body.dataset.enrolled === "yes" ? "ok" : "not_enrolled";
+  var planRevision = parseInt(body.dataset.planRevision, 10) || 0;
+
+  function renderEnrollment() {
+    var enroll = document.getElementById("enroll");
+    var steps = document.getElementById("enroll-steps");
+    var waiting = rosterSize === 0 && (syncStatus === "not_enrolled" || syncStatus === "ok");
+    enroll.hidden = !waiting;
+    document.getElementById("prompt").hidden = waiting;
+    steps.dataset.i18n = syncStatus === "not_enrolled" ? "enroll_steps" : "enroll_loading";
+    steps.textContent = text(steps.dataset.i18n);
+    els.ready.hidden = rosterSize > 0 || waiting;
+  }
+
+  function reloadWhenIdle() {
+    if (shown) { window.setTimeout(reloadWhenIdle, 500); return; }
+    window.location.reload();
+  }
+
   function parse(event) {
     try { return JSON.parse(event.data); } catch (e) { return null; }
   }
@@ -311,7 +335,26 @@
     });
     source.addEventListener("roster", function (e) {
       var data = parse(e);
-      if (data && typeof data.size === "number") els.ready.hidden = data.size > 0;
+      if (data && typeof data.size === "number") {
+        rosterSize = data.size;
+        renderEnrollment();
+      }
+    });
+    source.addEventListener("sync", function (e) {
+      var data = parse(e);
+      if (data && typeof data.status === "string") {
+        syncStatus = data.status;
+        renderEnrollment();
+      }
+    });
+    source.addEventListener("plan", function (e) {
+      var data = parse(e);
+      // A new plan may change the language, the help desk, the timing: load the page again
+      // (after the result on screen, if any, has been shown).
+      if (data && typeof data.revision === "number" && data.revision !== planRevision) {
+        planRevision = data.revision;
+        reloadWhenIdle();
+      }
     });
   }
 
