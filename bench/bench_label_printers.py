@@ -2,7 +2,8 @@
 virtual printer, and bytes on the wire per badge.
 
 Targets: render + encode median <= 50 ms; scan -> last byte p95 <= 150 ms; every
-protocol's badge under 2 s on a 115 200-baud serial link (11 520 bytes/s).
+protocol's badge under 2 s on a 115 200-baud serial link (11 520 bytes/s). A profile
+``NAME@half`` is ESC/POS at half density, what a kiosk sends over a serial backend.
 
 With an organizer's badge template (issue 12.3: a colour logo on top, a funding logo
 strip at the bottom, a colour per role band) render + encode is measured again beside
@@ -35,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PIL import Image  # noqa: E402
 
 from bench.common import summary_ms, write_result  # noqa: E402
-from bramka.config import BadgeSettings, load_settings  # noqa: E402
+from bramka.config import BadgeSettings, PrinterSettings, load_settings  # noqa: E402
 from bramka.demodata import demo_badges, generate_congress  # noqa: E402
 from kiosk.runtime import KioskRuntime  # noqa: E402
 from printers.jobs import BadgeEncoder  # noqa: E402
@@ -48,11 +49,11 @@ from sync.badge_template import BadgeTemplate, check_image  # noqa: E402
 #: (protocol, profile) measured for render + encode: every protocol at 203 and 300 dpi
 #: where the printer has that resolution (a Brother QL prints at 300 dpi only)
 RENDER_PROFILES = [
-    "escpos-80", "ql-62", "ql-62x100", "zpl-4x6-203", "zpl-4x6-300", "zpl-4x3-203",
-    "zpl-4x3-300", "cups-62x100",
+    "escpos-80", "escpos-80@half", "ql-62", "ql-62x100", "zpl-4x6-203", "zpl-4x6-300",
+    "zpl-4x3-203", "zpl-4x3-300", "cups-62x100",
 ]
-SCAN_PROFILES = ["escpos-80", "ql-62x100", "zpl-4x6-203", "zpl-4x6-300"]
-TEMPLATE_PROFILES = ["escpos-80", "ql-62x100", "zpl-4x6-300", "cups-62x100"]
+SCAN_PROFILES = ["escpos-80", "escpos-80@half", "ql-62x100", "zpl-4x6-203", "zpl-4x6-300"]
+TEMPLATE_PROFILES = ["escpos-80", "escpos-80@half", "ql-62x100", "zpl-4x6-300", "cups-62x100"]
 SERIAL_BYTES_PER_S = 115_200 / 10  # 8 data bits, start and stop bit
 TARGETS = {"render_encode_median_ms": 50, "scan_to_last_byte_p95_ms": 150, "serial_s": 2}
 
@@ -92,7 +93,8 @@ def bench_template() -> tuple[BadgeTemplate, dict[str, bytes]]:
 def bench_render_encode(profile_name: str, badges: list[BadgeData],
                         template: BadgeTemplate | None = None,
                         images: dict[str, bytes] | None = None) -> dict[str, object]:
-    encoder = BadgeEncoder(get_profile(profile_name), BadgeSettings(), template, images)
+    encoder = BadgeEncoder.for_settings(printer_settings(profile_name), BadgeSettings(),
+                                        template, images)
     encoder.encode(badges[0])  # imports, fonts
     samples, sizes = [], []
     for badge in badges:
@@ -109,6 +111,13 @@ def bench_render_encode(profile_name: str, badges: list[BadgeData],
     }
 
 
+def printer_settings(name: str) -> PrinterSettings:
+    """``NAME`` or ``NAME@half`` (ESC/POS at half density: what a serial backend gets)."""
+    profile, _, density = name.partition("@")
+    return PrinterSettings(profile=profile, raster_density=density or "full",
+                           cups_printer="bench" if profile.startswith("cups") else "")
+
+
 def bench_scan_to_last_byte(profile_name: str, scans: int) -> dict[str, object]:
     """Check-ins at a kiosk printing to the protocol's virtual printer."""
     key = tokens.generate_key()
@@ -116,12 +125,14 @@ def bench_scan_to_last_byte(profile_name: str, scans: int) -> dict[str, object]:
     valid = [b for b in demo_badges(congress, key, forged=0, revoked=0) if b.expected == "valid"]
     with tempfile.TemporaryDirectory(prefix="bramka-bench-labels-") as tmp:
         base = Path(tmp)
-        with make_virtual(get_profile(profile_name), base / "pages") as virtual:
+        profile, _, density = profile_name.partition("@")
+        with make_virtual(get_profile(profile), base / "pages") as virtual:
             settings = load_settings(None, {
                 "BRAMKA_KIOSK__DATA_DIR": str(base / "kiosk"),
                 "BRAMKA_PRINTER__BACKEND": "virtual",
                 "BRAMKA_PRINTER__PORT": str(virtual.port),
-                "BRAMKA_PRINTER__PROFILE": profile_name,
+                "BRAMKA_PRINTER__PROFILE": profile,
+                "BRAMKA_PRINTER__RASTER_DENSITY": density or "full",
                 "BRAMKA_SYNC__ADMIN_URL": "",
             })
             runtime = KioskRuntime(settings)
@@ -175,7 +186,10 @@ def main() -> None:
               f"{r['median_bytes']} B (max {r['max_bytes']} B = {r['serial_115200_s']} s "
               f"at 115 200 baud)")
         missed |= r["median_ms"] > TARGETS["render_encode_median_ms"]  # type: ignore[operator]
-        if name.split("-")[0] in ("escpos", "zpl"):  # a QL or a CUPS queue has no serial port
+        # A QL or a CUPS queue has no serial port; an ESC/POS printer on one gets its badge
+        # at half density (``[printer] raster_density = "auto"``), full density goes by
+        # network or USB.
+        if name.startswith("zpl") or name.endswith("@half"):
             missed |= r["serial_115200_s"] >= TARGETS["serial_s"]  # type: ignore[operator]
     for name, r in scan.items():
         print(f"scan -> last byte {name}: median {r['median_ms']} ms, p95 {r['p95_ms']} ms, "

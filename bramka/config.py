@@ -127,6 +127,10 @@ class PrinterSettings(_Section):
     # CUPS profiles: the queue's name and the cupsd to send it to (host:port).
     cups_printer: str = ""
     cups_server: str = "127.0.0.1:631"
+    # ESC/POS raster: "full" (every head dot), "half" (half the resolution, every dot
+    # printed 2 x 2: a quarter of the bytes), "auto" (half on a serial backend, where a
+    # full badge takes about 5 s at 115 200 baud; full otherwise).
+    raster_density: Literal["auto", "full", "half"] = "auto"
 
     @model_validator(mode="after")
     def _profile_fits(self) -> PrinterSettings:

@@ -76,9 +76,10 @@ class StatusBytes:
         return bool(self.paper & PAPER_NEAR_END) and not self.paper & PAPER_END
 
 
-def _dummy(paper_width: int):  # type: ignore[no-untyped-def]
+def _dummy(paper_width: int, image_width: int | None = None):  # type: ignore[no-untyped-def]
     """A python-escpos ``Dummy`` whose profile knows the paper width (no stdout chatter,
-    and ``image()`` refuses a raster wider than the paper)."""
+    and ``image()`` refuses a raster wider than the paper). ``image_width``: the
+    paper's width in image dots (half of it for an image printed at low density)."""
     from escpos.capabilities import Profile, get_profile
     from escpos.printer.dummy import Dummy
 
@@ -86,7 +87,7 @@ def _dummy(paper_width: int):  # type: ignore[no-untyped-def]
     profile = Profile(features=dict(default.features))
     data = copy.deepcopy(default.profile_data)
     mm = 72 if paper_width == 576 else 48
-    data["media"] = {"dpi": 203, "width": {"mm": mm, "pixels": paper_width}}
+    data["media"] = {"dpi": 203, "width": {"mm": mm, "pixels": image_width or paper_width}}
     profile.profile_data = data  # instance attribute: the shared profile class stays untouched
     return Dummy(profile=profile)
 
@@ -98,23 +99,31 @@ def encode_image(
     impl: ImageImpl = "bitImageRaster",
     cut: bool = True,
     band_height: int = BAND_HEIGHT,
+    magnify: int = 1,
 ) -> bytes:
     """The ESC/POS stream that prints ``image`` (1-bit, black = printed) and cuts.
 
     ``impl`` chooses python-escpos' image command: ``bitImageRaster`` (``GS v 0``,
     the default and what every badge uses), ``graphics`` (``GS ( L``) or
-    ``bitImageColumn`` (``ESC *``), for printers that lack ``GS v 0``.
+    ``bitImageColumn`` (``ESC *``), for printers that lack ``GS v 0``. ``magnify=2``
+    prints every image dot as 2 x 2 head dots (python-escpos' low density both ways:
+    ``GS v 0`` mode 3), for an image rendered at half the head's resolution.
     """
-    if image.width > paper_width:
-        raise ValueError(f"image is {image.width} dots wide, paper only {paper_width}")
-    printer = _dummy(paper_width)
+    if magnify not in (1, 2):
+        raise ValueError(f"magnify is 1 or 2, not {magnify}")
+    width = paper_width // magnify  # the paper's width in image dots
+    if image.width > width:
+        raise ValueError(f"image is {image.width} dots wide, paper only {width}")
+    printer = _dummy(paper_width, width)
     try:
         printer._raw(HW_INIT)  # python-escpos has no public raw write; _raw is its documented hook
         printer.image(
             image,
             impl=impl,
             fragment_height=band_height,
-            center=image.width < paper_width,
+            center=image.width < width,
+            high_density_vertical=magnify == 1,
+            high_density_horizontal=magnify == 1,
         )
         if cut:
             printer.cut(mode="FULL", feed=True)

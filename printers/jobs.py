@@ -15,7 +15,7 @@ from PIL import Image
 from bramka.config import BadgeSettings, PrinterSettings
 from printers.label import LabelRenderer, PlacedBadge
 from printers.layout import BadgeData
-from printers.profiles import PrinterProfile, get_profile
+from printers.profiles import PrinterProfile, get_profile, half_density
 from sync.badge_template import BadgeTemplate
 
 Encoder = Callable[[Image.Image], bytes]
@@ -23,9 +23,12 @@ Encoder = Callable[[Image.Image], bytes]
 
 def profile_for(settings: PrinterSettings) -> PrinterProfile:
     """``[printer] profile``, or without one the ESC/POS profile of ``paper_width``."""
-    if settings.profile:
-        return get_profile(settings.profile)
-    return get_profile("escpos-80" if settings.paper_width == 576 else "escpos-58")
+    profile = get_profile(settings.profile) if settings.profile else get_profile(
+        "escpos-80" if settings.paper_width == 576 else "escpos-58")
+    density = settings.raster_density
+    if density == "half" or (density == "auto" and settings.backend == "serial"):
+        return half_density(profile)
+    return profile
 
 
 def encoder_for(profile: PrinterProfile) -> Encoder:
@@ -33,7 +36,8 @@ def encoder_for(profile: PrinterProfile) -> Encoder:
     if profile.protocol == "escpos":
         from printers.escpos_encode import encode_image
 
-        return lambda image: encode_image(image, profile.width_dots)
+        return lambda image: encode_image(image, profile.width_dots * profile.magnify,
+                                          magnify=profile.magnify)
     if profile.protocol == "ql":
         from printers.ql_raster import encode_label as ql_label
 

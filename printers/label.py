@@ -82,7 +82,8 @@ class LabelRenderer:
     def renderer(self, scale: float = 1.0) -> BadgeRenderer:
         if scale not in self._renderers:
             profile = self.profile
-            if profile.protocol == "escpos":  # the receipt layout, as before profiles
+            if profile.protocol == "escpos" and profile.magnify == 1:
+                # the receipt layout, as before profiles (at half density: a label's)
                 made = BadgeRenderer(self.settings, profile.width_dots,
                                      template=self.template, images=self.images)
             else:

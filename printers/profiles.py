@@ -10,7 +10,7 @@ checks a profile's name at start-up without loading the printing code.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 Protocol = Literal["escpos", "ql", "zpl", "cups"]
@@ -36,6 +36,9 @@ class PrinterProfile:
     length_mm: float | None  # None: endless roll
     width_dots: int
     length_dots: int | None
+    # Head dots per image dot, each way: 2 for an ESC/POS badge sent at half density
+    # (GS v 0 quadruple mode: a quarter of the bytes, for slow serial links).
+    magnify: int = 1
 
     @property
     def endless(self) -> bool:
@@ -80,6 +83,17 @@ _PROFILES = [
     _cups("cups-a6", "a6", 105, 148),
 ]
 PROFILES: dict[str, PrinterProfile] = {p.name: p for p in _PROFILES}
+
+
+def half_density(profile: PrinterProfile) -> PrinterProfile:
+    """``profile`` (ESC/POS) rendered at half the head's resolution and printed with every
+    dot doubled each way: the same badge size in a quarter of the bytes. A 72 mm badge
+    at 203 dpi is about 55 KB, 5 s on a 115 200-baud serial line; at half density it is
+    well under 2 s. Other protocols have their own compression and are returned as is."""
+    if profile.protocol != "escpos" or profile.magnify != 1:
+        return profile
+    return replace(profile, dpi=profile.dpi // 2, width_dots=profile.width_dots // 2,
+                   magnify=2)
 
 
 def get_profile(name: str) -> PrinterProfile:

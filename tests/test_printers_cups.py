@@ -1,15 +1,17 @@
 """CUPS: a real cupsd, started here in a temporary directory (own config, own port), takes
 the badge as a PDF the label's size and finishes the job.
 
-The queue's device is ``socket://`` to a sink in this test (cupsd's own socket
-backend delivers the job, as to a network printer's port 9100): cups-pdf cannot
-be used without writing its configuration into the system's /etc/cups, and
-CUPS does not write a raw job to a ``file:`` device. The PDF that arrives must
-have a page of exactly the label's size, and its QR code, rasterised by poppler,
-must scan back to the token. With the device gone the print queue's job waits
+Two queues. ``bramka``: its device is ``socket://`` to a sink in this test (cupsd's own
+socket backend delivers the job, as to a network printer's port 9100), so the exact PDF
+we sent can be checked: a page of exactly the label's size whose QR code, rasterised by
+poppler, scans back to the token. ``bramka-pdf``: a real PDF printer (cups-pdf, with its
+system configuration unchanged), the job going through CUPS' filters and Ghostscript
+as to any driver-based printer; the file it prints must be one page of the label's
+size with a QR that scans back. With the device gone the print queue's job waits
 (cancelled at cupsd, so no copy is left behind) and prints once when it is back.
 
-Without cupsd and its socket backend (Debian packages cups, cups-daemon and cups-client)
+Without cupsd, its socket backend and the PDF printer (Debian packages cups, cups-daemon,
+cups-client and printer-driver-cups-pdf)
 these tests skip,
 except under CI (``CI=true``), where they fail naming the package.
 """
@@ -17,6 +19,7 @@ except under CI (``CI=true``), where they fail naming the package.
 from __future__ import annotations
 
 import os
+import pwd
 import re
 import shutil
 import socket
@@ -38,6 +41,7 @@ from kiosk.print_queue import PrintQueueState, PrintWorker, enqueue
 from kiosk.scanner.decoders import make_decoder
 from kiosk.store import migrate
 from printers.backends import PrinterOffline, make_printer
+from printers.cups import USER as CUPS_USER
 from printers.cups import media_keyword, reasons_error
 from printers.jobs import BadgeEncoder
 from printers.layout import BadgeData
@@ -49,6 +53,11 @@ NEEDED = {"cupsd": "cups-daemon", "lpadmin": "cups-client", "pdftoppm": "poppler
           "pdfinfo": "poppler-utils"}
 WAIT = 60.0
 SOCKET_BACKEND = Path("/usr/lib/cups/backend/socket")  # in Debian's cups, not cups-daemon
+# The PDF printer (Debian's printer-driver-cups-pdf): a queue that really prints, through
+# CUPS' filters (pdftops) and Ghostscript, to a PDF file.
+PDF_BACKEND = Path("/usr/lib/cups/backend/cups-pdf")
+PDF_PPD = Path("/usr/share/ppd/cups-pdf/CUPS-PDF_opt.ppd")
+PDF_QUEUE = "bramka-pdf"
 
 
 def under_ci() -> bool:
@@ -60,6 +69,8 @@ def require_tools() -> None:
                       if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists()})
     if not SOCKET_BACKEND.exists():  # the queue sends to the sink through it
         missing.append("cups")
+    if not PDF_BACKEND.exists() or not PDF_PPD.exists():
+        missing.append("printer-driver-cups-pdf")
     if not missing:
         return
     reason = f"CUPS tests need the Debian package(s) {', '.join(missing)}"
@@ -168,6 +179,11 @@ def cupsd() -> Iterator[tuple[str, Sink]]:
             ["lpadmin", "-h", server, "-p", "bramka", "-E", "-v", f"socket://127.0.0.1:{sink.port}"],
             check=True, capture_output=True, timeout=60,
         )
+        subprocess.run(  # "Printer drivers are deprecated": cups-pdf still needs its PPD
+            ["lpadmin", "-h", server, "-p", PDF_QUEUE, "-E", "-v", "cups-pdf:/",
+             "-P", str(PDF_PPD)],
+            check=True, capture_output=True, timeout=60,
+        )
         yield server, sink
         sink.stop()
     finally:
@@ -203,6 +219,45 @@ def test_cupsd_finishes_a_label_sized_pdf_whose_qr_scans_back(
     expected = (profile.width_mm * 72 / 25.4, (profile.length_mm or 0) * 72 / 25.4)
     assert float(size.group(1)) == pytest.approx(expected[0], abs=0.1)
     assert float(size.group(2)) == pytest.approx(expected[1], abs=0.1)
+    subprocess.run(["pdftoppm", "-r", "300", "-png", "-singlefile", str(pdf),
+                    str(tmp_path / "page")], check=True, timeout=60)
+    page = np.asarray(Image.open(tmp_path / "page.png").convert("L"))
+    assert [c.text for c in make_decoder("zxing").decode(page)] == [TOKEN]
+
+
+def pdf_printer_output() -> Path:
+    """Where cups-pdf writes a job of our IPP user: that user's ~/PDF when the system has
+    such a user, else its anonymous spool (``/etc/cups/cups-pdf.conf`` defaults)."""
+    try:
+        return Path(pwd.getpwnam(CUPS_USER).pw_dir) / "PDF"
+    except KeyError:
+        return Path("/var/spool/cups-pdf/ANONYMOUS")
+
+
+def test_a_real_pdf_printer_prints_the_badge_at_the_labels_size(
+    cupsd: tuple[str, Sink], tmp_path: Path
+) -> None:
+    """cupsd's own pipeline: our PDF -> pdftops -> cups-pdf (Ghostscript) -> a PDF file,
+    which must be one page of the label's size with the QR scanning back."""
+    server, _ = cupsd
+    out = pdf_printer_output()
+    before = set(out.glob("*.pdf")) if out.exists() else set()
+    settings = settings_for(server, timeout_seconds=30).model_copy(
+        update={"cups_printer": PDF_QUEUE})
+    encoder = BadgeEncoder.for_settings(settings, BadgeSettings())
+    with make_printer(settings) as printer:
+        printer.send(encoder.encode(BADGE))  # returns once cupsd says "completed"
+    made = sorted(set(out.glob("*.pdf")) - before)
+    assert len(made) == 1, f"cups-pdf wrote {made} in {out}"
+    pdf = tmp_path / "printed.pdf"
+    shutil.move(made[0], pdf)  # leave the PDF printer's folder as it was
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True)
+    assert re.search(r"^Pages:\s+1$", info.stdout, re.M), info.stdout
+    size = re.search(r"Page size:\s+([\d.]+) x ([\d.]+) pts", info.stdout)
+    assert size is not None
+    profile = get_profile("cups-62x100")
+    assert float(size.group(1)) == pytest.approx(profile.width_mm * 72 / 25.4, abs=1)
+    assert float(size.group(2)) == pytest.approx((profile.length_mm or 0) * 72 / 25.4, abs=1)
     subprocess.run(["pdftoppm", "-r", "300", "-png", "-singlefile", str(pdf),
                     str(tmp_path / "page")], check=True, timeout=60)
     page = np.asarray(Image.open(tmp_path / "page.png").convert("L"))

@@ -70,3 +70,32 @@ def test_profiles_line_up_with_the_protocols_published_sizes() -> None:
     assert (get_profile("zpl-4x6-203").width_dots, get_profile("zpl-4x6-203").length_dots) == (
         812, 1218)
     assert get_profile("zpl-4x3-300").width_dots == 1200
+
+
+SERIAL_BYTES_PER_S = 115_200 / 10  # 8 data bits, a start and a stop bit
+
+
+@pytest.mark.parametrize(("backend", "density", "magnify"), [
+    ("serial", "auto", 2), ("network", "auto", 1), ("usb", "half", 2), ("serial", "full", 1),
+])
+def test_a_serial_escpos_printer_gets_the_badge_at_half_density(
+        backend: str, density: str, magnify: int) -> None:
+    settings = PrinterSettings(backend=backend, raster_density=density)  # type: ignore[arg-type]
+    profile = profile_for(settings)
+    assert profile.magnify == magnify and profile.width_dots * magnify == 576
+    data = BadgeEncoder.for_settings(settings, BadgeSettings()).encode(LONG)
+    seconds = len(data) / SERIAL_BYTES_PER_S
+    if magnify == 2:
+        assert seconds < 2.0, f"{len(data)} B: {seconds:.1f} s at 115 200 baud"
+        assert b"\x1dv0\x03" in data  # GS v 0, quadruple mode: each dot 2 x 2
+    else:
+        assert b"\x1dv0\x03" not in data and b"\x1dv0\x00" in data
+
+
+def test_half_density_is_for_escpos_only() -> None:
+    for name in ("ql-62", "zpl-4x6-203", "cups-a6"):
+        settings = PrinterSettings(profile=name, raster_density="half",
+                                   cups_printer="q" if name.startswith("cups") else "")
+        assert profile_for(settings) == get_profile(name)
+    with pytest.raises(ValueError, match="magnify"):
+        encode_image(render_badge(LONG, BadgeSettings(), 576), 576, magnify=3)
