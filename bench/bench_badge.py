@@ -23,7 +23,7 @@ from bench.common import summary_ms, write_result  # noqa: E402
 from bramka.config import BadgeSettings, PrinterSettings  # noqa: E402
 from bramka.demodata import generate_congress  # noqa: E402
 from kiosk.print_queue import PrintWorker, enqueue  # noqa: E402
-from kiosk.store import migrate  # noqa: E402
+from kiosk.store_schema import migrate  # noqa: E402
 from printers.backends import make_printer  # noqa: E402
 from printers.escpos_encode import encode_image  # noqa: E402
 from printers.layout import BadgeData, BadgeRenderer, format_event_dates  # noqa: E402

@@ -36,7 +36,7 @@ from bramka.config import BadgeSettings, PrinterSettings, load_settings  # noqa:
 from bramka.demodata import demo_badges, generate_congress  # noqa: E402
 from kiosk.print_queue import PrintWorker, enqueue  # noqa: E402
 from kiosk.runtime import KioskRuntime  # noqa: E402
-from kiosk.store import migrate  # noqa: E402
+from kiosk.store_schema import migrate  # noqa: E402
 from printers.backends import make_printer  # noqa: E402
 from printers.virtual import VirtualPrinter  # noqa: E402
 from sync import token as tokens  # noqa: E402

@@ -215,11 +215,11 @@ def bench_roster(engine: Engine, url: str, event: dict[str, Any], tmp: Path) -> 
         started = time.perf_counter()
         assert kiosk.client._pull(kiosk.url, kiosk.token)
         timings[label] = time.perf_counter() - started
-        assert kiosk.store.roster_size() == PEOPLE
+        assert kiosk.store.reader.roster_size() == PEOPLE
         person = event["people"][PEOPLE // 2]
         outcome = kiosk.checkin.scan(tokens.issue(event["key"], event["id"], person))
         assert outcome.scan.result == "ok" and outcome.scan.attendee_id == person  # usable
-        assert kiosk.store.search("kowalska", limit=5)
+        assert kiosk.store.reader.search("kowalska", limit=5)
         if label == "warm":
             idle = []
             for _ in range(50):
@@ -308,7 +308,7 @@ def bench_backlog(engine: Engine, url: str, event: dict[str, Any], tmp: Path) ->
     kiosk = enroll(engine, url, event["id"], tmp, "Wejście A")
     try:
         assert kiosk.client._pull(kiosk.url, kiosk.token)
-        kiosk_id = kiosk.store.get_meta("sync_kiosk_id") or ""
+        kiosk_id = kiosk.store.reader.get_meta("sync_kiosk_id") or ""
         records = backlog_scans(kiosk_id, event)
         local_day = date.today()
         started = time.perf_counter()
@@ -316,13 +316,13 @@ def bench_backlog(engine: Engine, url: str, event: dict[str, Any], tmp: Path) ->
             for scan in records:
                 kiosk.store.insert_scan(db, scan, local_day)
         insert_s = time.perf_counter() - started
-        assert kiosk.store.outbox_size() == BACKLOG
+        assert kiosk.store.reader.outbox_size() == BACKLOG
         with engine.connect() as conn:
             before = conn.execute(select(func.count()).select_from(scans_table)).scalar()
         started = time.perf_counter()
         pushed = kiosk.client._push(kiosk.url, kiosk.token)
         seconds = time.perf_counter() - started
-        assert pushed == BACKLOG and kiosk.store.outbox_size() == 0, pushed
+        assert pushed == BACKLOG and kiosk.store.reader.outbox_size() == 0, pushed
         with engine.connect() as conn:
             stored = conn.execute(select(func.count()).select_from(scans_table)).scalar()
             held = conn.execute(select(func.count()).select_from(scan_quarantine)).scalar()

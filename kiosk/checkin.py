@@ -31,7 +31,8 @@ from sync.scans import ScanRecord, ScanSource, new_scan_id, storable_raw
 from .decide import Decision, ScanContext, decide_attendee, decide_token
 from .events import EventBus
 from .messages import BadgeNote, ScreenMessage, ScreenText, describe
-from .store import Store, StoreError, StoreView
+from .store import Store, StoreError
+from .store_reader import StoreReader
 
 log = logging.getLogger(__name__)
 
@@ -117,17 +118,17 @@ class CheckinService:
 
     def apply_roster(self, snapshot: RosterSnapshot) -> None:
         self.store.apply_roster(snapshot)
-        self.bus.publish("roster", {"size": self.store.roster_size()}, sticky=True)
+        self.bus.publish("roster", {"size": self.store.reader.roster_size()}, sticky=True)
 
-    def _event(self, db: sqlite_utils.Database) -> tuple[EventInfo, list[Ed25519PublicKey]]:
-        text = self.store.get_meta("event", db)
+    def _event(self, view: StoreReader) -> tuple[EventInfo, list[Ed25519PublicKey]]:
+        text = view.get_meta("event")
         if not text:
             raise KioskNotReady("no roster loaded: run 'bramka kiosk load-roster' or sync")
         if self._event_cache is None or self._event_cache[0] != text:
             event = EventInfo.model_validate_json(text)
             keys = [tokens.parse_public_key(k) for k in event.public_keys]
             if self._event_cache is not None:  # loaded by another process (CLI, sync)
-                self.bus.publish("roster", {"size": self.store.roster_size()}, sticky=True)
+                self.bus.publish("roster", {"size": self.store.reader.roster_size()}, sticky=True)
             self._event_cache = (text, event, keys)
         return self._event_cache[1], self._event_cache[2]
 
@@ -135,19 +136,19 @@ class CheckinService:
 
     def session_override(self) -> int | None:
         """The session this room kiosk records: staff's choice here, else the plan's."""
-        value = self.store.get_meta(OVERRIDE_KEY)
+        value = self.store.reader.get_meta(OVERRIDE_KEY)
         return int(value) if value else self.planned_session
 
     def set_session_override(self, session_id: int | None) -> None:
-        if session_id is not None and self.store.session(session_id) is None:
+        if session_id is not None and self.store.reader.session(session_id) is None:
             raise ValueError(f"no session {session_id} in the roster")
         self.store.set_meta(OVERRIDE_KEY, None if session_id is None else str(session_id))
 
     # -- the check-in path ----------------------------------------------------------------------
 
-    def _context(self, db: sqlite_utils.Database, now: datetime) -> tuple[ScanContext, EventInfo]:
-        event, keys = self._event(db)
-        override = self.store.get_meta(OVERRIDE_KEY, db)
+    def _context(self, view: StoreReader, now: datetime) -> tuple[ScanContext, EventInfo]:
+        event, keys = self._event(view)
+        override = view.get_meta(OVERRIDE_KEY)
         s = self.settings
         ctx = ScanContext(
             mode=s.mode, now=now, local_day=now.astimezone(ZoneInfo(event.timezone)).date(),
@@ -169,13 +170,14 @@ class CheckinService:
             lambda view, ctx: decide_attendee(attendee_id, view, replace(ctx, direction="in")),
             "manual")
 
-    def _record(self, decide: Callable[[StoreView, ScanContext], Decision],
+    def _record(self, decide: Callable[[StoreReader, ScanContext], Decision],
                 source: ScanSource, raw: str | None = None) -> ScanOutcome:
         now = self.clock()
         mono = self.monotonic_ns()
         with self.store.write() as db:
-            ctx, event = self._context(db, now)
-            decision = decide(StoreView(self.store, db), ctx)
+            view = StoreReader(db)
+            ctx, event = self._context(view, now)
+            decision = decide(view, ctx)
             scan = ScanRecord(
                 id=new_scan_id(), kiosk_id=self.settings.id, event_id=event.id,
                 attendee_id=decision.attendee_id, badge_revision=decision.badge_revision,

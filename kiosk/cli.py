@@ -111,7 +111,7 @@ def enroll(settings: Settings, url: str, code: str) -> None:
                        "`bramka kiosk serve` ponowi ją sama.\n"
                        f"The first sync did not finish ({exc}); `bramka kiosk serve` retries "
                        "it by itself.", err=True)
-        click.echo(f"Lista uczestników / participants: {store.roster_size()}.")
+        click.echo(f"Lista uczestników / participants: {store.reader.roster_size()}.")
     finally:
         store.close()
 

@@ -27,7 +27,7 @@ PLAN_KEY = "kiosk_plan"  # the last KioskPlan received, as JSON
 
 def saved(store: Store) -> KioskPlan | None:
     """The plan last received, or None (never planned, or a damaged copy: logged)."""
-    text = store.get_meta(PLAN_KEY)
+    text = store.reader.get_meta(PLAN_KEY)
     if not text:
         return None
     try:

@@ -18,7 +18,7 @@ The worker never dies of a database error (a locked or briefly unreadable file):
 it publishes ``queue_error``, backs off, reopens its connection and carries on.
 A job that was ``printing`` when that happened is queued again, so a badge may
 print twice but is never lost. The ``print_jobs`` table is created by the kiosk
-store's migrations (:mod:`kiosk.store`).
+store's migrations (:mod:`kiosk.store_schema`).
 """
 
 from __future__ import annotations

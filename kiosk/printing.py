@@ -25,6 +25,7 @@ from .events import EventBus
 from .messages import BadgeNote
 from .print_queue import PrintQueueState, PrintWorker, enqueue
 from .store import Store
+from .store_reader import StoreReader
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +61,9 @@ class KioskPrinting:
 
     # -- jobs -----------------------------------------------------------------------------------
 
-    def _badge(self, attendee: Attendee, token: str, db: sqlite_utils.Database | None) -> BadgeData:
-        event = self.store.event(db)
+    @staticmethod
+    def _badge(attendee: Attendee, token: str, view: StoreReader) -> BadgeData:
+        event = view.event()
         return BadgeData(
             name=attendee.full_name, institution=attendee.institution, role=attendee.role,
             token=token, event_name=event.name if event else "",
@@ -75,12 +77,13 @@ class KioskPrinting:
         if attendee is None:
             return "no_code"
         token = scan.raw if scan.source in ("camera", "handheld") else None
-        token = token or self.store.latest_token(attendee.id, attendee.badge_revision, db)
+        view = StoreReader(db)
+        token = token or view.latest_token(attendee.id, attendee.badge_revision)
         if token is None:
             log.info("no badge code for attendee %s at this kiosk: badge not printed",
                      attendee.id)
             return "no_code"
-        enqueue(db, self._badge(attendee, token, db), attendee_id=attendee.id,
+        enqueue(db, self._badge(attendee, token, view), attendee_id=attendee.id,
                 reason="checkin", scan_id=scan.id)
         working = self.worker.state.printer.state in ("ready", "unknown")
         return "queued" if working else "printer_down"
@@ -92,15 +95,16 @@ class KioskPrinting:
     def reprint(self, attendee_id: int) -> str:
         """Queue a new copy of a person's current badge; return the job id."""
         with self.store.write() as db:
-            attendee = self.store.attendee(attendee_id, db)
+            view = StoreReader(db)
+            attendee = view.attendee(attendee_id)
             if attendee is None:
                 raise ReprintUnavailable(f"no attendee {attendee_id} in this kiosk's roster")
-            token = self.store.latest_token(attendee.id, attendee.badge_revision, db)
+            token = view.latest_token(attendee.id, attendee.badge_revision)
             if token is None:
                 raise ReprintUnavailable(
                     "this kiosk has not seen the person's current badge; reprint it at the "
                     "help desk")
-            job = enqueue(db, self._badge(attendee, token, db), attendee_id=attendee.id,
+            job = enqueue(db, self._badge(attendee, token, view), attendee_id=attendee.id,
                           reason="reprint")
         self.worker.notify()
         return job
@@ -108,7 +112,7 @@ class KioskPrinting:
 
     def print_command(self, command: Command) -> str:
         """A reprint the admin's help desk sent to this kiosk (a badge the admin signed)."""
-        event = self.store.event()
+        event = self.store.reader.event()
         badge = BadgeData(
             name=command.badge.name, institution=command.badge.institution,
             role=command.badge.role, token=command.badge.token,
@@ -116,7 +120,7 @@ class KioskPrinting:
             event_dates=format_event_dates(event.starts_on, event.ends_on) if event else "")
         # One job per command: a command run again (the kiosk stopped before it could note
         # it as done, so the admin sent it again) does not print a second badge.
-        kiosk_id = self.store.get_meta("sync_kiosk_id") or "-"
+        kiosk_id = self.store.reader.get_meta("sync_kiosk_id") or "-"
         with self.store.write() as db:
             job = enqueue(db, badge, attendee_id=command.attendee_id, reason="reprint",
                           job_id=f"command:{kiosk_id}:{command.id}")

@@ -58,7 +58,7 @@ class KioskRuntime:
 
     def start_devices(self, camera: bool = True) -> None:
         """Start what the settings ask for. A device that fails is shown, never fatal."""
-        self.bus.publish("roster", {"size": self.store.roster_size()}, sticky=True)
+        self.bus.publish("roster", {"size": self.store.reader.roster_size()}, sticky=True)
         if self.settings.printer.backend != "none":
             self._start("printer", self.start_printer)
         if camera:
@@ -238,7 +238,7 @@ class KioskRuntime:
     # -- status ---------------------------------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
-        event = self.store.event()
+        event = self.store.reader.event()
         tz = ZoneInfo(event.timezone) if event else ZoneInfo("Europe/Warsaw")
         today = datetime.now(UTC).astimezone(tz).date()
         k = self.settings.kiosk
@@ -247,19 +247,19 @@ class KioskRuntime:
         printer = _plain(self.printer.state) if self.printer else self._device_state.get(
             "printer", {"status": "off"})
         sync = _plain(self.sync.state) if self.sync else {"status": "off"}
-        unsent = self.store.outbox_size()
+        unsent = self.store.reader.outbox_size()
         warnings = kiosk_warnings(k, event, today, printer, camera,
-                                  planned=self.store.get_meta("sync_planned_mode"),
+                                  planned=self.store.reader.get_meta("sync_planned_mode"),
                                   sync=sync, unsent=unsent, plan=self.plan_state())
         return {
             "kiosk": {"id": k.id, "mode": k.mode, "room": k.room or None},
             "plan": self.plan_state(),
             "event": {"id": event.id, "name": event.name} if event else None,
-            "roster_size": self.store.roster_size(),
+            "roster_size": self.store.reader.roster_size(),
             # the event's badge template the kiosk prints with (None: the default badge)
-            "badge_template": badge_store.current_hash(self.store.reader),
-            "scans_today": self.store.count_scans(today),
-            "scans_total": self.store.count_scans(),
+            "badge_template": badge_store.current_hash(self.store.reader.db),
+            "scans_today": self.store.reader.count_scans(today),
+            "scans_total": self.store.reader.count_scans(),
             "unsent_scans": unsent,
             "camera": camera,
             "decoder": self.settings.scanner.decoder,

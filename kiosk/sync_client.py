@@ -182,11 +182,11 @@ class SyncClient:
 
     @property
     def admin_url(self) -> str:
-        return self.store.get_meta(URL_KEY) or self.settings.admin_url
+        return self.store.reader.get_meta(URL_KEY) or self.settings.admin_url
 
     @property
     def token(self) -> str | None:
-        return self.store.get_meta(TOKEN_KEY)
+        return self.store.reader.get_meta(TOKEN_KEY)
 
     def enroll(self, url: str, code: str) -> EnrollResponse:
         """Trade a single-use enrollment code for this kiosk's own token, store it, and
@@ -208,7 +208,7 @@ class SyncClient:
         return reply
 
     def _pending(self) -> PendingEnrollment | None:
-        text = self.store.get_meta(PENDING_KEY)
+        text = self.store.reader.get_meta(PENDING_KEY)
         if not text:
             return None
         try:
@@ -262,17 +262,17 @@ class SyncClient:
                 "panel wciąż wymieniał token kiosku (sieć powiela zapytania?): spróbuj "
                 "ponownie z nowym kodem")
         self.store.set_meta(PENDING_KEY, None)
-        self._set_state(status="ok", message=f"enrolled as {self.store.get_meta(KIOSK_KEY)}")
+        self._set_state(status="ok", message=f"enrolled as {self.store.reader.get_meta(KIOSK_KEY)}")
         self._wake.set()
         return reply
 
     def _token_for(self, url: str) -> str | None:
-        return self.token if self.store.get_meta(URL_KEY) == url else None
+        return self.token if self.store.reader.get_meta(URL_KEY) == url else None
 
     def _exchange(self, pending: PendingEnrollment) -> EnrollResponse:
         # A key of its own for this enrollment: it signs the head of the scan chain with
         # every upload (sync.chain); the admin keeps only the public half.
-        seq, head = self.store.chain_head()
+        seq, head = self.store.reader.chain_head()
         request = EnrollRequest(code=pending.code, software=__version__,
                                 request_id=pending.request_id,
                                 public_key=public_key_text(self._enrollment_key()),
@@ -305,7 +305,7 @@ class SyncClient:
                 self.store.set_meta(key, None)
             self.store.set_meta(URL_KEY, url)
             self.store.set_meta(TOKEN_KEY, reply.token)
-            self.store.set_meta(CHAIN_KEY, self.store.get_meta(CHAIN_PENDING_KEY))
+            self.store.set_meta(CHAIN_KEY, self.store.reader.get_meta(CHAIN_PENDING_KEY))
             self.store.set_meta(KIOSK_KEY, reply.kiosk_id)
             self.store.set_meta(MODE_KEY, f"{reply.mode}:{reply.room}")
         if self.token != reply.token:
@@ -315,7 +315,7 @@ class SyncClient:
     def _enrollment_key(self) -> Ed25519PrivateKey:
         """The key this enrollment's requests name, kept on disk with the pending
         enrollment so that every retry (and the token it yields) goes with one key."""
-        text = self.store.get_meta(CHAIN_PENDING_KEY)
+        text = self.store.reader.get_meta(CHAIN_PENDING_KEY)
         if text:
             return Ed25519PrivateKey.from_private_bytes(base64.b64decode(text))
         key = Ed25519PrivateKey.generate()
@@ -355,12 +355,12 @@ class SyncClient:
             try:
                 self._resume(pending)
             except TransportError:
-                if not self.token or self.store.get_meta(URL_KEY) == pending.url:
+                if not self.token or self.store.reader.get_meta(URL_KEY) == pending.url:
                     raise
                 # Still enrolled with another admin: keep syncing there meanwhile.
         url, token = self.admin_url, self.token
         if not url or not token:
-            revoked = self.store.get_meta(REVOKED_KEY)
+            revoked = self.store.reader.get_meta(REVOKED_KEY)
             if revoked:
                 self._set_state(status="revoked", message=revoked)
             else:
@@ -409,7 +409,8 @@ class SyncClient:
             try:
                 while True:
                     while more and len(in_flight) < PUSH_WINDOW and not self._stop.is_set():
-                        batch, after = self.store.outbox_page(self.settings.batch_size, after)
+                        batch, after = self.store.reader.outbox_page(
+                            self.settings.batch_size, after)
                         if not batch:
                             more = False
                             break
@@ -448,17 +449,17 @@ class SyncClient:
     def _sign_head(self, batch: list[ScanRecord]) -> str:
         """The signature over the batch's last link (empty when it has none)."""
         linked = [s for s in batch if s.chain is not None]
-        key_text = self.store.get_meta(CHAIN_KEY)
+        key_text = self.store.reader.get_meta(CHAIN_KEY)
         if not linked or not key_text:
             return ""
         key = Ed25519PrivateKey.from_private_bytes(base64.b64decode(key_text))
         last = linked[-1]
         assert last.seq is not None and last.chain is not None
-        return sign_head(key, self.store.get_meta(KIOSK_KEY) or last.kiosk_id, last.seq,
+        return sign_head(key, self.store.reader.get_meta(KIOSK_KEY) or last.kiosk_id, last.seq,
                          last.chain)
 
     def _pull(self, url: str, token: str) -> bool:
-        cursor = self.store.get_meta("cursor") or ""
+        cursor = self.store.reader.get_meta("cursor") or ""
         raw = transport.request(url, "GET", "/roster", token=token, query={"cursor": cursor},
                                 timeout=max(self.settings.timeout_seconds, 30))
         try:
@@ -476,7 +477,7 @@ class SyncClient:
         """Download the images of a new badge template that this kiosk lacks, each once:
         they are kept by hash before the roster applies (a failure leaves the cursor, so
         the next contact asks again)."""
-        for ref in badge_store.missing(self.store.reader, template):
+        for ref in badge_store.missing(self.store.reader.db, template):
             try:
                 data = transport.request(url, "GET", f"/badge-images/{ref.sha256}",
                                          token=token,
@@ -493,9 +494,9 @@ class SyncClient:
 
     def _heartbeat(self, url: str, token: str) -> int:
         saved = kiosk_plan.saved(self.store)
-        health = Health(software=__version__, unsent_scans=self.store.outbox_size(),
-                        last_scan_at=self.store.last_scan_at(),
-                        roster_cursor=self.store.get_meta("cursor") or "",
+        health = Health(software=__version__, unsent_scans=self.store.reader.outbox_size(),
+                        last_scan_at=self.store.reader.last_scan_at(),
+                        roster_cursor=self.store.reader.get_meta("cursor") or "",
                         **{"plan_revision": saved.revision if saved else 0, **self._health()})
         results, self._results = self._results, []
         try:
@@ -508,7 +509,7 @@ class SyncClient:
             raise
         if reply.plan is not None:
             self._on_plan(reply.plan)
-        done = set(json.loads(self.store.get_meta(DONE_KEY) or "[]"))
+        done = set(json.loads(self.store.reader.get_meta(DONE_KEY) or "[]"))
         for command in reply.commands:
             if command.id in done:  # the admin did not hear our result yet: say it again
                 self._results.append(CommandResult(id=command.id, ok=True))

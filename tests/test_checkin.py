@@ -95,13 +95,13 @@ def test_signed_badge_beyond_the_admins_id_range_is_invalid_not_a_crash(store, e
     # and a scan record (the sync contract) holds only those.
     out = service(store, admit_unknown=True).scan(token_for(event_key, 2**31))
     assert (out.scan.result, out.scan.admitted, out.scan.attendee_id) == ("invalid", False, None)
-    assert store.outbox_size() == 1
+    assert store.reader.outbox_size() == 1
 
 
 def test_a_code_carrying_nul_is_recorded_as_invalid_not_a_kiosk_error(store, event_key):
     out = service(store).scan("ABC\x00DEF")
     assert (out.scan.result, out.scan.raw) == ("invalid", "ABC\ufffdDEF")
-    assert store.outbox_batch(5) == [out.scan]
+    assert store.reader.outbox_batch(5) == [out.scan]
 
 
 def test_invalid_forged_and_garbage(store, event_key):
@@ -126,7 +126,7 @@ def test_not_ready_without_roster(tmp_path, event_key):
         with pytest.raises(KioskNotReady):
             svc.scan(token_for(event_key, 1))
         assert svc.handle_code(token_for(event_key, 1)) is None  # shown, never raised
-        assert empty.count_scans() == 0
+        assert empty.reader.count_scans() == 0
     finally:
         empty.close()
 
@@ -165,7 +165,7 @@ def test_room_capacity_full_then_exit_frees_a_seat(store, event_key):
     assert (out.scan.result, out.scan.direction, out.decision.occupancy) == ("ok", "out", 1)
     assert out.message.pl.title.startswith("Do zobaczenia")
     assert svc.scan(token_for(event_key, 5)).scan.result == "ok"
-    assert store.occupancy(10) == 2
+    assert store.reader.occupancy(10) == 2
 
 
 def test_room_quick_repeat_is_not_an_exit(store, event_key):
@@ -175,7 +175,7 @@ def test_room_quick_repeat_is_not_an_exit(store, event_key):
     clock.now = NOW + timedelta(seconds=20)
     again = svc.scan(token_for(event_key, 1))
     assert (again.scan.result, again.scan.direction) == ("already_checked_in", None)
-    assert store.occupancy(10) == 1
+    assert store.reader.occupancy(10) == 1
 
 
 def test_room_direction_in_never_exits(store, event_key):
@@ -191,7 +191,7 @@ def test_room_direction_out_kiosk(store, event_key):
     svc_in.scan(token_for(event_key, 1))
     out = svc_out.scan(token_for(event_key, 1))
     assert (out.scan.result, out.scan.direction) == ("ok", "out")
-    assert store.occupancy(10) == 0
+    assert store.reader.occupancy(10) == 0
 
 
 def test_room_not_open_names_the_next_session(store, event_key):
@@ -230,7 +230,7 @@ def test_room_rules_still_refuse_bad_badges(store, event_key):
 def test_every_result_code_is_reachable(store, event_key):
     from sync.scans import RESULT_CODES
 
-    seen = {r[0] for r in store.reader.execute("SELECT DISTINCT result FROM scans")}
+    seen = {r[0] for r in store.reader.db.execute("SELECT DISTINCT result FROM scans")}
     assert seen == set()  # fresh store
     clock = Clock()
     ent, rm = service(store, clock), room(store, clock)
@@ -247,7 +247,7 @@ def test_every_result_code_is_reachable(store, event_key):
     rm.scan(token_for(event_key, 5))
     clock.now = NOW + timedelta(hours=1, minutes=30)
     rm.scan(token_for(event_key, 5))
-    seen = {r[0] for r in store.reader.execute("SELECT DISTINCT result FROM scans")}
+    seen = {r[0] for r in store.reader.db.execute("SELECT DISTINCT result FROM scans")}
     assert seen == set(RESULT_CODES)
 
 
@@ -258,7 +258,7 @@ def test_results_reach_the_event_bus_after_commit(store, event_key):
     kind, data = sub.queue.get(timeout=1)
     assert kind == "scan" and data["scan_id"] == out.scan.id and data["name"] == "Anna Kowalska"
     assert data["title"]["en"] == "Welcome, Anna Kowalska" and data["icon"] == "✓"
-    assert store.scan_exists(out.scan.id)
+    assert store.reader.scan_exists(out.scan.id)
 
 
 def test_the_entrance_admits_nobody_outside_the_events_dates(store, event_key, settings):

@@ -55,7 +55,7 @@ def test_leaving_after_the_session_ended_is_an_exit_from_it(back_to_back, event_
     clock.now = NINE + HOUR + timedelta(minutes=2)  # A is over, B running
     out = svc.scan(token_for(event_key, 4))
     assert (out.scan.result, out.scan.direction, out.scan.session_id) == ("ok", "out", 30)
-    assert back_to_back.occupancy(30) == 0 and back_to_back.occupancy(31) == 0
+    assert back_to_back.reader.occupancy(30) == 0 and back_to_back.reader.occupancy(31) == 0
 
 
 def test_arriving_early_for_the_next_session_counts_there(back_to_back, event_key):
@@ -81,7 +81,7 @@ def test_staff_check_in_of_someone_inside_is_never_an_exit(back_to_back, event_k
     clock.now = NINE + timedelta(minutes=30)
     out = svc.checkin_by_hand(4)
     assert (out.scan.result, out.scan.direction) == ("already_checked_in", None)
-    assert back_to_back.occupancy(30) == 1
+    assert back_to_back.reader.occupancy(30) == 1
 
 
 def test_exit_kiosk_records_an_exit_from_where_the_person_is(back_to_back, event_key):
@@ -137,8 +137,8 @@ def test_a_failing_badge_step_never_loses_the_scan(store, event_key):
     svc = CheckinService(store, KioskSettings(), bus=EventBus(), clock=Clock(NINE))
     svc.badge_queue = BrokenQueue()
     out = svc.scan(token_for(event_key, 1))
-    assert out.scan.result == "ok" and store.scan_exists(out.scan.id)
-    assert store.get_meta("half") is None  # the failed step was rolled back alone
+    assert out.scan.result == "ok" and store.reader.scan_exists(out.scan.id)
+    assert store.reader.get_meta("half") is None  # the failed step was rolled back alone
     assert out.message.pl.detail == "Identyfikator odbierzesz w punkcie informacyjnym."
 
 

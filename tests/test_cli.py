@@ -97,7 +97,7 @@ def test_bad_roster_is_refused_and_nothing_changes(runner, tmp_path, content, me
     assert "Traceback" not in out.output
     store = open_store(tmp_path / "kiosk")
     try:
-        assert store.roster_size() == 5
+        assert store.reader.roster_size() == 5
     finally:
         store.close()
 

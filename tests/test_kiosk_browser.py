@@ -179,7 +179,7 @@ def test_handheld_scanner_types_a_code(kiosk: Kiosk, open_page: Callable[..., An
 
     wedge(token_for(kiosk.key, 4))
     sync_api.expect(page.locator("#result-title")).to_have_text("Witaj, Paweł Dąbrowski")
-    scan = kiosk.runtime.store.recent_scans()[0]
+    scan = kiosk.runtime.store.reader.recent_scans()[0]
     assert (scan["attendee_id"], scan["source"]) == (4, "handheld")
     # Slow typing is a person at the keyboard, not a scanner: nothing is sent. Then a
     # scanner again: once its result shows, anything sent before it would be recorded.
@@ -187,7 +187,7 @@ def test_handheld_scanner_types_a_code(kiosk: Kiosk, open_page: Callable[..., An
     page.keyboard.press("Enter")
     wedge(token_for(kiosk.key, 1))
     sync_api.expect(page.locator("#result-title")).to_have_text("Witaj, Anna Kowalska")
-    assert [s["attendee_id"] for s in kiosk.runtime.store.recent_scans()] == [1, 4]
+    assert [s["attendee_id"] for s in kiosk.runtime.store.reader.recent_scans()] == [1, 4]
 
 
 def test_camera_banner_comes_and_goes(kiosk: Kiosk, open_page: Callable[..., Any]) -> None:
@@ -260,7 +260,7 @@ def test_staff_by_keyboard_only(kiosk: Kiosk, open_page: Callable[..., Any]) -> 
     outcome = page.locator("#outcome")
     sync_api.expect(outcome).to_contain_text("Witaj, Łukasz Wójcik")
     sync_api.expect(outcome).to_be_focused()
-    scans = kiosk.runtime.store.recent_scans()
+    scans = kiosk.runtime.store.reader.recent_scans()
     assert [(s["attendee_id"], s["source"]) for s in scans] == [(2, "manual")]
     shot(page, f"staff-{size}-checked-in")
 

@@ -137,7 +137,7 @@ def test_a_new_plan_applies_without_a_restart_and_survives_one(
         assert runtime.apply_plan(plan)
         assert not runtime.apply_plan(plan)  # the same plan again changes nothing
         assert runtime.settings.kiosk.mode == "room" and runtime.settings.kiosk.language == "en"
-        assert runtime.store.get_meta(OVERRIDE_KEY) is None  # the organizers' newer pin wins
+        assert runtime.store.reader.get_meta(OVERRIDE_KEY) is None  # the organizers' newer pin wins
         assert runtime.checkin.session_override() == 10
         outcome = runtime.checkin.handle_code(token_for(event_key, 1))
         assert outcome.scan.admitted and outcome.scan.session_id == 10

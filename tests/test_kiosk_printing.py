@@ -59,7 +59,7 @@ def decoded(path):
 
 def jobs(runtime: KioskRuntime) -> list[tuple[str, int]]:
     """(reason, attendee) of every print job queued so far, oldest first."""
-    return [(r, a) for r, a in runtime.store.reader.execute(
+    return [(r, a) for r, a in runtime.store.reader.db.execute(
         "SELECT reason, attendee_id FROM print_jobs ORDER BY rowid").fetchall()]
 
 

@@ -70,9 +70,9 @@ def test_the_right_pin_clears_what_was_kept(tmp_path: Path) -> None:
         client = kiosk.client()
         for _ in range(3):
             post_pin(client, "0000")
-        assert kiosk.runtime.store.staff_lockout() is not None
+        assert kiosk.runtime.store.reader.staff_lockout() is not None
         assert post_pin(client, PIN).status_code == 302
-        assert kiosk.runtime.store.staff_lockout() is None
+        assert kiosk.runtime.store.reader.staff_lockout() is None
         client = kiosk.restart()
         for _ in range(4):
             assert post_pin(client, "0000").status_code == 401  # counted from zero

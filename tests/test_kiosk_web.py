@@ -21,6 +21,7 @@ from werkzeug.test import TestResponse
 from bramka.config import load_settings
 from kiosk.runtime import KioskRuntime
 from kiosk.store import StoreError
+from kiosk.store_reader import StoreReader
 from kiosk.sync_client import TOKEN_KEY
 from kiosk.web import GUARD_KEY, create_app
 from kiosk.web.i18n import screen_printer_note
@@ -304,10 +305,10 @@ def test_unexpected_error_is_a_page_in_words_not_a_trace(
     client = app.test_client()
     login(client)
 
-    def broken(limit: int = 20) -> list[dict[str, Any]]:
+    def broken(_reader: StoreReader, limit: int = 20) -> list[dict[str, Any]]:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(runtime.store, "recent_scans", broken)
+    monkeypatch.setattr(StoreReader, "recent_scans", broken)
     resp = client.get("/staff/scans")
     assert resp.status_code == 500
     assert "Prosimy podejść do punktu informacyjnego" in resp.text
@@ -449,7 +450,7 @@ def test_check_in_by_hand_records_a_scan_and_shows_the_message(
     finally:
         runtime.bus.unsubscribe(sub)
     assert resp.status_code == 302 and resp.location == "/staff/?q=anna"
-    scans = runtime.store.recent_scans()
+    scans = runtime.store.reader.recent_scans()
     assert len(scans) == 1
     assert scans[0]["attendee_id"] == 1
     assert scans[0]["source"] == "manual"
@@ -473,7 +474,7 @@ def test_check_in_by_hand_of_a_cancelled_registration_says_so(
                                                "csrf_token": csrf_of(client)},
                        follow_redirects=True)
     assert "Rejestracja anulowana" in resp.text and "tone-error" in resp.text
-    assert runtime.store.recent_scans()[0]["result"] == "blocked"
+    assert runtime.store.reader.recent_scans()[0]["result"] == "blocked"
 
 
 @pytest.mark.parametrize("token", [None, "forged"])
@@ -487,7 +488,7 @@ def test_check_in_without_valid_csrf_is_400_and_records_nothing(
     resp = client.post("/staff/checkin", data=data)
     assert resp.status_code == 400
     assert "Formularz wygasł" in resp.text
-    assert runtime.store.count_scans() == 0
+    assert runtime.store.reader.count_scans() == 0
 
 
 def test_check_in_with_a_bad_id_is_400(client: FlaskClient, runtime: KioskRuntime) -> None:
@@ -495,7 +496,7 @@ def test_check_in_with_a_bad_id_is_400(client: FlaskClient, runtime: KioskRuntim
     resp = client.post("/staff/checkin", data={"attendee_id": "anna",
                                                "csrf_token": csrf_of(client)})
     assert resp.status_code == 400
-    assert runtime.store.count_scans() == 0
+    assert runtime.store.reader.count_scans() == 0
 
 
 def test_check_in_without_roster_says_so(tmp_path: Path) -> None:
@@ -688,7 +689,7 @@ def test_api_scan_is_recorded_as_a_handheld_scan(
     resp = client.post("/api/scan", json={"code": token_for(event_key, 4)})
     assert resp.status_code == 200
     assert resp.json is not None and resp.json["name"] == "Paweł Dąbrowski"
-    assert runtime.store.recent_scans()[0]["source"] == "handheld"
+    assert runtime.store.reader.recent_scans()[0]["source"] == "handheld"
     login(client)
     row = re.search(r'<tr class="admitted">(.*?)</tr>', client.get("/staff/scans").text, re.S)
     assert row and "czytnik ręczny" in row.group(1)

@@ -32,7 +32,8 @@ from kiosk.print_queue import (
     pending_jobs,
 )
 from kiosk.printing import KioskPrinting
-from kiosk.store import migrate, open_store
+from kiosk.store import open_store
+from kiosk.store_schema import migrate
 from printers.backends import Printer, make_printer
 from printers.layout import BadgeData
 from printers.virtual import VirtualPrinter
@@ -132,7 +133,7 @@ def test_opening_the_kiosk_store_creates_print_jobs_without_loading_the_printers
         "from pathlib import Path\n"
         "from kiosk.store import open_store\n"
         "store = open_store(Path(sys.argv[1]))\n"
-        "print(store.reader.execute('SELECT count(*) FROM print_jobs').fetchone()[0])\n"
+        "print(store.reader.db.execute('SELECT count(*) FROM print_jobs').fetchone()[0])\n"
         "store.close()\n"
         "roots = ('PIL', 'escpos', 'printers', 'kiosk.print_queue')\n"
         "print(sorted(m for m in sys.modules if m.startswith(roots)))\n"

@@ -39,7 +39,7 @@ from PIL import Image
 from bramka.config import BadgeSettings, PrinterSettings
 from kiosk.print_queue import PrintQueueState, PrintWorker, enqueue
 from kiosk.scanner.decoders import make_decoder
-from kiosk.store import migrate
+from kiosk.store_schema import migrate
 from printers.backends import PrinterOffline, make_printer
 from printers.cups import USER as CUPS_USER
 from printers.cups import media_keyword, reasons_error

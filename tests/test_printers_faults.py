@@ -23,7 +23,7 @@ from PIL import Image
 
 from bramka.config import BadgeSettings, PrinterSettings
 from kiosk.print_queue import PrintQueueState, PrintWorker, enqueue, pending_jobs
-from kiosk.store import migrate
+from kiosk.store_schema import migrate
 from printers.backends import PrinterStatus, make_printer
 from printers.layout import BadgeData
 from printers.profiles import get_profile

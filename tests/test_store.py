@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlite_utils import Database
 
-from kiosk.store import MIGRATIONS, StoreError, migrate, open_store
+from kiosk.store import StoreError, open_store
+from kiosk.store_schema import MIGRATIONS, migrate
 from sync.chain import GENESIS, link
 from sync.roster import Attendee, Deleted, Registration, RosterError, RosterSnapshot
 from sync.scans import ScanRecord, new_scan_id
@@ -19,7 +20,7 @@ def test_pragmas(store):
     assert w.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert w.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     assert w.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
-    assert store.reader.execute("PRAGMA synchronous").fetchone()[0] == 2
+    assert store.reader.db.execute("PRAGMA synchronous").fetchone()[0] == 2
     assert w.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
 
 
@@ -29,7 +30,7 @@ def test_reopen_keeps_data_and_does_not_remigrate(tmp_path, roster):
     s.close()
     s = open_store(tmp_path)
     try:
-        assert s.roster_size() == 5 and s.event().id == roster.event.id
+        assert s.reader.roster_size() == 5 and s.reader.event().id == roster.event.id
     finally:
         s.close()
 
@@ -60,9 +61,9 @@ def test_outbox_pages_oldest_first_and_continues_after_a_seq(store):
         for rec in made:
             store.insert_scan(db, rec, datetime(2026, 6, 16).date())
     assert store.mark_sent([made[1].id, made[4].id, "not-a-scan"]) == 2
-    first, after = store.outbox_page(3)
-    second, after = store.outbox_page(3, after)
-    third, last = store.outbox_page(3, after)
+    first, after = store.reader.outbox_page(3)
+    second, after = store.reader.outbox_page(3, after)
+    third, last = store.reader.outbox_page(3, after)
     assert [r.id for r in first + second] == [made[i].id for i in (0, 2, 3, 5, 6)]
     assert (third, last) == ([], after)
     unlinked = {"seq": None, "prev": None, "chain": None}
@@ -71,7 +72,7 @@ def test_outbox_pages_oldest_first_and_continues_after_a_seq(store):
     assert (first[0].seq, first[0].prev) == (1, GENESIS) and first[0].chain == link(
         GENESIS, first[0])
     assert (first[1].seq, first[2].seq) == (3, 4) and first[2].prev == first[1].chain
-    assert store.outbox_batch(10) == first + second
+    assert store.reader.outbox_batch(10) == first + second
 
 
 def test_a_nul_kept_by_older_software_does_not_block_the_outbox(store):
@@ -80,7 +81,7 @@ def test_a_nul_kept_by_older_software_does_not_block_the_outbox(store):
         store.insert_scan(db, rec, datetime(2026, 6, 16).date())
         db.execute("DROP TRIGGER scans_append_only_update")  # as older software stored it
         db.execute("UPDATE scans SET raw = ? WHERE id = ?", ["A\x00B", rec.id])
-    assert [r.raw for r in store.outbox_batch(5)] == ["A\ufffdB"]
+    assert [r.raw for r in store.reader.outbox_batch(5)] == ["A\ufffdB"]
 
 
 def test_outbox_of_a_version_2_store_is_carried_over_in_order(tmp_path):
@@ -99,12 +100,12 @@ def test_outbox_of_a_version_2_store_is_carried_over_in_order(tmp_path):
     old.close()
     store = open_store(tmp_path)
     try:
-        assert store.outbox_size() == 3
-        assert [r.id for r in store.outbox_batch(10)] == [r.id for r in made[1:]]
-        assert all(r.chain is None and r.seq is None for r in store.outbox_batch(10))
+        assert store.reader.outbox_size() == 3
+        assert [r.id for r in store.reader.outbox_batch(10)] == [r.id for r in made[1:]]
+        assert all(r.chain is None and r.seq is None for r in store.reader.outbox_batch(10))
         with store.write() as db:  # the chain starts with the first scan after the update
             new = store.insert_scan(db, scan(attendee_id=9), datetime(2026, 6, 16).date())
-        assert (new.seq, new.prev) == (5, GENESIS) and store.chain_head() == (5, new.chain)
+        assert (new.seq, new.prev) == (5, GENESIS) and store.reader.chain_head() == (5, new.chain)
     finally:
         store.close()
 
@@ -117,7 +118,7 @@ def test_scans_are_append_only(store):
         db.execute("UPDATE scans SET result='invalid'")
     with pytest.raises(sqlite3.IntegrityError, match="append-only"), store.write() as db:
         db.execute("DELETE FROM scans")
-    assert store.scan_exists(rec.id) and store.outbox_size() == 1
+    assert store.reader.scan_exists(rec.id) and store.reader.outbox_size() == 1
 
 
 def test_duplicate_scan_id_is_refused(store):
@@ -126,7 +127,7 @@ def test_duplicate_scan_id_is_refused(store):
         store.insert_scan(db, rec, datetime(2026, 6, 16).date())
     with pytest.raises(sqlite3.IntegrityError), store.write() as db:
         store.insert_scan(db, rec, datetime(2026, 6, 16).date())
-    assert store.count_scans() == 1 and store.outbox_size() == 1
+    assert store.reader.count_scans() == 1 and store.reader.outbox_size() == 1
 
 
 @pytest.mark.parametrize(("query", "expected"), [
@@ -141,7 +142,7 @@ def test_duplicate_scan_id_is_refused(store):
     ("", []),
 ])
 def test_search_without_diacritics(store, query, expected):
-    assert [a.last_name for a in store.search(query)] == expected
+    assert [a.last_name for a in store.reader.search(query)] == expected
 
 
 def test_delta_updates_and_deletes(store, roster):
@@ -154,11 +155,12 @@ def test_delta_updates_and_deletes(store, roster):
                                                                    attendee_id=4)]),
     )
     store.apply_roster(delta)
-    assert store.attendee(1).last_name == "Kowalska-Nowak" and store.attendee(1).badge_revision == 2
-    assert store.attendee(3) is None and store.attendee(6) is not None
-    assert store.is_registered(10, 6) and not store.is_registered(10, 4)
-    assert store.get_meta("cursor") == "c2"
-    assert [a.last_name for a in store.search("kowalska nowak")] == ["Kowalska-Nowak"]
+    changed = store.reader.attendee(1)
+    assert changed.last_name == "Kowalska-Nowak" and changed.badge_revision == 2
+    assert store.reader.attendee(3) is None and store.reader.attendee(6) is not None
+    assert store.reader.is_registered(10, 6) and not store.reader.is_registered(10, 4)
+    assert store.reader.get_meta("cursor") == "c2"
+    assert [a.last_name for a in store.reader.search("kowalska nowak")] == ["Kowalska-Nowak"]
 
 
 def test_bad_delta_applies_nothing(store, roster):
@@ -169,7 +171,7 @@ def test_bad_delta_applies_nothing(store, roster):
     )
     with pytest.raises(RosterError):
         store.apply_roster(delta)
-    assert store.attendee(1).first_name == "Anna" and store.get_meta("cursor") == "c1"
+    assert store.reader.attendee(1).first_name == "Anna" and store.reader.get_meta("cursor") == "c1"
 
 
 def test_delta_for_other_event_or_before_full(tmp_path, roster):
@@ -191,7 +193,7 @@ def test_full_snapshot_replaces_everything(store, roster):
     smaller = roster.model_copy(update={"attendees": roster.attendees[:2], "registrations": [],
                                         "cursor": "c9"})
     store.apply_roster(smaller)
-    assert store.roster_size() == 2 and not store.is_registered(10, 1)
+    assert store.reader.roster_size() == 2 and not store.reader.is_registered(10, 1)
 
 
 def test_snapshot_refuses_dangling_registration(roster):
@@ -230,7 +232,7 @@ def test_write_is_not_broken_by_a_commit_from_another_connection(tmp_path, roste
             db.execute("INSERT INTO meta (key, value) VALUES ('checkin', 'y')")
         worker.join(timeout=15)
         assert other_done.is_set()
-        assert s.get_meta("checkin") == "y" and s.get_meta("worker") == "x"
+        assert s.reader.get_meta("checkin") == "y" and s.reader.get_meta("worker") == "x"
     finally:
         s.close()
 
@@ -241,5 +243,5 @@ def test_search_results_in_polish_alphabetical_order(store, roster):
         event=roster.event, cursor="c3", full=False, attendees=[
             Attendee(id=20 + i, first_name="Ola", last_name=last, institution="DPS Bochnia")
             for i, last in enumerate(["Żak", "Zalewska", "Łabuda", "Lis", "Mazur"])]))
-    assert [a.last_name for a in store.search("bochnia")] == [
+    assert [a.last_name for a in store.reader.search("bochnia")] == [
         "Lis", "Łabuda", "Mazur", "Zalewska", "Żak"]

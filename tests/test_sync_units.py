@@ -72,12 +72,12 @@ def test_bad_enrollment_qr(text):
 def test_outbox_batches_in_order_and_marks_sent(store, event_key):
     svc = CheckinService(store, KioskSettings(), bus=EventBus())
     made = [svc.scan(token_for(event_key, i)).scan for i in (1, 4, 5, 1)]
-    batch = store.outbox_batch(3)
+    batch = store.reader.outbox_batch(3)
     assert [s.id for s in batch] == [s.id for s in made[:3]]
     assert batch[0] == made[0]  # the very record, round-tripped through SQLite
     assert store.mark_sent([made[0].id, made[1].id, "not-a-scan"]) == 2
-    assert [s.id for s in store.outbox_batch(10)] == [made[2].id, made[3].id]
-    assert store.count_scans() == 4  # sent scans stay, as facts
+    assert [s.id for s in store.reader.outbox_batch(10)] == [made[2].id, made[3].id]
+    assert store.reader.count_scans() == 4  # sent scans stay, as facts
 
 
 def test_wipe_roster_keeps_scans(store, event_key):
@@ -85,8 +85,8 @@ def test_wipe_roster_keeps_scans(store, event_key):
     svc.scan(token_for(event_key, 1))
     store.set_meta("sync_token", "secret")
     store.wipe_roster()
-    assert store.roster_size() == 0 and store.event() is None
-    assert store.get_meta("sync_token") is None and store.count_scans() == 1
+    assert store.reader.roster_size() == 0 and store.reader.event() is None
+    assert store.reader.get_meta("sync_token") is None and store.reader.count_scans() == 1
 
 
 # -- clock anchors re-checked against later samples (sync.clock.reconcile) --------------------

@@ -22,7 +22,7 @@ from typing import Protocol
 from flask import session
 
 from kiosk.checkin import boot_id
-from kiosk.store import StaffLockout
+from kiosk.store_reader import StaffLockout
 
 CSRF_KEY = "csrf"
 STAFF_KEY = "staff"
@@ -42,10 +42,15 @@ class PinResult:
     attempts_left: int = 0
 
 
+class LockoutReader(Protocol):
+    def staff_lockout(self) -> StaffLockout | None: ...
+
+
 class LockoutStore(Protocol):
     """Where the count of wrong PINs survives a restart (the kiosk's store)."""
 
-    def staff_lockout(self) -> StaffLockout | None: ...
+    @property
+    def reader(self) -> LockoutReader: ...
     def save_staff_lockout(self, lockout: StaffLockout | None) -> None: ...
 
 
@@ -95,7 +100,7 @@ class StaffGuard:
         if self._loaded or self._store is None:
             return
         self._loaded = True
-        saved = self._store.staff_lockout()
+        saved = self._store.reader.staff_lockout()
         if saved is None:
             return
         self._failures, self._wait = saved.failures, saved.wait_seconds

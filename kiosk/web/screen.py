@@ -26,14 +26,14 @@ BOUNDARY = "bramkaframe"
 @bp.get("/")
 def index() -> str:
     runtime = get_runtime()
-    event = runtime.store.event()
+    event = runtime.store.reader.event()
     lang = runtime.settings.kiosk.language
     help_desk = ({"pl": event.help_desk.pl, "en": event.help_desk.en} if event
                  else {"pl": "punkt informacyjny", "en": "the help desk"})
     plan = runtime.plan
     if plan is not None and plan.help_desk:  # the admin's plan names this kiosk's desk
         help_desk = {"pl": plan.help_desk, "en": plan.help_desk}
-    ready = event is not None and runtime.store.roster_size() > 0
+    ready = event is not None and runtime.store.reader.roster_size() > 0
     printer = printer_state(runtime)
     return render_template(
         "screen.html",
@@ -42,7 +42,7 @@ def index() -> str:
         event_name=event.name if event else "",
         help_desk=help_desk,
         ready=ready,
-        needs_enrollment=not ready and not runtime.store.get_meta(TOKEN_KEY),
+        needs_enrollment=not ready and not runtime.store.reader.get_meta(TOKEN_KEY),
         plan_revision=plan.revision if plan is not None else 0,
         has_preview=runtime.scanner is not None,
         printer=printer,
@@ -138,7 +138,7 @@ def status() -> Response:
 def healthz() -> tuple[Response, int]:
     runtime = get_runtime()
     try:
-        roster = runtime.store.roster_size()
+        roster = runtime.store.reader.roster_size()
     except Exception as exc:
         log.exception("health check: store unreadable")
         return jsonify(ok=False, error=type(exc).__name__), 503

@@ -53,7 +53,7 @@ def tr(pl: str, en: str) -> str:
 
 
 def event_tz() -> ZoneInfo:
-    event = get_runtime().store.event()
+    event = get_runtime().store.reader.event()
     try:
         return ZoneInfo(event.timezone if event else WARSAW)
     except (KeyError, ValueError):
@@ -214,14 +214,14 @@ def logout() -> BaseResponse:
 def room_state(a: Attendee, room: str, tz: ZoneInfo, today: date) -> tuple[bool, str]:
     """Is the person in this room now (their last entry or exit here), in words."""
     store = get_runtime().store
-    last = store.last_movement_in_room(room, a.id)
+    last = store.reader.last_movement_in_room(room, a.id)
     if last is None:
         return False, tr("Nie wchodził(a) do tej sali", "Has not entered this room")
     session_id, direction, when = last
     local = when.astimezone(tz)
     hm, day = f"{local:%H:%M}", ("" if local.date() == today else f"{local:%d.%m}")
     if direction == "in":
-        s = store.session(session_id)
+        s = store.reader.session(session_id)
         title = f" · {s.title}" if s else ""
         since = f"{day}, {hm}" if day else hm
         return True, tr(f"W sali od {since}{title}", f"In the room since {since}{title}")
@@ -232,7 +232,7 @@ def room_state(a: Attendee, room: str, tz: ZoneInfo, today: date) -> tuple[bool,
 def person(a: Attendee, tz: ZoneInfo, today: date) -> dict[str, Any]:
     runtime = get_runtime()
     k = runtime.settings.kiosk
-    first = runtime.store.first_admission_on(a.id, today) if k.mode == "entrance" else None
+    first = runtime.store.reader.first_admission_on(a.id, today) if k.mode == "entrance" else None
     checked_in_at = first.astimezone(tz).strftime("%H:%M") if first else None
     if k.mode == "room":
         inside, state = room_state(a, k.room, tz, today)
@@ -256,7 +256,7 @@ def search_results(query: str) -> list[dict[str, Any]]:
     tz = event_tz()
     runtime = get_runtime()
     today = runtime.checkin.clock().astimezone(tz).date()
-    return [person(a, tz, today) for a in runtime.store.search(query)]
+    return [person(a, tz, today) for a in runtime.store.reader.search(query)]
 
 
 @bp.get("/")
@@ -296,7 +296,7 @@ def reprint() -> BaseResponse:
         abort(404)
     attendee_id = attendee_id_from_form()
     back = url_for("staff.search", q=request.form.get("q", "")[:100] or None)
-    a = get_runtime().store.attendee(attendee_id)
+    a = get_runtime().store.reader.attendee(attendee_id)
     if a is None:
         notice("Nie ma takiej osoby na liście.", "There is no such person on the list.", "error")
         return redirect(back)
@@ -357,7 +357,7 @@ def _printer_state(printer: Any) -> dict[str, Any] | None:
 def scans() -> tuple[str, int]:
     tz = event_tz()
     rows = []
-    for row in get_runtime().store.recent_scans(30):
+    for row in get_runtime().store.reader.recent_scans(30):
         try:
             at = datetime.fromisoformat(row["wall_time"]).astimezone(tz)
             when, day = at.strftime("%H:%M:%S"), at.strftime("%Y-%m-%d")
@@ -392,7 +392,7 @@ def session_page() -> tuple[str, int]:
         abort(404)
     tz = event_tz()
     room = runtime.settings.kiosk.room
-    every = runtime.store.sessions()
+    every = runtime.store.reader.sessions()
     override = runtime.checkin.session_override()
     current = next((s for s in every if s.id == override), None)
     return render(
@@ -420,7 +420,7 @@ def session_post() -> BaseResponse:
         notice("Nie ma takiej sesji w programie.", "There is no such session in the programme.",
                "error")
         return redirect(url_for("staff.session_page"))
-    chosen = runtime.store.session(int(raw))
+    chosen = runtime.store.reader.session(int(raw))
     title = chosen.title if chosen else raw
     notice(f"Stanowisko rejestruje teraz: {title}.", f"This kiosk now records: {title}.")
     return redirect(url_for("staff.session_page"))

@@ -136,7 +136,7 @@ def test_kiosks_syncing_through_two_admin_processes_store_every_scan_once(
                     _retry(kiosk.client.contact)
             for kiosk in kiosks:
                 deadline = time.monotonic() + 60
-                while kiosk.store.outbox_size():
+                while kiosk.store.reader.outbox_size():
                     assert time.monotonic() < deadline, "the outbox did not empty"
                     _retry(kiosk.client.contact)
             assert proxy.stats["duplicated"] > 0  # some requests did reach both processes

@@ -69,13 +69,13 @@ def test_a_template_change_reaches_the_kiosk_once_by_hash(engine, counted, event
     kiosk = enroll(engine, url, event["id"], tmp_path)
     try:
         assert kiosk.client.contact().roster_applied
-        assert badge_store.current_hash(kiosk.store.reader) is None  # the default badge
+        assert badge_store.current_hash(kiosk.store.reader.db) is None  # the default badge
 
         logo = png((0, 0, 0))
         template = save(engine, event["id"], logo, fields=("logo", "name", "role", "qr"),
                         role_colours={"speaker": "#0055aa"})
         assert kiosk.client.contact().roster_applied
-        stored = badge_store.load(kiosk.store.reader)
+        stored = badge_store.load(kiosk.store.reader.db)
         assert stored is not None and stored.sha256 == template_hash(template)
         assert stored.images == {check_image(logo).sha256: logo}
         assert image_requests(paths) == 1
@@ -89,16 +89,16 @@ def test_a_template_change_reaches_the_kiosk_once_by_hash(engine, counted, event
         recoloured = save(engine, event["id"], logo, fields=("logo", "name", "role", "qr"),
                           role_colours={"speaker": "#aa0000"})
         assert kiosk.client.contact().roster_applied
-        assert badge_store.current_hash(kiosk.store.reader) == template_hash(recoloured)
+        assert badge_store.current_hash(kiosk.store.reader.db) == template_hash(recoloured)
         assert image_requests(paths) == 1
 
         # A new logo is fetched once; the old one is dropped on both sides.
         new_logo = png((200, 0, 0))
         save(engine, event["id"], new_logo, fields=("logo", "name", "qr"))
         assert kiosk.client.contact().roster_applied
-        stored = badge_store.load(kiosk.store.reader)
+        stored = badge_store.load(kiosk.store.reader.db)
         assert stored is not None and list(stored.images.values()) == [new_logo]
-        assert kiosk.store.reader.execute("SELECT count(*) FROM badge_images").fetchone()[0] == 1
+        assert kiosk.store.reader.db.execute("SELECT count(*) FROM badge_images").fetchone()[0] == 1
         assert image_requests(paths) == 2
         assert not kiosk.client.contact().roster_applied
         assert image_requests(paths) == 2

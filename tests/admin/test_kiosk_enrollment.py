@@ -116,7 +116,7 @@ def test_enrolled_means_a_token_the_admin_accepts(engine: Any, kiosk_id: str, tm
     assert result.exit_code == 0, result.output
     assert "Zarejestrowano jako kiosk" in result.output and "Enrolled as kiosk" in result.output
     kiosk = kiosk_sync()
-    assert kiosk.store.roster_size() == 1
+    assert kiosk.store.reader.roster_size() == 1
     assert kiosk.client.contact().pushed == 0  # its token works
 
 
@@ -138,7 +138,7 @@ def test_a_heartbeat_lost_after_the_exchange_leaves_it_to_the_kiosk_service(
     assert "Rejestracja niedokończona" in result.output
     assert "Enrollment not finished" in result.output
     kiosk = kiosk_sync()
-    assert kiosk.client.token is not None and kiosk.store.roster_size() == 0
+    assert kiosk.client.token is not None and kiosk.store.reader.roster_size() == 0
     kiosk.client.start()
     assert kiosk.wait_for_roster() == 1
 
@@ -162,7 +162,7 @@ def test_a_duplicated_enrollment_request_does_not_leave_a_dead_token(
     assert result.exit_code == 0, result.output
     assert sent.count("/enroll") == 1  # its copy carried the same token: nothing redone
     kiosk = kiosk_sync()
-    assert kiosk.store.roster_size() == 1
+    assert kiosk.store.reader.roster_size() == 1
     kiosk.client.contact()  # and the token it kept works
 
 
@@ -227,7 +227,7 @@ def test_serve_retries_the_first_roster_download_until_it_comes(
     assert "Pierwsza synchronizacja nie zakończyła się" in result.output
     assert "The first sync did not finish" in result.output
     kiosk = kiosk_sync()
-    assert kiosk.store.roster_size() == 0
+    assert kiosk.store.reader.roster_size() == 0
     kiosk.client.start()
     assert kiosk.wait_for_roster() == 1
     assert len(failures) == 4

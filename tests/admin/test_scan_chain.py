@@ -110,10 +110,11 @@ def test_a_kiosk_db_edited_by_hand_is_caught_at_the_next_upload(engine, served, 
                                                          else "edited")
         with engine.connect() as conn:
             stored = set(conn.execute(select(scans.c.id)).scalars())
-            kiosk_row = q_kiosks.get_kiosk(conn, kiosk.client.store.get_meta("sync_kiosk_id"))
+            kiosk_row = q_kiosks.get_kiosk(
+                conn, kiosk.client.store.reader.get_meta("sync_kiosk_id"))
         assert stored == {first.id}  # nothing of the edited upload was merged
         assert kiosk_row["chain_problem"]
-        assert kiosk.store.outbox_size() == (2 if edit == "delete" else 3)
+        assert kiosk.store.reader.outbox_size() == (2 if edit == "delete" else 3)
     finally:
         kiosk.close()
 

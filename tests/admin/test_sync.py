@@ -97,12 +97,12 @@ def test_enroll_pull_scan_push(engine, served, event, tmp_path):
     kiosk = enroll(engine, served, event["id"], tmp_path)
     try:
         report = kiosk.client.contact()
-        assert report.roster_applied and kiosk.store.roster_size() == 2
-        assert kiosk.store.event().public_keys  # only the public key travels
+        assert report.roster_applied and kiosk.store.reader.roster_size() == 2
+        assert kiosk.store.reader.event().public_keys  # only the public key travels
         outcome = kiosk.checkin.scan(token(engine, event["id"], event["anna"]))
         assert outcome.scan.result == "ok"
         report = kiosk.client.contact()
-        assert report.pushed == 1 and kiosk.store.outbox_size() == 0
+        assert report.pushed == 1 and kiosk.store.reader.outbox_size() == 0
         assert not report.roster_applied  # nothing changed: the cursor stayed
         with engine.connect() as conn:
             row = conn.execute(select(scans).where(scans.c.id == outcome.scan.id)).one()
@@ -123,8 +123,8 @@ def test_a_scan_the_admin_holds_in_quarantine_leaves_the_outbox_with_its_reason(
             conn.execute(update(events).where(events.c.id == event["id"]).values(
                 starts_on=date(2026, 6, 15), ends_on=date(2026, 6, 17)))
         report = kiosk.client.contact()
-        assert report.pushed == 1 and kiosk.store.outbox_size() == 0
-        assert kiosk.store.quarantined() == {outcome.scan.id: "outside_event"}
+        assert report.pushed == 1 and kiosk.store.reader.outbox_size() == 0
+        assert kiosk.store.reader.quarantined() == {outcome.scan.id: "outside_event"}
         with engine.connect() as conn:
             assert conn.execute(select(func.count()).select_from(scans)).scalar() == 0
     finally:
@@ -272,7 +272,7 @@ def test_roster_changes_come_down_as_deltas(engine, served, event, tmp_path):
     kiosk = enroll(engine, served, event["id"], tmp_path)
     try:
         kiosk.client.contact()
-        cursor = kiosk.store.get_meta("cursor")
+        cursor = kiosk.store.reader.get_meta("cursor")
         walk_in = add_person(engine, event["id"], "Zofia", "Wiśniewska", "PCPR Limanowa")
         with engine.begin() as conn:
             conn.execute(update(people).where(people.c.id == event["lukasz"])
@@ -288,7 +288,7 @@ def test_roster_changes_come_down_as_deltas(engine, served, event, tmp_path):
         assert sorted(a["id"] for a in delta["attendees"]) == sorted(
             [walk_in, event["lukasz"], event["anna"]])
         assert kiosk.client.contact().roster_applied
-        assert kiosk.store.attendee(walk_in).last_name == "Wiśniewska"
+        assert kiosk.store.reader.attendee(walk_in).last_name == "Wiśniewska"
         old_badge = kiosk.checkin.scan(token(engine, event["id"], event["anna"], 1))
         assert old_badge.scan.result == "revoked"
         assert kiosk.checkin.scan(token(engine, event["id"], event["lukasz"])).scan.result \
@@ -345,7 +345,7 @@ def test_kiosks_uploading_at_once_store_every_scan_once_and_count_people_once(
         for t in threads:
             t.join(60)
         assert errors == []
-        assert [k.store.outbox_size() for k in kiosks] == [0, 0, 0]
+        assert [k.store.reader.outbox_size() for k in kiosks] == [0, 0, 0]
         with engine.connect() as conn:
             stored = conn.execute(select(func.count()).select_from(scans)).scalar()
             data = dashboard_data(conn, event["id"], datetime.now(UTC))
@@ -488,9 +488,9 @@ def test_revoked_kiosk_is_refused_and_wipes_its_roster(engine, served, event, tm
     kiosk = enroll(engine, served, event["id"], tmp_path)
     try:
         kiosk.client.contact()
-        assert kiosk.store.roster_size() == 2
+        assert kiosk.store.reader.roster_size() == 2
         with engine.begin() as conn:
-            q_sync.revoke(conn, kiosk.store.get_meta("sync_kiosk_id"))
+            q_sync.revoke(conn, kiosk.store.reader.get_meta("sync_kiosk_id"))
         with pytest.raises(SyncRejected) as info:
             kiosk.client.contact()
         assert info.value.code == "kiosk_revoked" and info.value.status == 403
@@ -499,7 +499,7 @@ def test_revoked_kiosk_is_refused_and_wipes_its_roster(engine, served, event, tm
         while kiosk.client.state.status != "revoked" and time.monotonic() < deadline:
             time.sleep(0.05)
         assert kiosk.client.state.status == "revoked"
-        assert kiosk.store.roster_size() == 0 and kiosk.store.event() is None
+        assert kiosk.store.reader.roster_size() == 0 and kiosk.store.reader.event() is None
     finally:
         kiosk.close()
 
@@ -508,7 +508,7 @@ def test_health_and_reprint_commands(engine, served, event, tmp_path):
     kiosk = enroll(engine, served, event["id"], tmp_path)
     try:
         kiosk.client.contact()
-        kiosk_id = kiosk.store.get_meta("sync_kiosk_id")
+        kiosk_id = kiosk.store.reader.get_meta("sync_kiosk_id")
         with engine.begin() as conn:
             conn.execute(insert(kiosk_commands).values(
                 kiosk_id=kiosk_id, kind="reprint", status="pending", created_at=datetime.now(UTC),
@@ -620,16 +620,16 @@ def test_enrollment_by_showing_the_admin_qr_to_the_kiosk_camera(engine, served, 
         runtime.start_devices(camera=False)  # sync thread runs, not enrolled yet
         runtime.on_code(text)  # what the scanner hands over when the QR is in view
         deadline = time.monotonic() + 15
-        while runtime.store.roster_size() < 2 and time.monotonic() < deadline:
+        while runtime.store.reader.roster_size() < 2 and time.monotonic() < deadline:
             time.sleep(0.1)
-        assert runtime.store.roster_size() == 2  # enrolled and synced, no restart
+        assert runtime.store.reader.roster_size() == 2  # enrolled and synced, no restart
         screens = []
         while not sub.queue.empty():
             kind, data = sub.queue.get_nowait()
             if kind == "scan":
                 screens.append(data["title"]["en"])
         assert "Kiosk enrolled" in screens
-        assert runtime.store.count_scans() == 0  # the code is not a scan
+        assert runtime.store.reader.count_scans() == 0  # the code is not a scan
     finally:
         runtime.stop()
 
@@ -648,7 +648,7 @@ def test_a_wrong_enrollment_qr_is_explained_on_screen_in_both_languages(
         assert data["title"] == {"pl": "Rejestracja stanowiska nieudana",
                                  "en": "Kiosk enrollment failed"}
         assert "wygasł" in data["detail"]["pl"] and "expired" in data["detail"]["en"]
-        assert runtime.store.get_meta("sync_token") is None
+        assert runtime.store.reader.get_meta("sync_token") is None
     finally:
         runtime.stop()
 
@@ -669,7 +669,7 @@ def test_an_enrolled_kiosk_ignores_enrollment_codes_shown_to_its_camera(
     sub = runtime.bus.subscribe()
     try:
         runtime._enroll_from_qr(enrollment_qr("http://127.0.0.1:9/", code)[0])
-        assert runtime.store.get_meta("sync_token") == token_before
+        assert runtime.store.reader.get_meta("sync_token") == token_before
         kind, data = sub.queue.get(timeout=2)
         assert data["title"]["en"] == "This kiosk is already enrolled"
     finally:
@@ -686,8 +686,8 @@ def test_event_edits_reach_the_kiosks(engine, served, event, tmp_path):
             q_events.update_event(conn, event["id"], "Kongres (nowa nazwa)", date(2026, 6, 16),
                                   date(2026, 6, 18))
         assert kiosk.client.contact().roster_applied
-        assert kiosk.store.event().name == "Kongres (nowa nazwa)"
-        assert kiosk.store.event().starts_on == date(2026, 6, 16)
+        assert kiosk.store.reader.event().name == "Kongres (nowa nazwa)"
+        assert kiosk.store.reader.event().starts_on == date(2026, 6, 16)
     finally:
         kiosk.close()
 
@@ -707,9 +707,9 @@ def test_re_enrolling_into_another_event_starts_clean(engine, served, event, tmp
             code = q_sync.new_enrollment(conn, kiosk_id)
         kiosk.store.set_meta("sync_commands_done", '["1"]')
         kiosk.client.enroll(served, code)
-        assert kiosk.store.get_meta("sync_commands_done") is None
+        assert kiosk.store.reader.get_meta("sync_commands_done") is None
         assert kiosk.client.contact().roster_applied
-        assert kiosk.store.event().id == other and kiosk.store.roster_size() == 1
+        assert kiosk.store.reader.event().id == other and kiosk.store.reader.roster_size() == 1
     finally:
         kiosk.close()
 

@@ -197,7 +197,7 @@ def test_an_older_kiosk_tells_staff_to_update(engine, app, tmp_path, monkeypatch
         assert state.status == "rejected"
         assert state.message.startswith("Update the kiosk software")
         assert f"protocol {PROTOCOL + 1}" in state.message
-        assert kiosk.store.event() is not None  # unlike a revoked kiosk, it keeps its roster
+        assert kiosk.store.reader.event() is not None  # unlike a revoked kiosk, it keeps its roster
     finally:
         if kiosk is not None:
             kiosk.close()

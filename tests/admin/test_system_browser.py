@@ -65,7 +65,7 @@ def scan_at(kiosk_url: str, code: str) -> dict[str, Any]:
 def test_replaced_badge_is_refused_at_the_kiosk_after_sync(app, engine, system):
     make_user(app, "wojtek", "volunteer")
     ev, runtime = system["event"], system["runtime"]
-    assert runtime.store.attendee(system["lukasz"]).badge_revision == 1
+    assert runtime.store.reader.attendee(system["lukasz"]).badge_revision == 1
     with launched(playwright) as browser:
         desk = browser.new_page(viewport={"width": 1280, "height": 900})
         admin_log_in(desk, system["admin"], "wojtek", PASSWORD)
@@ -87,7 +87,7 @@ def test_replaced_badge_is_refused_at_the_kiosk_after_sync(app, engine, system):
         playwright.expect(desk.locator("#badge-revision")).to_have_text("2")
 
         runtime.sync_client().contact()  # the kiosk's next contact with the admin
-        assert runtime.store.attendee(system["lukasz"]).badge_revision == 2
+        assert runtime.store.reader.attendee(system["lukasz"]).badge_revision == 2
 
         screen = browser.new_page(viewport={"width": 800, "height": 480})
         screen.goto(system["kiosk"])
