@@ -18,6 +18,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bramka.printer_profiles import UnknownProfile, get_profile
+
 
 class ConfigError(Exception):
     """The configuration cannot be used. The message names the key."""
@@ -136,8 +138,6 @@ class PrinterSettings(_Section):
     def _profile_fits(self) -> PrinterSettings:
         if not self.profile:
             return self
-        from printers.profiles import UnknownProfile, get_profile  # only when one is named
-
         try:
             protocol = get_profile(self.profile).protocol
         except UnknownProfile as exc:

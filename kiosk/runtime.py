@@ -207,8 +207,8 @@ class KioskRuntime:
 
     def start_scanner(self) -> None:
         from .scanner.decoders import make_decoder
-        from .scanner.frames import make_frame_source
         from .scanner.loop import ScannerLoop
+        from .scanner.sources import make_frame_source
 
         camera, scanner = self.settings.camera, self.settings.scanner
         decoder = make_decoder(scanner.decoder)

@@ -361,23 +361,9 @@ def make_printer(settings: PrinterSettings) -> Printer:
     if backend in ("network", "virtual"):
 
         def network() -> Any:
-            from escpos.exceptions import DeviceNotFoundError
-            from escpos.printer.network import Network
+            from printers.escpos_network import ClosingNetwork
 
-            class _Network(Network):  # type: ignore[misc]
-                """python-escpos' Network leaks the socket when connect fails; this one
-                connects with ``socket.create_connection``, which closes it."""
-
-                def open(self, raise_not_found: bool = True) -> None:
-                    try:
-                        self.device = socket.create_connection(
-                            (self.host, self.port), timeout=self.timeout
-                        )
-                    except OSError as exc:
-                        self.device = None
-                        raise DeviceNotFoundError(f"{self.host}:{self.port}: {exc}") from None
-
-            return _Network(host=settings.host, port=settings.port, timeout=timeout)
+            return ClosingNetwork(host=settings.host, port=settings.port, timeout=timeout)
 
         return EscposPrinter(
             f"{backend} {settings.host}:{settings.port}",

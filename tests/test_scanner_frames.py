@@ -13,18 +13,16 @@ from scanner_clips import example_token, make_badge_clip, make_empty_clip
 from support import FakeClock
 
 from bramka.config import CameraSettings
-from kiosk.scanner.base import CameraUnavailable
+from kiosk.scanner.base import CameraUnavailable, FramePacer, read_token_file
 from kiosk.scanner.demo_source import DemoSource
 from kiosk.scanner.frames import (
     STREAM_ENDED,
     DeviceCamera,
-    FramePacer,
     ImageFolderSource,
     VideoFileSource,
-    make_frame_source,
-    read_token_file,
     redact_url,
 )
+from kiosk.scanner.sources import make_frame_source
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,10 @@ import pytest
 from scanner_clips import example_token, make_badge_clip
 from support import FakeClock
 
-from kiosk.scanner.base import CameraUnavailable, DecodedCode, Decoder, FrameSource
+from kiosk.scanner.base import CameraUnavailable, DecodedCode, Decoder, FramePacer, FrameSource
 from kiosk.scanner.decoders import ZxingDecoder
 from kiosk.scanner.demo_source import DemoSource, DemoTimeline
-from kiosk.scanner.frames import FramePacer, VideoFileSource
+from kiosk.scanner.frames import VideoFileSource
 from kiosk.scanner.loop import CameraState, ScannerLoop
 
 TOKEN = example_token("loop")

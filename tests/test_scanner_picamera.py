@@ -12,8 +12,9 @@ import pytest
 
 from bramka.config import CameraSettings, ConfigError, load_settings
 from kiosk.scanner.base import CameraUnavailable, FrameSource
-from kiosk.scanner.frames import DeviceCamera, make_frame_source
+from kiosk.scanner.frames import DeviceCamera
 from kiosk.scanner.picamera import Picamera2Source
+from kiosk.scanner.sources import make_frame_source
 
 
 @pytest.fixture

@@ -19,12 +19,17 @@ import pytest
 from support import FakeClock
 
 from kiosk.scanner import frames
-from kiosk.scanner.base import CameraUnavailable, DecodedCode, Decoder, FrameSource
+from kiosk.scanner.base import (
+    CameraUnavailable,
+    DecodedCode,
+    Decoder,
+    FramePacer,
+    FrameSource,
+)
 from kiosk.scanner.frames import (
     STREAM_OPEN_TIMEOUT,
     STREAM_READ_TIMEOUT,
     DeviceCamera,
-    FramePacer,
     is_stream_url,
     stream_timeout_params,
 )

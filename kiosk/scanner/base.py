@@ -1,9 +1,16 @@
-"""Device interfaces of the scanner. Code depends on these, never on a backend."""
+"""Device interfaces of the scanner, and the pieces every frame source shares.
+
+Code depends on these, never on a backend. :class:`FramePacer` paces a source like a
+camera; :func:`read_token_file` reads a file of tokens (the demo shows them).
+"""
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from types import TracebackType
 
 import numpy as np
@@ -75,3 +82,49 @@ class Decoder(ABC):
 
     @abstractmethod
     def decode(self, frame: np.ndarray) -> list[DecodedCode]: ...
+
+
+class FramePacer:
+    """Sleeps until the next frame is due at ``fps``; never busy-waits, never bursts.
+
+    The first call returns at once. A caller that falls more than one frame behind
+    is resynchronised to "now" instead of being given a burst of frames to catch up.
+    """
+
+    def __init__(
+        self,
+        fps: float,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if fps <= 0:
+            raise ValueError(f"fps must be positive, got {fps}")
+        self.interval = 1.0 / fps
+        self._clock = clock
+        self._sleep = sleep
+        self._due: float | None = None
+
+    def reset(self) -> None:
+        self._due = None
+
+    def wait(self) -> None:
+        now = self._clock()
+        if self._due is None:
+            self._due = now
+        delay = self._due - now
+        if delay > 0:
+            self._sleep(delay)
+        elif delay < -self.interval:
+            self._due = now
+        self._due += self.interval
+
+
+def read_token_file(path: str | Path) -> list[str]:
+    """Tokens from a text file: one per line; blank lines and ``#`` comments ignored."""
+    tokens: list[str] = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        text = line.split("#", 1)[0].strip()
+        if text:
+            tokens.append(text)
+    return tokens

@@ -24,8 +24,7 @@ import cv2
 import numpy as np
 import segno
 
-from kiosk.scanner.base import CameraUnavailable, FrameSource
-from kiosk.scanner.frames import FramePacer, read_token_file
+from kiosk.scanner.base import CameraUnavailable, FramePacer, FrameSource, read_token_file
 
 log = logging.getLogger(__name__)
 

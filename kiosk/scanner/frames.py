@@ -1,9 +1,10 @@
 """Frame sources: a real camera, a replayed video file, a folder of images.
 
 Which one a kiosk uses is chosen by ``[camera] source`` in ``config.toml``
-(see :func:`make_frame_source`). Replays pace themselves like a camera: ``read``
-sleeps until the next frame is due, measured on ``time.monotonic`` (tests hand the
-replays a ``clock`` and a ``sleep`` of their own: frames then come in virtual time).
+(see :func:`kiosk.scanner.sources.make_frame_source`). Replays pace themselves like a
+camera (:class:`~kiosk.scanner.base.FramePacer`): ``read`` sleeps until the next frame
+is due, measured on ``time.monotonic`` (tests hand the replays a ``clock`` and a
+``sleep`` of their own: frames then come in virtual time).
 
 A frame returned by ``read`` belongs to the caller: a source never writes into it
 again (the scanning loop keeps the latest one for the live preview).
@@ -22,8 +23,7 @@ from urllib.parse import urlsplit, urlunsplit
 import cv2
 import numpy as np
 
-from bramka.config import CameraSettings
-from kiosk.scanner.base import CameraUnavailable, FrameSource
+from kiosk.scanner.base import CameraUnavailable, FramePacer, FrameSource
 
 log = logging.getLogger(__name__)
 
@@ -36,42 +36,6 @@ STREAM_SCHEMES = frozenset({"http", "https", "rtsp", "rtsps", "rtmp", "rtmps", "
                             "tcp", "srt", "mmsh", "mmst"})
 STREAM_OPEN_TIMEOUT = 10.0  # seconds to connect to a URL stream before giving up
 STREAM_READ_TIMEOUT = 5.0  # seconds a URL stream may go without delivering a frame
-
-
-class FramePacer:
-    """Sleeps until the next frame is due at ``fps``; never busy-waits, never bursts.
-
-    The first call returns at once. A caller that falls more than one frame behind
-    is resynchronised to "now" instead of being given a burst of frames to catch up.
-    """
-
-    def __init__(
-        self,
-        fps: float,
-        *,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        if fps <= 0:
-            raise ValueError(f"fps must be positive, got {fps}")
-        self.interval = 1.0 / fps
-        self._clock = clock
-        self._sleep = sleep
-        self._due: float | None = None
-
-    def reset(self) -> None:
-        self._due = None
-
-    def wait(self) -> None:
-        now = self._clock()
-        if self._due is None:
-            self._due = now
-        delay = self._due - now
-        if delay > 0:
-            self._sleep(delay)
-        elif delay < -self.interval:
-            self._due = now
-        self._due += self.interval
 
 
 def redact_url(url: str) -> str:
@@ -385,62 +349,3 @@ class ImageFolderSource(FrameSource):
     @property
     def frame_interval(self) -> float | None:
         return 1.0 / self.fps if self.fps > 0 else None
-
-
-def read_token_file(path: str | Path) -> list[str]:
-    """Tokens from a text file: one per line; blank lines and ``#`` comments ignored."""
-    tokens: list[str] = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        text = line.split("#", 1)[0].strip()
-        if text:
-            tokens.append(text)
-    return tokens
-
-
-def make_frame_source(settings: CameraSettings, tokens: list[str] | None = None) -> FrameSource:
-    """Build the frame source ``[camera]`` asks for.
-
-    - ``demo``: synthetic badges. Tokens come from the file ``path`` when set, else
-      from ``tokens``, else the demo shows a "BRAMKA-DEMO" code.
-    - ``device`` / ``url``: a real camera at ``width`` x ``height`` and ``fps``.
-    - ``picamera``: the Raspberry Pi camera module through picamera2, camera number
-      ``device``; picamera2 is imported only when the camera is opened.
-    - ``video``: a replayed file, at the file's own frame rate unless ``fps`` is set
-      explicitly in the configuration.
-    - ``images``: a folder of images, each held for about one second.
-    """
-    source = settings.source
-    if source == "demo":
-        from kiosk.scanner.demo_source import DemoSource
-
-        if settings.path is not None:
-            return DemoSource(token_file=settings.path, fps=settings.fps)
-        return DemoSource(tokens=tokens, fps=settings.fps)
-    if source == "device":
-        return DeviceCamera(
-            settings.device, width=settings.width, height=settings.height, fps=settings.fps
-        )
-    if source == "picamera":
-        from kiosk.scanner.picamera import Picamera2Source
-
-        return Picamera2Source(
-            int(settings.device), width=settings.width, height=settings.height,
-            fps=settings.fps, autofocus=settings.autofocus, focus_cm=settings.focus_cm,
-        )
-    if source == "url":
-        return DeviceCamera(
-            settings.url, width=settings.width, height=settings.height, fps=settings.fps
-        )
-    if settings.path is None:  # the settings validator already refuses this
-        raise ValueError(f"camera source '{source}' needs a path")
-    if source == "video":
-        fps = settings.fps if "fps" in settings.model_fields_set else None
-        return VideoFileSource(settings.path, fps=fps, loop=settings.loop)
-    if source == "images":
-        return ImageFolderSource(
-            settings.path,
-            fps=settings.fps,
-            frames_per_image=max(1, round(settings.fps)),
-            loop=settings.loop,
-        )
-    raise ValueError(f"unknown camera source {source!r}")
