@@ -52,7 +52,7 @@ def create_app(
         sync_api,
     )
     from admin.errors import AdminError
-    from admin.i18n import current_language, local, local_input, role_label, tr
+    from admin.i18n import current_language, local_filter, local_input_filter, role_label, tr
     from admin.queries import kiosks as q_kiosks
     from admin.search import SearchCache
     from admin.security import (
@@ -109,8 +109,8 @@ def create_app(
     def _helpers() -> dict[str, Any]:
         return {"tr": tr, "csrf_token": csrf_token, "lang": g.get("lang", "pl")}
 
-    app.jinja_env.filters["local"] = local
-    app.jinja_env.filters["local_input"] = local_input
+    app.jinja_env.filters["local"] = local_filter
+    app.jinja_env.filters["local_input"] = local_input_filter
     app.jinja_env.filters["role"] = role_label
     # A kiosk's printer and camera as its heartbeat left them, in the page's language.
     app.jinja_env.filters["printer"] = lambda k: tr(*q_kiosks.printer_words(k))

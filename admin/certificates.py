@@ -32,7 +32,8 @@ def render_certificate(event: dict[str, Any], person: dict[str, Any],
     (outside an app context, as in the mailer's threads, pass it)."""
     if logo is _APP_LOGO:
         logo = logos.logo_path(event["id"])
-    items = [f"{local(s['starts_at'], '%d.%m.%Y, %H:%M')}–{local(s['ends_at'], '%H:%M')} "
+    items = [f"{local(s['starts_at'], '%d.%m.%Y, %H:%M', event)}–"
+             f"{local(s['ends_at'], '%H:%M', event)} "
              f"{s['title']}: {s['minutes']} {tr('min obecności', 'min present')}"
              for s in sessions]
     total = sum(s["minutes"] for s in sessions)
@@ -47,7 +48,7 @@ def render_certificate(event: dict[str, Any], person: dict[str, Any],
         event_dates=dates,
         items_title=tr("Obecność", "Attendance") + f" ({total // 60} h {total % 60} min)",
         items=items,
-        place_date=f"{local(utcnow(), '%d.%m.%Y')}",
+        place_date=f"{local(utcnow(), '%d.%m.%Y', event)}",
         signature=tr("Organizator", "The organizer"),
         logo=logo,
     )

@@ -90,6 +90,7 @@ def create_user_cmd(ctx: click.Context, username: str, role: str, display_name: 
 def _pick_event(engine: Engine, event_id: int | None) -> int:
     from admin.errors import NotFound
     from admin.queries.events import current_event_id, get_event
+    from sync.timekeeping import utc_now
 
     with engine.connect() as conn:
         if event_id is not None:
@@ -98,7 +99,7 @@ def _pick_event(engine: Engine, event_id: int | None) -> int:
             except NotFound:
                 raise click.ClickException(f"no event {event_id}") from None
             return event_id
-        found = current_event_id(conn, date.today())
+        found = current_event_id(conn, utc_now())
     if found is None:
         raise click.ClickException("no event yet: create one in the admin first")
     return found

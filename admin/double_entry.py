@@ -19,9 +19,10 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select
 
-from admin.i18n import warsaw_day
+from admin.queries.events import timezone_of
 from admin.schema import double_entries as double_entries_table
 from admin.schema import scans
+from sync.timekeeping import event_day
 
 CHUNK = 500
 
@@ -67,6 +68,7 @@ def refresh(conn: Connection, event_id: int, person_ids: Iterable[int]) -> None:
     """Recompute the stored double entries of these people of the event from their scans
     (called for people whose admissions at some place now number two or more)."""
     ids = sorted(set(person_ids))
+    zone = timezone_of(conn, event_id)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         moves: dict[tuple[int, int, Any], list[Movement]] = {}
@@ -75,7 +77,7 @@ def refresh(conn: Connection, event_id: int, person_ids: Iterable[int]) -> None:
                 scans.c.direction, scans.c.result).where(
                 scans.c.event_id == event_id, scans.c.admitted,
                 scans.c.attendee_id.in_(chunk))):
-            key = (r.attendee_id, r.session_id or 0, warsaw_day(r.scan_time))
+            key = (r.attendee_id, r.session_id or 0, event_day(zone, r.scan_time))
             moves.setdefault(key, []).append(
                 Movement(r.scan_time, r.kiosk_id, r.direction, r.result))
         rows = [{"event_id": event_id, "person_id": person, "session_id": session_id,

@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
+from sync.words import BilingualError
 
-class AdminError(Exception):
-    """A request that cannot be done. ``code`` is stable, messages are for people."""
+
+class AdminError(BilingualError):
+    """A request that cannot be done. ``code`` is stable, messages are for people
+    (``words``; English the Polish when not given)."""
 
     code = "error"
     status = 400
 
     def __init__(self, pl: str, en: str | None = None) -> None:
-        super().__init__(en or pl)
-        self.pl = pl
-        self.en = en or pl
-
-    def message(self, lang: str) -> str:
-        return self.pl if lang == "pl" else self.en
+        super().__init__(pl, en or pl)
 
 
 class NotFound(AdminError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -61,16 +62,17 @@ def attendance(session_id: int, fmt: str) -> Any:
         event = q_events.get_event(conn, session["event_id"])
         key = q_events.signing_key(conn, event["id"])
         heads = q_attendance.chain_heads(conn, event["id"])
+    here = partial(local, event=event)  # times in the event's zone
     title = session["title"]
-    when = f"{local(session['starts_at'])}–{local(session['ends_at'], '%H:%M')}"
+    when = f"{here(session['starts_at'])}–{here(session['ends_at'], '%H:%M')}"
     subtitle = f"{when}, {session['venue_name']} / {session['room_name']}"
-    generated = tr("Wygenerowano", "Generated") + f" {local(utcnow())} · Bramka"
+    generated = tr("Wygenerowano", "Generated") + f" {here(utcnow())} · Bramka"
     if fmt == "pdf":
         data = attendance_pdf(
             event["name"], title, subtitle + f" · {tr('obecnych', 'present')}: {len(rows)}",
             [(" ".join(filter(None, [f"{r['last_name']} {r['first_name']}",
                                      q_attendance.manual_note(r, tr)])), r["institution"],
-              local(r["first_in"], "%H:%M"), local(r["last_out"], "%H:%M"),
+              here(r["first_in"], "%H:%M"), here(r["last_out"], "%H:%M"),
               q_attendance.minutes_note(r, tr)) for r in rows],
             [tr("Lp.", "No."), tr("Nazwisko i imię", "Name"), tr("Instytucja", "Institution"),
              tr("Wejście", "In"), tr("Wyjście", "Out"), tr("Minuty", "Minutes"),
@@ -82,7 +84,7 @@ def attendance(session_id: int, fmt: str) -> Any:
                    tr("Wejście", "In"), tr("Wyjście", "Out"),
                    tr("Minuty obecności", "Minutes present"), tr("Zapisany", "Registered"),
                    tr("Uwagi", "Notes")]
-        when = local if fmt == "csv" else (lambda t: t)  # XLSX: real date-time cells
+        when = here if fmt == "csv" else (lambda t: t)  # XLSX: real date-time cells
         table = [[i, r["last_name"], r["first_name"], r["institution"], r["position"],
                   when(r["first_in"]), when(r["last_out"]), r["minutes"],
                   tr("tak", "yes") if r["registered"] else tr("nie", "no"),
@@ -92,7 +94,8 @@ def attendance(session_id: int, fmt: str) -> Any:
                          "no exit: counted to the session's end") if r["open_end"] else ""]))]
                  for i, r in enumerate(rows, 1)]
         data = (to_csv(headers, table) if fmt == "csv"
-                else to_xlsx(f"{event['name']}: {title} ({subtitle})", headers, table))
+                else to_xlsx(f"{event['name']}: {title} ({subtitle})", headers, table,
+                              zone=event))
     # Sealed (sync.seal): `bramka audit verify-export FILE` shows a cell changed later.
     data = seal_file(data, fmt, key, {
         "event_id": event["id"], "session_id": session_id, "rows": len(rows),
@@ -108,7 +111,8 @@ def signin_sheet(session_id: int) -> Any:
         session = q_program.get_session(conn, session_id)
         event = q_events.get_event(conn, session["event_id"])
         rows = q_attendance.signin_list(conn, session)
-    when = f"{local(session['starts_at'])}–{local(session['ends_at'], '%H:%M')}"
+    here = partial(local, event=event)
+    when = f"{here(session['starts_at'])}–{here(session['ends_at'], '%H:%M')}"
     data = signin_pdf(
         event["name"], tr("Lista obecności", "Sign-in sheet") + f": {session['title']}",
         f"{when}, {session['venue_name']} / {session['room_name']} · "
@@ -117,7 +121,7 @@ def signin_sheet(session_id: int) -> Any:
         [tr("Lp.", "No."), tr("Nazwisko i imię", "Name"), tr("Instytucja", "Institution"),
          tr("Podpis", "Signature")],
         f"{event['name']} · {session['title']} · " + tr("Wygenerowano", "Generated")
-        + f" {local(utcnow())} · Bramka", logo=logos.logo_path(event["id"]))
+        + f" {here(utcnow())} · Bramka", logo=logos.logo_path(event["id"]))
     return _download(data, FORMATS["pdf"], _filename(f"podpisy {session['title']}", "pdf"))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from admin.errors import Invalid
-from admin.i18n import WARSAW
+from sync.timekeeping import ZoneLike, zone_of
 
 
 def parse_date(value: str, label: str) -> date:
@@ -16,15 +16,16 @@ def parse_date(value: str, label: str) -> date:
                       f"{label}: give a date YYYY-MM-DD") from None
 
 
-def parse_local_datetime(value: str, label: str) -> datetime:
-    """A Europe/Warsaw wall time from a form, as aware UTC."""
+def parse_local_datetime(value: str, label: str, event: ZoneLike = None) -> datetime:
+    """A wall time of the event's zone (the default zone without one) from a form, as
+    aware UTC."""
     try:
         naive = datetime.fromisoformat(value.strip())
     except ValueError:
         raise Invalid(f"{label}: podaj datę i godzinę", f"{label}: give a date and time") from None
     if naive.tzinfo is not None:
         return naive.astimezone(UTC)
-    return naive.replace(tzinfo=WARSAW).astimezone(UTC)
+    return naive.replace(tzinfo=zone_of(event)).astimezone(UTC)
 
 
 def parse_optional_int(value: str | None, label: str) -> int | None:

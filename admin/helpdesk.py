@@ -4,7 +4,6 @@ the reprint to a kiosk's printer, register a walk-in, fix a typo."""
 from __future__ import annotations
 
 import io
-from datetime import date
 from typing import Any
 
 from flask import (
@@ -32,6 +31,7 @@ from admin.queries import people as q_people
 from admin.queries import program as q_program
 from admin.search import SearchCache
 from printers.layout import qr_image
+from sync.timekeeping import utc_now
 
 bp = Blueprint("helpdesk", __name__)
 RESULTS = 20
@@ -54,7 +54,7 @@ def _person_form() -> dict[str, Any]:
 @requires("volunteer")
 def index() -> Any:
     with db.read() as conn:
-        event_id = q_events.current_event_id(conn, date.today())
+        event_id = q_events.current_event_id(conn, utc_now())
     if event_id is None:
         return render_template("error.html", status=404, message=tr(
             "Nie ma jeszcze żadnego wydarzenia.", "There is no event yet.")), 404

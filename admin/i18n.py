@@ -1,17 +1,24 @@
-"""Polish first, English on request: ``tr(pl, en)`` picks by the session's language."""
+"""Polish first, English on request: ``tr(pl, en)`` picks by the session's language.
+
+Times are shown in the event's time zone (``sync.timekeeping``): pass the event to
+:func:`local`; in a template the ``local`` filter takes the page's ``event``.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from functools import lru_cache
-from zoneinfo import ZoneInfo
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
 
 from flask import current_app, g, has_request_context, session
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from sync.roster import ROLE_WORDS
+from sync.timekeeping import ZoneLike, zone_of
+from sync.words import LANGUAGES, pick
 
-LANGUAGES = ("pl", "en")
-WARSAW = ZoneInfo("Europe/Warsaw")
+TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
 def current_language() -> str:
@@ -25,31 +32,35 @@ def current_language() -> str:
 
 
 def tr(pl: str, en: str) -> str:
-    return pl if current_language() == "pl" else en
+    return pick(current_language(), pl, en)
 
 
-def local(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """An aware UTC time as Europe/Warsaw wall time."""
+def local(value: datetime | None, fmt: str = TIME_FORMAT, event: ZoneLike = None) -> str:
+    """An aware UTC time as wall time of the event's zone (the default zone without one)."""
     if value is None:
         return ""
-    return value.astimezone(WARSAW).strftime(fmt)
+    return value.astimezone(zone_of(event)).strftime(fmt)
 
 
-def local_input(value: datetime | None) -> str:
-    """Value for an ``<input type=datetime-local>`` in Warsaw time."""
-    return local(value, "%Y-%m-%dT%H:%M")
+def local_input(value: datetime | None, event: ZoneLike = None) -> str:
+    """Value for an ``<input type=datetime-local>`` in the event's time."""
+    return local(value, "%Y-%m-%dT%H:%M", event)
 
 
-def warsaw_day(value: datetime) -> date:
-    """The Warsaw calendar day of an aware time. Warsaw's offsets are whole hours and its
-    clock changes on the hour, so one UTC hour is one Warsaw day: computed once per hour
-    (a sync batch asks for thousands)."""
-    return _warsaw_day_of_hour(int(value.timestamp() // 3600))
+def _page_event(ctx: Context) -> Any:
+    event = ctx.get("event")
+    return event if isinstance(event, Mapping) or hasattr(event, "timezone") else None
 
 
-@lru_cache(maxsize=4096)
-def _warsaw_day_of_hour(hour: int) -> date:
-    return datetime.fromtimestamp(hour * 3600, WARSAW).date()
+@pass_context
+def local_filter(ctx: Context, value: datetime | None, fmt: str = TIME_FORMAT) -> str:
+    """``{{ t|local }}``: in the time zone of the page's ``event`` when it has one."""
+    return local(value, fmt, _page_event(ctx))
+
+
+@pass_context
+def local_input_filter(ctx: Context, value: datetime | None) -> str:
+    return local_input(value, _page_event(ctx))
 
 
 ROLE_LABELS = ROLE_WORDS  # sync.roster: one table for admin, kiosk and badges

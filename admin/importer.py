@@ -30,6 +30,7 @@ from admin.import_program import (
     program_columns,
 )
 from admin.textnorm import clean, fold, tidy, tidy_name
+from sync.words import BilingualError
 
 FIELDS = ("first_name", "last_name", "full_name", "email", "institution", "position", "role",
           "sessions", "side_events")
@@ -104,17 +105,10 @@ ROLES = {
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-class ImportFileError(Exception):
+class ImportFileError(BilingualError):
     """The file cannot be imported at all; nothing was changed."""
 
     code = "import_file_unusable"
-
-    def __init__(self, pl: str, en: str) -> None:
-        super().__init__(en)
-        self.pl, self.en = pl, en
-
-    def message(self, lang: str) -> str:
-        return self.pl if lang == "pl" else self.en
 
 
 @dataclass(frozen=True)

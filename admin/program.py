@@ -93,14 +93,16 @@ def edit_room(room_id: int) -> Any:
     return redirect(url_for("program.index", event_id=room["event_id"]))
 
 
-def _session_form() -> dict[str, Any]:
+def _session_form(zone: str) -> dict[str, Any]:
+    """The posted session; its times are wall times of the event's time ``zone``."""
     return {
         "title": request.form.get("title", ""),
         "kind": request.form.get("kind", "session"),
         "room_id": parse_int(request.form.get("room_id"), tr("Sala", "Room")),
         "starts_at": parse_local_datetime(request.form.get("starts_at", ""),
-                                          tr("Początek", "Start")),
-        "ends_at": parse_local_datetime(request.form.get("ends_at", ""), tr("Koniec", "End")),
+                                          tr("Początek", "Start"), zone),
+        "ends_at": parse_local_datetime(request.form.get("ends_at", ""),
+                                        tr("Koniec", "End"), zone),
         "capacity": parse_optional_int(request.form.get("capacity"), tr("Miejsca", "Capacity")),
         "registration_required": request.form.get("registration_required") == "1",
     }
@@ -120,8 +122,8 @@ def _session_form_page(event_id: int, session: dict[str, Any] | None) -> Any:
 def new_session(event_id: int) -> Any:
     if request.method == "POST":
         try:
-            data = _session_form()
             with db.write() as conn:
+                data = _session_form(q_events.timezone_of(conn, event_id))
                 q_program.add_session(conn, event_id, data)
             flash(tr("Dodano do programu.", "Added to the program."), "ok")
             return redirect(url_for("program.index", event_id=event_id))
@@ -143,7 +145,8 @@ def edit_session(session_id: int) -> Any:
                     q_program.delete_session(conn, session_id)
                     flash(tr("Usunięto z programu.", "Removed from the program."), "ok")
                 else:
-                    q_program.update_session(conn, session_id, _session_form())
+                    zone = q_events.timezone_of(conn, event_id)
+                    q_program.update_session(conn, session_id, _session_form(zone))
                     flash(tr("Zapisano.", "Saved."), "ok")
             return redirect(url_for("program.index", event_id=event_id))
         except AdminError as exc:

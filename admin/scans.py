@@ -3,8 +3,9 @@
 ``record_scans`` is what the sync upload endpoint calls with a kiosk's batch. It writes in
 the caller's transaction, so a batch is stored whole or not at all; a scan id seen before is
 skipped, so any upload can be retried blindly. Presence (first in, last in/out, inside now,
-admissions) is kept per person and place: the entrance per Warsaw day (session 0), or a
-session. Order of arrival does not matter: every field is a min, a max or a count.
+admissions) is kept per person and place: the entrance per day of the event's time zone
+(session 0), or a session. Order of arrival does not matter: every field is a min, a max or
+a count.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from admin import double_entry
 from admin.bulk import insert_many, one_of, update_many
-from admin.i18n import warsaw_day
+from admin.queries.events import timezones
 from admin.schema import kiosks, presence, presence_counts, scans, utcnow
 from sync.scans import ScanRecord
+from sync.timekeeping import event_day
 
 ENTRANCE = 0  # presence.session_id of the entrance
 BUCKET_SECONDS = 15 * 60
@@ -106,9 +108,11 @@ def update_presence(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if not facts:
         return
     changes: dict[Key, dict[str, Any]] = {}
+    zones = timezones(conn, {r["event_id"] for r in facts})
     for r in facts:
         t = r["scan_time"]
-        key = (r["event_id"], r["attendee_id"], r["session_id"] or ENTRANCE, warsaw_day(t))
+        day = event_day(zones.get(r["event_id"]), t)
+        key = (r["event_id"], r["attendee_id"], r["session_id"] or ENTRANCE, day)
         c = changes.setdefault(key, {"first_in": None, "last_in": None, "last_out": None,
                                      "admits": 0})
         if r["direction"] == "out":

@@ -29,6 +29,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from sync.timekeeping import DEFAULT_TIMEZONE, utc_now
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -58,8 +60,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+utcnow = utc_now  # sync.timekeeping's one clock, under the name the admin's modules use
 
 
 users = Table(
@@ -85,7 +86,7 @@ events = Table(
     Column("name", String(300), nullable=False),
     Column("starts_on", Date, nullable=False),
     Column("ends_on", Date, nullable=False),
-    Column("timezone", String(64), nullable=False, server_default="Europe/Warsaw"),
+    Column("timezone", String(64), nullable=False, server_default=DEFAULT_TIMEZONE),
     # Bumped with every change to the event's people: the search index cache key.
     Column("people_version", Integer, nullable=False, server_default="0"),
     # Who gets a certificate (admin.time_present): present for at least this share of a
@@ -385,7 +386,7 @@ presence = Table(
     Column("event_id", Integer, primary_key=True, autoincrement=False),
     Column("person_id", Integer, primary_key=True, autoincrement=False),
     Column("session_id", Integer, primary_key=True, autoincrement=False),  # 0: entrance
-    Column("day", Date, primary_key=True),  # Europe/Warsaw calendar day
+    Column("day", Date, primary_key=True),  # the day in the event's time zone
     Column("first_in", UTCDateTime),
     Column("last_in", UTCDateTime),
     Column("last_out", UTCDateTime),

@@ -18,7 +18,7 @@ import logging
 import math
 import secrets
 import zlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
@@ -41,6 +41,7 @@ from sync.bounds import time_in_range
 from sync.clock import Anchor, Placed, anchor_of, place, wall_offset
 from sync.openapi import DOCUMENT_PATH, openapi_document
 from sync.scans import ScanRecord
+from sync.timekeeping import utc_now
 from sync.wire import (
     BASE_PATH,
     CLOCK_OFFSET_MAX,
@@ -56,6 +57,7 @@ from sync.wire import (
     ScanReceipt,
     parse,
 )
+from sync.words import Bilingual
 
 log = logging.getLogger(__name__)
 
@@ -113,10 +115,6 @@ def enrollment_token(secret_key: str, code: str, request_id: str) -> str:
     message = f"bramka-enroll-token\0{normalize_code(code)}\0{request_id}".encode()
     mac = hmac.new(secret_key.encode(), message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(mac).rstrip(b"=").decode()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 # -- request and response plumbing --------------------------------------------------------------
@@ -183,7 +181,7 @@ def _reply(payload: BaseModel | str, status: int = 200) -> Response:
 
 def _error(status: int, code: str, detail: Any = None) -> Response:
     pl, en = MESSAGES.get(code, MESSAGES["server_error"])
-    body = json.dumps({"error": code, "message": {"pl": pl, "en": en}, "detail": detail},
+    body = json.dumps({"error": code, "message": Bilingual(pl, en).to_dict(), "detail": detail},
                       ensure_ascii=False)
     return Response(body, status=status, headers={"Content-Type": "application/json"})
 
@@ -246,7 +244,7 @@ def enroll() -> Response:
     body: EnrollRequest = _body(EnrollRequest)
     token = enrollment_token(current_app.config["SECRET_KEY"], body.code, body.request_id)
     with db.write() as conn:
-        kiosk = q_sync.use_enrollment(conn, body.code, hash_token(token), _now(),
+        kiosk = q_sync.use_enrollment(conn, body.code, hash_token(token), utc_now(),
                                       body.request_id, body.public_key, body.chain_seq,
                                       body.chain_head)
     if kiosk is None:
@@ -256,14 +254,14 @@ def enroll() -> Response:
     log.info("kiosk %s enrolled (software %s)", kiosk["id"], body.software)
     return _reply(EnrollResponse(kiosk_id=kiosk["id"], token=token, event_id=kiosk["event_id"],
                                  mode=kiosk["mode"], room=kiosk["room"] or "",
-                                 name=kiosk["name"], server_time=_now()))
+                                 name=kiosk["name"], server_time=utc_now()))
 
 
 @bp.post("/scans")
 @public
 @csrf_exempt
 def upload_scans() -> Response:
-    received = _now()
+    received = utc_now()
     batch: ScanBatch = _body(ScanBatch)
     offset = _checked_offset(batch.clock, received)
     try:
@@ -280,7 +278,7 @@ def upload_scans() -> Response:
         log.warning("kiosk %s: %d scans quarantined (%s)", kiosk["id"],
                     len(verdict.quarantined), ", ".join(sorted(set(verdict.quarantined.values()))))
     return _reply(ScanReceipt(
-        stored=verdict.stored, server_time=_now(),
+        stored=verdict.stored, server_time=utc_now(),
         quarantined=[Quarantined(id=i, reason=r)  # type: ignore[arg-type]
                      for i, r in verdict.quarantined.items()]))
 
@@ -365,7 +363,7 @@ def badge_image(sha256: str) -> Response:
 @public
 @csrf_exempt
 def heartbeat() -> Response:
-    received = _now()
+    received = utc_now()
     beat: Heartbeat = _body(Heartbeat)
     _checked_offset(beat.clock, received)
     with db.write() as conn:
@@ -377,7 +375,7 @@ def heartbeat() -> Response:
         q_sync.record_results(conn, kiosk["id"], beat.results)
         commands = q_sync.deliver_commands(conn, kiosk["id"])
         plan = kiosk_plans.plan_of(conn, kiosk)
-    return _reply(HeartbeatReply(server_time=_now(), commands=commands, plan=plan))
+    return _reply(HeartbeatReply(server_time=utc_now(), commands=commands, plan=plan))
 
 
 # A kiosk of another protocol version calls paths of its own version (``/api/sync/v2/...``):

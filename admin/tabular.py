@@ -7,7 +7,7 @@ import io
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from admin.i18n import WARSAW
+from sync.timekeeping import ZoneLike, zone_of
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -28,24 +28,25 @@ def to_csv(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> bytes:
     return b"\xef\xbb\xbf" + buf.getvalue().encode("utf-8")
 
 
-def _cell(value: object) -> object:
+def _cell(value: object, zone: ZoneLike = None) -> object:
     """Numbers, dates and times stay what they are (a spreadsheet can sum and sort them);
-    datetimes are shown in Warsaw time without a zone (Excel has none); text stays text
-    (written as a string cell: see to_xlsx)."""
+    datetimes are shown in the event's time without a zone (Excel has none); text stays
+    text (written as a string cell: see to_xlsx)."""
     if isinstance(value, bool) or value is None:
         return neutralize(value)
     if isinstance(value, int | float):
         return value
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        return aware.astimezone(WARSAW).replace(tzinfo=None)
+        return aware.astimezone(zone_of(zone)).replace(tzinfo=None)
     if isinstance(value, date):
         return value
     return "" if value is None else str(value)
 
 
 def to_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]],
-            sheet: str = "Lista") -> bytes:
+            sheet: str = "Lista", zone: ZoneLike = None) -> bytes:
+    """``zone``: the event (or its time zone) whose wall time the date-time cells show."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
@@ -59,7 +60,7 @@ def to_xlsx(title: str, headers: Sequence[str], rows: Sequence[Sequence[object]]
     for cell in ws[2]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append([_cell(v) for v in row])
+        ws.append([_cell(v, zone) for v in row])
         for cell in ws[ws.max_row]:
             if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
                 # Text, said so in the file: no formula runs, and no quote shows in the

@@ -28,8 +28,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from sync import roster, token
 from sync.text import fold
+from sync.timekeeping import DEFAULT_TIMEZONE
 
-WARSAW = ZoneInfo("Europe/Warsaw")
+WARSAW = ZoneInfo(DEFAULT_TIMEZONE)  # the demo congress is in Kraków
 Role = Literal["participant", "speaker", "organizer", "press", "volunteer", "guest"]
 BadgeKind = Literal["valid", "revoked", "forged", "cancelled"]
 CsvFlavour = Literal["google", "excel_pl", "msforms"]
@@ -217,7 +218,7 @@ class Congress:
     sessions: tuple[CongressSession, ...]
     people: tuple[Person, ...]
     registrations: tuple[Signup, ...]
-    timezone: str = "Europe/Warsaw"
+    timezone: str = DEFAULT_TIMEZONE
 
     def person(self, attendee_id: int) -> Person:
         return next(p for p in self.people if p.id == attendee_id)

@@ -13,11 +13,10 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
-from zoneinfo import ZoneInfo
 
 import sqlite_utils
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -27,6 +26,7 @@ from sync import token as tokens
 from sync.roster import EventInfo, RosterSnapshot
 from sync.rules import record_fault
 from sync.scans import ScanRecord, ScanSource, new_scan_id, storable_raw
+from sync.timekeeping import event_day, utc_now, zone_of
 
 from .decide import Decision, ScanContext, decide_attendee, decide_token
 from .events import EventBus
@@ -53,10 +53,6 @@ def boot_id() -> str:
         return Path("/proc/sys/kernel/random/boot_id").read_text().strip()[:64]
     except OSError:
         return uuid.uuid4().hex
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +147,7 @@ class CheckinService:
         override = view.get_meta(OVERRIDE_KEY)
         s = self.settings
         ctx = ScanContext(
-            mode=s.mode, now=now, local_day=now.astimezone(ZoneInfo(event.timezone)).date(),
+            mode=s.mode, now=now, local_day=event_day(event, now),
             event_id=event.id, public_keys=keys, admit_unknown=s.admit_unknown, room=s.room,
             direction=s.direction,
             session_override=int(override) if override else self.planned_session,
@@ -196,7 +192,7 @@ class CheckinService:
             if decision.print_badge and self.badge_queue is not None:
                 badge = self._guarded(db, "badge", lambda: self.badge_queue.queue_badge(
                     db, scan, decision)) or "failed"
-            message = describe(decision, tz=ZoneInfo(event.timezone), help_desk=event.help_desk,
+            message = describe(decision, tz=zone_of(event), help_desk=event.help_desk,
                                badge=badge, now=now)
             outcome = ScanOutcome(scan, decision, message)
             for hook in self.hooks:

@@ -12,6 +12,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sync.roster import LocalizedText
+from sync.words import Bilingual
 
 from .decide import OUTSIDE_EVENT, Decision
 
@@ -38,6 +39,8 @@ ICONS: dict[Tone, str] = {"ok": "✓", "warn": "!", "error": "✕"}
 
 @dataclass(frozen=True, slots=True)
 class ScreenText:
+    """One language's title and next step, as :func:`describe` writes them side by side."""
+
     title: str
     detail: str
 
@@ -48,13 +51,17 @@ class ScreenMessage:
     pl: ScreenText
     en: ScreenText
 
+    @property
+    def title(self) -> Bilingual:
+        return Bilingual(self.pl.title, self.en.title)
+
+    @property
+    def detail(self) -> Bilingual:
+        return Bilingual(self.pl.detail, self.en.detail)
+
     def to_dict(self) -> dict[str, object]:
-        return {
-            "tone": self.tone,
-            "icon": ICONS[self.tone],
-            "title": {"pl": self.pl.title, "en": self.en.title},
-            "detail": {"pl": self.pl.detail, "en": self.en.detail},
-        }
+        return {"tone": self.tone, "icon": ICONS[self.tone],
+                "title": self.title.to_dict(), "detail": self.detail.to_dict()}
 
 
 def _hm(ts: datetime | None, tz: ZoneInfo) -> str:

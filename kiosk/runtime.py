@@ -9,12 +9,12 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import asdict, is_dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
-from zoneinfo import ZoneInfo
 
 from bramka.config import Settings
 from sync.plan import KioskPlan
+from sync.timekeeping import event_day, utc_now
 from sync.wire import STATUS_MAX
 
 from . import badge_store
@@ -239,8 +239,7 @@ class KioskRuntime:
 
     def status(self) -> dict[str, Any]:
         event = self.store.reader.event()
-        tz = ZoneInfo(event.timezone) if event else ZoneInfo("Europe/Warsaw")
-        today = datetime.now(UTC).astimezone(tz).date()
+        today = event_day(event, utc_now())
         k = self.settings.kiosk
         camera = _plain(self.scanner.state) if self.scanner else self._device_state.get(
             "camera", {"status": "off"})

@@ -48,6 +48,7 @@ from sync.wire import (
     ScanBatch,
     ScanReceipt,
 )
+from sync.words import BilingualError
 
 from . import badge_store
 from . import plan as kiosk_plan
@@ -70,14 +71,13 @@ ENROLL_EXCHANGES = 4  # code exchanges of one enrollment, when the admin forgets
 SyncStatus = Literal["off", "not_enrolled", "ok", "offline", "revoked", "rejected"]
 
 
-class EnrollmentError(Exception):
+class EnrollmentError(BilingualError):
     """Why enrollment failed: ``str()`` in English, :attr:`pl` in Polish (for the screen)."""
 
     code = "enrollment_invalid"
 
     def __init__(self, en: str, pl: str) -> None:
-        super().__init__(en)
-        self.pl = pl
+        super().__init__(pl, en)
 
 
 class EnrollmentUnconfirmed(EnrollmentError):

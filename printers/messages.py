@@ -6,15 +6,10 @@ Every :data:`~printers.backends.PrinterState` and every
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from printers.backends import PrinterState, PrinterStatus
+from sync.words import Bilingual
 
-
-@dataclass(frozen=True, slots=True)
-class PrinterMessage:
-    pl: str
-    en: str
+PrinterMessage = Bilingual  # the one Polish/English pair (sync.words)
 
 
 STATE_MESSAGES: dict[PrinterState, PrinterMessage] = {

@@ -21,6 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .bounds import Role
+from .words import BilingualError
 
 FORMAT = "bramka.badge-template/1"
 
@@ -46,14 +47,10 @@ COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 SHA256 = r"^[0-9a-f]{64}$"
 
 
-class TemplateInvalid(ValueError):
-    """A template or an image that cannot be used; ``pl``/``en`` say why."""
+class TemplateInvalid(BilingualError, ValueError):
+    """A template or an image that cannot be used; ``words`` say why."""
 
     code = "template_invalid"
-
-    def __init__(self, pl: str, en: str) -> None:
-        super().__init__(en)
-        self.pl, self.en = pl, en
 
 
 class _Strict(BaseModel):

@@ -24,6 +24,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .bounds import INT32_MAX, Count, Text
+from .words import BilingualError
 
 Mode = Literal["entrance", "room"]
 Direction = Literal["toggle", "in", "out"]
@@ -51,12 +52,11 @@ DIRECTION_WORDS: dict[str, tuple[str, str]] = {
 }
 
 
-class PlanError(ValueError):
-    """A plan that cannot be followed; ``pl`` carries the Polish words."""
+class PlanError(BilingualError, ValueError):
+    """A plan that cannot be followed; ``words`` say why (English first here)."""
 
     def __init__(self, en: str, pl: str) -> None:
-        super().__init__(en)
-        self.pl = pl
+        super().__init__(pl, en)
 
 
 class KioskPlan(BaseModel):

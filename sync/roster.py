@@ -25,6 +25,8 @@ from pydantic import (
 
 from .badge_template import BadgeTemplate
 from .bounds import Id, Role
+from .timekeeping import DEFAULT_TIMEZONE
+from .words import BilingualMixin
 
 FORMAT = "bramka.roster/2"
 """/2 (protocol 3) adds ``badge_template``; a /1 file (no template) still loads."""
@@ -47,7 +49,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class LocalizedText(_Strict):
+# A pair of words on the wire (sync.words), {"pl": …, "en": …}. No docstring: it would
+# become the schema's description in the OpenAPI document.
+class LocalizedText(_Strict, BilingualMixin):
     pl: str
     en: str
 
@@ -57,7 +61,7 @@ class EventInfo(_Strict):
     name: str = Field(min_length=1)
     starts_on: date
     ends_on: date
-    timezone: str = "Europe/Warsaw"
+    timezone: str = DEFAULT_TIMEZONE
     public_keys: list[str] = Field(min_length=1)
     help_desk: LocalizedText = LocalizedText(pl="punkt informacyjny", en="the help desk")
 

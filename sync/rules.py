@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal, Protocol
-from zoneinfo import ZoneInfo
 
 from .scans import ScanRecord
+from .timekeeping import DEFAULT_TIMEZONE, event_day
 
 QuarantineReason = Literal[
     "admitted_mismatch",     # admitted does not agree with the result code
@@ -85,10 +85,10 @@ class EventFacts:
     id: int
     starts_on: date
     ends_on: date
-    timezone: str = "Europe/Warsaw"
+    timezone: str = DEFAULT_TIMEZONE
 
     def local_day(self, when: datetime) -> date:
-        return when.astimezone(ZoneInfo(self.timezone)).date()
+        return event_day(self.timezone, when)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,18 +29,18 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from .token import parse_public_key, public_key_text
+from .words import BilingualError
 
 FORMAT = "bramka.seal/1"
 CSV_MARK = b"# bramka-seal: "
 PDF_MARK = b"%bramka-seal: "
 
 
-class SealError(Exception):
-    """The file has no seal, or it does not hold; ``en``/``pl`` say why."""
+class SealError(BilingualError):
+    """The file has no seal, or it does not hold; ``words`` say why (English first here)."""
 
     def __init__(self, en: str, pl: str) -> None:
-        super().__init__(en)
-        self.en, self.pl = en, pl
+        super().__init__(pl, en)
 
 
 def _signed_bytes(seal: dict[str, Any]) -> bytes:

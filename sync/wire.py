@@ -55,6 +55,7 @@ from .bounds import Count, Nanoseconds, Text, Time
 from .plan import KioskPlan
 from .rules import QuarantineReason
 from .scans import ScanRecord
+from .words import BilingualMixin
 
 PROTOCOL = 4
 BASE_PATH = f"/api/sync/v{PROTOCOL}"
@@ -94,7 +95,9 @@ def parse(model: type[M], raw: bytes | str) -> M:
     return model.model_validate_json(raw, strict=True)
 
 
-class LocalizedMessage(_Wire):
+# An error's words on the wire (sync.words), {"pl": …, "en": …}; no docstring (see
+# roster.LocalizedText).
+class LocalizedMessage(_Wire, BilingualMixin):
     pl: str
     en: str
 

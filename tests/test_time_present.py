@@ -49,16 +49,21 @@ def test_the_rule_of_a_share_of_the_session():
     assert not meets_rule(0, 0, 0)
 
 
-def test_warsaw_day_by_the_hour_matches_the_calendar_across_both_clock_changes() -> None:
+def test_event_day_by_the_quarter_hour_matches_the_calendar_across_clock_changes() -> None:
     from datetime import UTC, datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from admin.i18n import warsaw_day
+    from sync.timekeeping import event_day
 
-    warsaw = ZoneInfo("Europe/Warsaw")
-    # Three days around the March change, then around the October one.
-    for start in (datetime(2026, 3, 28, 0, 0, tzinfo=UTC),
-                  datetime(2026, 10, 24, 0, 0, tzinfo=UTC)):
-        for minutes in range(0, 3 * 24 * 60, 7):
-            t = start + timedelta(minutes=minutes, seconds=13)
-            assert warsaw_day(t) == t.astimezone(warsaw).date(), t
+    # Warsaw and New York change clocks on the hour, Lord Howe by half an hour; Kathmandu
+    # is 5:45 ahead. Three days around the March changes, then around October's.
+    for name in ("Europe/Warsaw", "America/New_York", "Australia/Lord_Howe",
+                 "Asia/Kathmandu"):
+        zone = ZoneInfo(name)
+        for start in (datetime(2026, 3, 7, 0, 0, tzinfo=UTC),
+                      datetime(2026, 3, 28, 0, 0, tzinfo=UTC),
+                      datetime(2026, 10, 3, 0, 0, tzinfo=UTC),
+                      datetime(2026, 10, 24, 0, 0, tzinfo=UTC)):
+            for minutes in range(0, 3 * 24 * 60, 7):
+                t = start + timedelta(minutes=minutes, seconds=13)
+                assert event_day(name, t) == t.astimezone(zone).date(), (name, t)

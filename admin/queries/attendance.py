@@ -6,11 +6,12 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select, update
 
-from admin.i18n import warsaw_day
+from admin.queries import events as q_events
 from admin.queries import program as q_program
 from admin.schema import events, kiosks, people, presence, registrations, scans
 from admin.time_present import Presence, meets_rule, minutes_present, session_minutes
 from sync.collation import by_name
+from sync.timekeeping import event_day
 
 
 def session_attendance(conn: Connection, session_id: int) -> list[dict[str, Any]]:
@@ -144,7 +145,7 @@ def certificate_sessions(conn: Connection, event: dict[str, Any], person_id: int
         return [s for s in attended if meets_rule(s["minutes"], s["length"], percent)]
     by_day: dict[Any, list[dict[str, Any]]] = {}
     for s in attended:
-        by_day.setdefault(warsaw_day(s["starts_at"]), []).append(s)
+        by_day.setdefault(event_day(event, s["starts_at"]), []).append(s)
     out = []
     for day_sessions in by_day.values():
         present = sum(s["minutes"] for s in day_sessions)
@@ -158,11 +159,12 @@ def minutes_per_day(conn: Connection, event_id: int, person_id: int
                     ) -> list[tuple[Any, int, bool]]:
     """(day, minutes present in that day's sessions, any stay without exit) of a person."""
     days: dict[Any, tuple[int, bool]] = {}
+    zone = q_events.timezone_of(conn, event_id)
     for session in q_program.list_sessions(conn, event_id):
         stay = minutes_by_person(conn, session, person_id).get(person_id)
         if stay is None:
             continue
-        day = warsaw_day(session["starts_at"])
+        day = event_day(zone, session["starts_at"])
         total, open_end = days.get(day, (0, False))
         days[day] = (total + stay.minutes, open_end or stay.open_end)
     return [(d, m, o) for d, (m, o) in sorted(days.items())]

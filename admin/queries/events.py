@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, func, insert, select, update
@@ -12,6 +14,7 @@ from sqlalchemy import Connection, func, insert, select, update
 from admin.errors import Invalid, NotFound
 from admin.schema import events, people, signing_keys, utcnow
 from sync import token
+from sync.timekeeping import DEFAULT_TIMEZONE, event_day
 
 
 def _check(name: str, starts_on: date, ends_on: date) -> str:
@@ -24,13 +27,24 @@ def _check(name: str, starts_on: date, ends_on: date) -> str:
     return name
 
 
-def create_event(conn: Connection, name: str, starts_on: date, ends_on: date) -> int:
+def _check_timezone(timezone: str) -> str:
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(f"Nieznana strefa czasowa: {timezone}",
+                      f"Unknown time zone: {timezone}") from None
+    return timezone
+
+
+def create_event(conn: Connection, name: str, starts_on: date, ends_on: date,
+                 timezone: str = DEFAULT_TIMEZONE) -> int:
     """Create an event and its Ed25519 signing key (kept only in this database)."""
     name = _check(name, starts_on, ends_on)
+    timezone = _check_timezone(timezone)
     now = utcnow()
     event_id = conn.execute(
         insert(events).values(name=name, starts_on=starts_on, ends_on=ends_on,
-                              timezone="Europe/Warsaw", people_version=0, created_at=now)
+                              timezone=timezone, people_version=0, created_at=now)
     ).inserted_primary_key[0]
     key = token.generate_key()
     conn.execute(insert(signing_keys).values(
@@ -89,6 +103,19 @@ def get_event(conn: Connection, event_id: int) -> dict[str, Any]:
     return dict(row)
 
 
+def timezones(conn: Connection, event_ids: Iterable[int]) -> dict[int, str]:
+    """Each event's time zone: its days (presence, counts) are counted in it."""
+    ids = sorted(set(event_ids))
+    if not ids:
+        return {}
+    return {r.id: r.timezone for r in conn.execute(
+        select(events.c.id, events.c.timezone).where(events.c.id.in_(ids)))}
+
+
+def timezone_of(conn: Connection, event_id: int) -> str:
+    return timezones(conn, [event_id]).get(event_id, DEFAULT_TIMEZONE)
+
+
 def list_events(conn: Connection) -> list[dict[str, Any]]:
     counts = (select(people.c.event_id, func.count().label("n"))
               .group_by(people.c.event_id).subquery())
@@ -98,16 +125,17 @@ def list_events(conn: Connection) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(stmt).mappings()]
 
 
-def current_event_id(conn: Connection, today: date) -> int | None:
-    """The event running today, else the next one, else the latest."""
-    rows = conn.execute(select(events.c.id, events.c.starts_on, events.c.ends_on)
-                        .order_by(events.c.starts_on)).all()
+def current_event_id(conn: Connection, now: datetime) -> int | None:
+    """The event running now (its day in its own time zone), else the next one, else the
+    latest."""
+    rows = conn.execute(select(events.c.id, events.c.starts_on, events.c.ends_on,
+                               events.c.timezone).order_by(events.c.starts_on)).all()
     if not rows:
         return None
     for r in rows:
-        if r.starts_on <= today <= r.ends_on:
+        if r.starts_on <= event_day(r.timezone, now) <= r.ends_on:
             return int(r.id)
-    upcoming = [r for r in rows if r.starts_on > today]
+    upcoming = [r for r in rows if r.starts_on > event_day(r.timezone, now)]
     return int((upcoming[0] if upcoming else rows[-1]).id)
 
 

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import Connection, func, insert, select, update
 
 from admin.errors import Conflict, Invalid, NotFound
-from admin.i18n import warsaw_day
 from admin.queries import audit
 from admin.queries import events as q_events
 from admin.queries import program as q_program
@@ -28,6 +27,7 @@ from admin.schema import (
 from admin.textnorm import fold, tidy
 from sync.rules import session_entry
 from sync.scans import ScanRecord, new_scan_id
+from sync.timekeeping import event_day
 
 ROLES = ("participant", "speaker", "organizer", "press", "volunteer", "guest")
 STATUSES = ("active", "cancelled")
@@ -109,7 +109,7 @@ def likely_matches(conn: Connection, event_id: int, data: dict[str, Any],
                                people.c.email_norm, people.c.status)
                         .where(people.c.event_id == event_id, wanted)
                         .order_by(people.c.id).limit(limit)).mappings().all()
-    today = warsaw_day(utcnow())
+    today = event_day(q_events.timezone_of(conn, event_id), utcnow())
     inside = set(conn.execute(select(presence.c.person_id).where(
         presence.c.event_id == event_id, presence.c.day == today,
         presence.c.person_id.in_([r["id"] for r in rows]))).scalars())
@@ -257,13 +257,14 @@ def check_in_by_hand(conn: Connection, person_id: int, session_id: int | None,
         if session is None or session["event_id"] != person["event_id"]:
             raise Invalid("Nie ma takiej sesji w tym wydarzeniu", "No such session in this event")
     now = utcnow()
+    event = q_events.get_event(conn, person["event_id"])
+    today = event_day(event, now)
     already = conn.execute(select(presence.c.person_id).where(
         presence.c.event_id == person["event_id"], presence.c.person_id == person_id,
-        presence.c.session_id == (session_id or 0), presence.c.day == warsaw_day(now),
+        presence.c.session_id == (session_id or 0), presence.c.day == today,
         presence.c.inside)).first()
     result = "already_checked_in" if already and direction == "in" else "ok"
-    event = q_events.get_event(conn, person["event_id"])
-    outside = not event["starts_on"] <= warsaw_day(now) <= event["ends_on"]
+    outside = not event["starts_on"] <= today <= event["ends_on"]
     if direction == "in" and outside and not override_reason:
         # As at a kiosk's entrance (kiosk.decide) and at an upload (sync.rules: the
         # admin holds such a scan as outside_event): no admission on another day.

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from admin.i18n import local, tr
+from admin.queries import events as q_events
 from admin.queries import kiosks as q_kiosks
 from admin.queries import program as q_program
 from admin.queries.kiosk_plans import plan_words
@@ -31,6 +32,7 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
         people.c.event_id == event_id, people.c.status == "active")).scalar_one())
 
     counts = read_counts(conn, event_id)
+    zone = q_events.timezone_of(conn, event_id)  # times shown in the event's zone
     per_day = [{"day": date.fromordinal(day).isoformat(), "checked_in": n}
                for day, n in sorted(counts.get("day", {}).items()) if n]
     checked_in = counts.get("visitors", {}).get(0, 0)
@@ -45,7 +47,7 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
         running = s["starts_at"] - ROOM_BEFORE <= now <= s["ends_at"] + ROOM_AFTER
         session_rows.append({
             "id": s["id"], "title": s["title"], "kind": s["kind"], "room": s["room_name"],
-            "starts": local(s["starts_at"]), "ends": local(s["ends_at"], "%H:%M"),
+            "starts": local(s["starts_at"], event=zone), "ends": local(s["ends_at"], "%H:%M", zone),
             "registered": int(s["registered"]), "registration_required":
             bool(s["registration_required"]), "attended": attended, "inside": inside,
             "capacity": capacity, "running": running, "duplicates": 0,
@@ -99,7 +101,7 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
         {"id": k["id"], "name": k["name"], "mode": k["mode"], "room": k["room"],
          "quarantined": held.get(k["id"], 0),
          "last_contact": _iso(k["last_contact_at"]),
-         "last_contact_local": local(k["last_contact_at"], "%H:%M:%S"),
+         "last_contact_local": local(k["last_contact_at"], "%H:%M:%S", zone),
          "stale": k["last_contact_at"] is None or now - k["last_contact_at"] > KIOSK_STALE,
          "queue": k["queue_length"], "printer": tr(*q_kiosks.printer_words(k)),
          "camera": tr(*q_kiosks.camera_words(k)), "plan": tr(*plan_words(k)),
@@ -109,7 +111,7 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
         for k in q_kiosks.list_kiosks(conn, event_id)
     ]
     return {
-        "generated_at": _iso(now), "generated_local": local(now, "%H:%M:%S"),
+        "generated_at": _iso(now), "generated_local": local(now, "%H:%M:%S", zone),
         "registered": registered, "checked_in": checked_in, "per_day": per_day,
         "sessions": session_rows, "rooms": room_rows, "arrivals": arrivals,
         "duplicates": duplicates, "kiosks": kiosk_rows,
@@ -167,12 +169,13 @@ def double_entry_rows(conn: Connection, event_id: int, limit: int = 200) -> list
     if not rows:
         return []
     names = {k["id"]: k["name"] or k["id"] for k in q_kiosks.list_kiosks(conn, event_id)}
+    zone = q_events.timezone_of(conn, event_id)
     titles = {s["id"]: s["title"] for s in q_program.list_sessions(conn, event_id)}
     return [{
         "person_id": r["person_id"], "name": f"{r['first_name']} {r['last_name']}",
         "session_id": r["session_id"], "where": titles.get(r["session_id"], ""),
         "day": r["day"].isoformat(),
         "first_kiosk": names.get(r["first_kiosk"], r["first_kiosk"]),
-        "first_at": local(r["first_at"], "%H:%M:%S"),
-        "kiosk": names.get(r["kiosk_id"], r["kiosk_id"]), "at": local(r["at"], "%H:%M:%S"),
+        "first_at": local(r["first_at"], "%H:%M:%S", zone),
+        "kiosk": names.get(r["kiosk_id"], r["kiosk_id"]), "at": local(r["at"], "%H:%M:%S", zone),
         "url": f"/people/{r['person_id']}"} for r in rows]

@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from kiosk.checkin import KioskNotReady
 from kiosk.runtime import KioskRuntime
+from sync.words import Bilingual
 
 from .guard import StaffGuard
 
@@ -67,7 +68,7 @@ def error_response(status: int, pl: str | None = None, en: str | None = None) ->
     default_pl, default_en = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
     pl, en = pl or default_pl, en or default_en
     if wants_json():
-        resp = jsonify(error=status, message={"pl": pl, "en": en})
+        resp = jsonify(error=status, message=Bilingual(pl, en).to_dict())
     else:
         try:
             resp = Response(render_template("error.html", status=status, pl=pl, en=en),

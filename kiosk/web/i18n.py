@@ -10,8 +10,6 @@ from typing import Any
 
 from sync.roster import ROLE_WORDS
 
-LANGUAGES = ("pl", "en")
-
 # Texts the attendee screen swaps when the language toggle is used.
 SCREEN: dict[str, dict[str, str]] = {
     "title": {"pl": "Rejestracja obecności", "en": "Check-in"},

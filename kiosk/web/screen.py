@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, render_template
 from kiosk.events import sse_stream
 from kiosk.runtime import KioskRuntime, Scanner
 from kiosk.sync_client import TOKEN_KEY
+from sync.words import Bilingual
 
 from . import error_response, get_runtime
 from .i18n import SCREEN, screen_printer_note
@@ -28,11 +29,11 @@ def index() -> str:
     runtime = get_runtime()
     event = runtime.store.reader.event()
     lang = runtime.settings.kiosk.language
-    help_desk = ({"pl": event.help_desk.pl, "en": event.help_desk.en} if event
-                 else {"pl": "punkt informacyjny", "en": "the help desk"})
+    help_desk = (event.help_desk.to_dict() if event
+                 else Bilingual("punkt informacyjny", "the help desk").to_dict())
     plan = runtime.plan
     if plan is not None and plan.help_desk:  # the admin's plan names this kiosk's desk
-        help_desk = {"pl": plan.help_desk, "en": plan.help_desk}
+        help_desk = Bilingual(plan.help_desk, plan.help_desk).to_dict()
     ready = event is not None and runtime.store.reader.roster_size() > 0
     printer = printer_state(runtime)
     return render_template(

@@ -25,10 +25,12 @@ from werkzeug.wrappers import Response as BaseResponse
 from kiosk.checkin import KioskNotReady
 from kiosk.store import StoreError
 from sync.roster import Attendee, Session
+from sync.timekeeping import event_day, zone_of
+from sync.words import LANGUAGES, pick
 
 from . import error_response, get_guard, get_runtime, wants_json
 from .guard import csrf_token, csrf_valid
-from .i18n import LANGUAGES, result_words, role_words, source_words, staff_printer
+from .i18n import result_words, role_words, source_words, staff_printer
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +39,6 @@ bp = Blueprint("staff", __name__, url_prefix="/staff")
 PUBLIC_ENDPOINTS = {"staff.login", "staff.login_post"}
 NOTICE_KEY = "notice"
 OUTCOME_KEY = "outcome"
-WARSAW = "Europe/Warsaw"
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -49,15 +50,12 @@ def lang() -> str:
 
 
 def tr(pl: str, en: str) -> str:
-    return pl if lang() == "pl" else en
+    """As the admin's ``tr``, in the staff page's language (else the kiosk's)."""
+    return pick(lang(), pl, en)
 
 
 def event_tz() -> ZoneInfo:
-    event = get_runtime().store.reader.event()
-    try:
-        return ZoneInfo(event.timezone if event else WARSAW)
-    except (KeyError, ValueError):
-        return ZoneInfo(WARSAW)
+    return zone_of(get_runtime().store.reader.event())
 
 
 def notice(pl: str, en: str, tone: str = "ok") -> None:
@@ -255,7 +253,7 @@ def person(a: Attendee, tz: ZoneInfo, today: date) -> dict[str, Any]:
 def search_results(query: str) -> list[dict[str, Any]]:
     tz = event_tz()
     runtime = get_runtime()
-    today = runtime.checkin.clock().astimezone(tz).date()
+    today = event_day(tz, runtime.checkin.clock())
     return [person(a, tz, today) for a in runtime.store.reader.search(query)]
 
 
