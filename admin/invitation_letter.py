@@ -95,6 +95,7 @@ class Invitation:
     png: bytes  # the QR code with the name under it (printers.invitation.invitation_png)
     pdf: bytes | None = None  # the printable A4 page, when invitations carry one
     registrations: tuple[Registration, ...] = ()
+    personal_code: str = ""  # for self-service without the QR (sync.self_service)
 
     @property
     def png_size(self) -> tuple[int, int]:

@@ -31,11 +31,13 @@ from admin.i18n import ROLE_LABELS
 from admin.invitation_letter import Invitation, Letter, Registration
 from admin.mailer import Outgoing, SendError, SendUncertain, SmtpPool, compose_invitation
 from admin.queries import events as q_events
+from admin.queries import self_service as q_self_service
 from admin.queries.invitations import Writes, load_letter, load_registrations
 from bramka.config import AdminSettings
 from printers.invitation import invitation_pdf, invitation_png
 from printers.layout import BadgeData
 from sync import token as tokens
+from sync.self_service import code_for_id, format_code
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class _EventParts:
     letter: Letter
     key: Ed25519PrivateKey
     registrations: dict[int, tuple[Registration, ...]]
+    code_secret: bytes | None = None  # the personal codes' key, when the event offers them
 
 
 def build_invitation(parts: _EventParts, row: Any, settings: AdminSettings) -> Invitation:
@@ -74,10 +77,13 @@ def build_invitation(parts: _EventParts, row: Any, settings: AdminSettings) -> I
     badge = BadgeData(name=name, institution=row.institution,
                       role=ROLE_LABELS.get(row.role, (row.role,))[0], token=token,
                       event_name=parts.letter.event_name, event_dates=parts.letter.dates)
+    code = (format_code(code_for_id(parts.code_secret, row.id))
+            if parts.code_secret is not None else "")
     return Invitation(to_name=name, to_email=row.email, institution=row.institution,
-                      png=invitation_png(badge),
-                      pdf=invitation_pdf(badge) if settings.invitation_pdf else None,
-                      registrations=parts.registrations.get(row.id, ()))
+                      png=invitation_png(badge, personal_code=code),
+                      pdf=invitation_pdf(badge, personal_code=code)
+                      if settings.invitation_pdf else None,
+                      registrations=parts.registrations.get(row.id, ()), personal_code=code)
 
 
 class _Run:
@@ -123,11 +129,14 @@ def send_invitations(engine: Engine, settings: AdminSettings, event_id: int,
     ``retry_uncertain``: also those a stopped mailing left uncertain (they may get two).
     ``resend``: also those already sent (the help desk's "send again" for one person).
     """
-    with engine.connect() as conn:
+    with engine.begin() as conn:  # a write: the codes' secret is made on first use
         event = q_events.get_event(conn, event_id)
         parts = _EventParts(event_id, load_letter(conn, event),
                             q_events.signing_key(conn, event_id),
-                            load_registrations(conn, event))
+                            load_registrations(conn, event),
+                            q_self_service.secret(conn, event_id)
+                            if event["self_service_enabled"]
+                            and event["self_service_factor"] == "code" else None)
     statuses = ("none", "failed", "sent") if resend else ("none", "failed")
     writes = Writes(event_id, statuses, retry_uncertain or resend)
 

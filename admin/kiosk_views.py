@@ -15,6 +15,7 @@ from admin.queries import events as q_events
 from admin.queries import kiosk_plans
 from admin.queries import kiosks as q_kiosks
 from admin.queries import program as q_program
+from admin.queries import self_service as q_self_service
 from admin.queries import sync as q_sync
 from admin.queries.stats import KIOSK_STALE
 from admin.scan_trust import quarantined_of
@@ -22,6 +23,7 @@ from admin.schema import utcnow
 from sync.collation import sort_key
 from sync.plan import DIRECTION_WORDS, MODE_WORDS
 from sync.rules import REASON_TEXT
+from sync.self_service import FACTOR_WORDS
 from sync.wire import ENROLL_PREFIX
 
 bp = Blueprint("kiosks", __name__)
@@ -58,7 +60,24 @@ def index(event_id: int) -> Any:
                   for k in q_kiosks.list_kiosks(conn, event_id)]
         rooms = sorted({r["name"] for v in q_program.list_venues(conn, event_id)
                         for r in v["rooms"]}, key=sort_key)
-    return render_template("kiosks/index.html", event=event, kiosks=kiosks, rooms=rooms)
+    return render_template("kiosks/index.html", event=event, kiosks=kiosks, rooms=rooms,
+                           factor_words=FACTOR_WORDS)
+
+
+@bp.post("/events/<int:event_id>/self-service")
+@requires("organizer")
+def self_service(event_id: int) -> Any:
+    """Lookup without a QR on the kiosks: on or off, and its second factor."""
+    try:
+        with db.write() as conn:
+            q_self_service.save_settings(conn, event_id, bool(request.form.get("enabled")),
+                                         request.form.get("factor", "code"))
+    except AdminError as exc:
+        flash(exc.message(current_language()), "error")
+    else:
+        flash(tr("Zapisano: kioski dostaną ustawienia z następną listą uczestników.",
+                 "Saved: the kiosks get the settings with their next roster."), "ok")
+    return redirect(url_for("kiosks.index", event_id=event_id) + "#self-service")
 
 
 def _show(kiosk_id: str, code: str | None = None) -> Any:

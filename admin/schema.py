@@ -103,6 +103,12 @@ events = Table(
     Column("contact_phone", String(64), nullable=False, server_default=""),
     Column("bring_pl", String(1000), nullable=False, server_default=""),
     Column("bring_en", String(1000), nullable=False, server_default=""),
+    # Self-service at the kiosk without a QR (sync.self_service): offered or not, the
+    # second factor ("code" or "email"), and the event's secret for the personal codes
+    # (hex; made when first needed).
+    Column("self_service_enabled", Boolean, nullable=False, server_default="0"),
+    Column("self_service_factor", String(8), nullable=False, server_default="code"),
+    Column("self_service_secret", String(64), nullable=False, server_default=""),
 )
 
 signing_keys = Table(
@@ -254,6 +260,8 @@ kiosks = Table(
     Column("software", String(64), nullable=False, server_default=""),
     Column("plan_seen", Integer),
     Column("print_queue", Integer, nullable=False, server_default="0"),
+    # Its self-service lookup is paused after too many wrong factors (sync protocol 5).
+    Column("self_service_paused", Boolean, nullable=False, server_default="0"),
 )
 
 # Single-use enrollment codes (only their SHA-256 is kept) for kiosks to get a token.
@@ -316,7 +324,7 @@ scans = Table(
     Column("direction", String(3)),
     Column("result", String(24), nullable=False),
     Column("admitted", Boolean, nullable=False),
-    Column("source", String(8), nullable=False),
+    Column("source", String(16), nullable=False),  # sync.scans.ScanSource
     Column("wall_time", UTCDateTime, nullable=False),
     # wall_time corrected by the kiosk's estimated clock offset; what the admin orders by.
     Column("scan_time", UTCDateTime, nullable=False),

@@ -19,6 +19,9 @@ from sqlalchemy import Connection, select
 from admin.schema import people
 from admin.textnorm import fold
 from sync.collation import person_key
+from sync.fuzzy import allowed_typos as _allowed_typos
+from sync.fuzzy import osa_distance
+from sync.fuzzy import trigrams as _trigrams
 
 EXACT, PREFIX, INFIX, FUZZY = 3.0, 2.5, 1.5, 1.0
 NAME_BONUS = 1.5
@@ -36,41 +39,6 @@ class Entry:
     @property
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}"
-
-
-def _trigrams(word: str) -> set[str]:
-    padded = f"${word}$"
-    return {padded[i:i + 3] for i in range(len(padded) - 2)}
-
-
-def osa_distance(a: str, b: str, limit: int) -> int:
-    """Edit distance with adjacent swaps (optimal string alignment); stops above ``limit``."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    prev2: list[int] = []
-    prev = list(range(len(b) + 1))
-    for i in range(1, len(a) + 1):
-        cur = [i] + [0] * len(b)
-        best = cur[0]
-        for j in range(1, len(b) + 1):
-            cost = 0 if a[i - 1] == b[j - 1] else 1
-            v = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                v = min(v, prev2[j - 2] + 1)
-            cur[j] = v
-            best = min(best, v)
-        if best > limit:
-            return limit + 1
-        prev2, prev = prev, cur
-    return prev[len(b)]
-
-
-def _allowed_typos(token: str) -> int:
-    if len(token) >= 8:
-        return 2
-    if len(token) >= 4:
-        return 1
-    return 0
 
 
 class SearchIndex:

@@ -76,7 +76,7 @@ class KioskPrinting:
         attendee = decision.attendee
         if attendee is None:
             return "no_code"
-        token = scan.raw if scan.source in ("camera", "handheld") else None
+        token = scan.raw if scan.source in ("camera", "handheld", "self_service") else None
         view = StoreReader(db)
         token = token or view.latest_token(attendee.id, attendee.badge_revision)
         if token is None:

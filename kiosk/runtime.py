@@ -21,6 +21,7 @@ from . import badge_store
 from . import plan as kiosk_plan
 from .checkin import OVERRIDE_KEY, CheckinService
 from .events import EventBus
+from .self_service import SelfServiceDesk
 from .store import Store, open_store
 from .warnings import kiosk_warnings
 
@@ -48,6 +49,7 @@ class KioskRuntime:
         self.bus = EventBus()
         self.checkin = CheckinService(self.store, self.settings.kiosk, bus=self.bus)
         self.checkin.planned_session = self.plan.session_id if self.plan else None
+        self.self_service = SelfServiceDesk(self.store, self.checkin)
         self.scanner: Scanner | None = None
         self.printer: Any | None = None
         self.sync: Any | None = None
@@ -88,7 +90,8 @@ class KioskRuntime:
         return {"camera": str(camera)[:STATUS_MAX],
                 "printer": str(printer.get("status", "off"))[:STATUS_MAX],
                 "print_queue": int(printer.get("queued") or 0),
-                "plan_revision": self.plan.revision if self.plan else 0}
+                "plan_revision": self.plan.revision if self.plan else 0,
+                "self_service_paused": self.self_service.paused_until() is not None}
 
     # -- the plan -------------------------------------------------------------------------------
 
@@ -249,10 +252,12 @@ class KioskRuntime:
         unsent = self.store.reader.outbox_size()
         warnings = kiosk_warnings(k, event, today, printer, camera,
                                   planned=self.store.reader.get_meta("sync_planned_mode"),
-                                  sync=sync, unsent=unsent, plan=self.plan_state())
+                                  sync=sync, unsent=unsent, plan=self.plan_state(),
+                                  self_service=self.self_service.state())
         return {
             "kiosk": {"id": k.id, "mode": k.mode, "room": k.room or None},
             "plan": self.plan_state(),
+            "self_service": self.self_service.state(),
             "event": {"id": event.id, "name": event.name} if event else None,
             "roster_size": self.store.reader.roster_size(),
             # the event's badge template the kiosk prints with (None: the default badge)

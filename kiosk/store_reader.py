@@ -41,7 +41,7 @@ def _attendee(row: dict[str, Any]) -> Attendee:
     return Attendee(
         id=row["id"], first_name=row["first_name"], last_name=row["last_name"],
         institution=row["institution"], role=row["role"],
-        badge_revision=row["badge_revision"], status=row["status"],
+        badge_revision=row["badge_revision"], status=row["status"], seal=row.get("seal"),
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import sqlite_utils
 
-from . import badge_store
+from . import badge_store, self_service_store
 
 
 class StoreError(Exception):
@@ -149,7 +149,7 @@ def _m6_staff_lockout(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
     _m1_initial, _m2_print_jobs, _m3_outbox_in_order, _m4_quarantined, _m5_chain,
-    _m6_staff_lockout, badge_store.m7_tables]
+    _m6_staff_lockout, badge_store.m7_tables, self_service_store.m8_tables]
 
 
 def migrate(db: sqlite_utils.Database, migrations: list[Callable] | None = None) -> int:

@@ -29,7 +29,8 @@ class KioskWarning:
 def kiosk_warnings(settings: KioskSettings, event: EventInfo | None, local_today: date,
                    printer: dict[str, Any] | None, camera: dict[str, Any] | None,
                    planned: str | None = None, sync: dict[str, Any] | None = None,
-                   unsent: int = 0, plan: dict[str, Any] | None = None) -> list[KioskWarning]:
+                   unsent: int = 0, plan: dict[str, Any] | None = None,
+                   self_service: dict[str, Any] | None = None) -> list[KioskWarning]:
     """``planned`` is "mode:room" as the organizers planned this kiosk at enrollment
     (before its first plan arrived); ``plan`` what ``KioskRuntime.plan_state`` says of
     the plan it follows; ``sync`` the sync client's state; ``unsent`` the scans not yet
@@ -57,6 +58,13 @@ def kiosk_warnings(settings: KioskSettings, event: EventInfo | None, local_today
             "zapisane na stanowisku i zostaną wysłane, gdy połączenie wróci.",
             f"No connection to the organizers' admin. Scans ({unsent}) are safely stored "
             "on the kiosk and will be sent when the connection is back."))
+    if self_service and self_service.get("paused_until"):
+        out.append(KioskWarning(
+            "self_service_paused",
+            "Samoobsługa bez kodu QR wstrzymana: wiele błędnych prób potwierdzenia. Sprawdź, "
+            "kto stoi przy kiosku; wróci sama po 10 minutach.",
+            "Self-service without a QR code is paused: many wrong confirmation attempts. "
+            "Check who is at the kiosk; it comes back by itself after 10 minutes."))
     if plan and plan.get("problem"):
         out.append(KioskWarning(
             "plan_problem",

@@ -33,13 +33,20 @@ TEXT = {
     "show_en": "Show this code at the entrance, on your phone or printed. "
     "Your badge is printed when you first check in.",
     "personal": "Kod jest imienny: nie udostępniaj go. / The code is personal: do not share it.",
+    "code": "Kod osobisty / Personal code: {code}",
+    "code_pl": "Bez kodu QR przy sobie? Przy kiosku wybierz „Nie mam kodu”, wpisz nazwisko "
+    "i ten kod osobisty.",
+    "code_en": "No QR code with you? At the kiosk choose “I have no code”, type your surname "
+    "and this personal code.",
 }
 
 
 def invitation_png(
-    badge: BadgeData, settings: BadgeSettings | None = None, module_px: int = PNG_MODULE_PX
+    badge: BadgeData, settings: BadgeSettings | None = None, module_px: int = PNG_MODULE_PX,
+    personal_code: str = "",
 ) -> bytes:
-    """The invitation QR as PNG bytes: code, quiet zone, the name (and event) beneath."""
+    """The invitation QR as PNG bytes: code, quiet zone, the name (and event) beneath, and
+    the personal code for self-service without the QR (``sync.self_service``) when given."""
     regular, bold = find_fonts(settings.font_path if settings else None)
     code = _qr(badge.token, module_px)
     width = code.width
@@ -51,6 +58,7 @@ def invitation_png(
         (badge.name, name_font),
         (badge.event_name, small_font),
         (badge.event_dates, small_font),
+        (TEXT["code"].format(code=personal_code) if personal_code else "", small_font),
     ):
         if text.strip():
             wrapped = textfit.hard_wrap(text, font.getlength, width - 2 * module_px, 2)
@@ -92,8 +100,10 @@ def _qr(token: str, module_px: int) -> Image.Image:
     return Image.fromarray(np.ascontiguousarray(grey), "L")
 
 
-def invitation_pdf(badge: BadgeData, settings: BadgeSettings | None = None) -> bytes:
-    """A one-page A4 PDF invitation with the person's name and the code."""
+def invitation_pdf(badge: BadgeData, settings: BadgeSettings | None = None,
+                   personal_code: str = "") -> bytes:
+    """A one-page A4 PDF invitation with the person's name and the code (and the personal
+    code for self-service, when given)."""
     pdf = new_pdf(settings, f"{TEXT['title']}: {badge.name}")
     try:
         pdf.add_page()
@@ -119,9 +129,15 @@ def invitation_pdf(badge: BadgeData, settings: BadgeSettings | None = None) -> b
         block(badge.name, 26, bold=True, max_lines=2)
         block(badge.institution, 13, bold=False, gap=6)
         draw_qr(pdf, badge.token, (210 - PDF_QR_MM) / 2, y, PDF_QR_MM)
-        y += PDF_QR_MM + 8
+        y += PDF_QR_MM + 4
+        if personal_code:
+            block(TEXT["code"].format(code=personal_code), 16, bold=True, max_lines=1)
+        y += 4
         pdf.set_font(FAMILY, "", 11)
-        for text in (TEXT["show_pl"], TEXT["show_en"]):
+        texts = [TEXT["show_pl"], TEXT["show_en"]]
+        if personal_code:
+            texts += [TEXT["code_pl"], TEXT["code_en"]]
+        for text in texts:
             pdf.set_xy(margin, y)
             pdf.multi_cell(width, 5.5, text, align="C")
             y = pdf.get_y() + 3

@@ -25,11 +25,14 @@ from pydantic import (
 
 from .badge_template import BadgeTemplate
 from .bounds import Id, Role
+from .self_service import SEAL_LEN, SelfService
 from .timekeeping import DEFAULT_TIMEZONE
 from .words import BilingualMixin
 
-FORMAT = "bramka.roster/2"
-"""/2 (protocol 3) adds ``badge_template``; a /1 file (no template) still loads."""
+FORMAT = "bramka.roster/3"
+"""/2 (protocol 3) adds ``badge_template``; /3 (protocol 5) the event's ``self_service``
+and each attendee's ``seal``. Older files (no template, no self-service) still
+load."""
 
 #: Each role in words (Polish, English): the one table the admin, the kiosk and the badge
 #: use, so that "press" reads the same everywhere ("prasa", not "media" on one screen).
@@ -64,6 +67,8 @@ class EventInfo(_Strict):
     timezone: str = DEFAULT_TIMEZONE
     public_keys: list[str] = Field(min_length=1)
     help_desk: LocalizedText = LocalizedText(pl="punkt informacyjny", en="the help desk")
+    # Lookup without a QR at the kiosk (sync.self_service); None: not offered.
+    self_service: SelfService | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -89,6 +94,10 @@ class Attendee(_Strict):
     role: Role = "participant"
     badge_revision: int = Field(default=1, ge=1, le=2**16 - 1)
     status: AttendeeStatus = "active"
+    # Self-service (sync.self_service): the current badge's signature sealed under this
+    # person's second factor (the personal code or the e-mail address, as the event
+    # chose); None: no lookup for this person.
+    seal: str | None = Field(default=None, pattern=f"^[A-Za-z0-9_-]{{{SEAL_LEN}}}$")
 
     @property
     def full_name(self) -> str:
@@ -125,7 +134,7 @@ class Deleted(_Strict):
 
 
 class RosterSnapshot(_Strict):
-    format: Literal["bramka.roster/1", "bramka.roster/2"] = FORMAT
+    format: Literal["bramka.roster/1", "bramka.roster/2", "bramka.roster/3"] = FORMAT
     event: EventInfo
     cursor: str = ""
     full: bool = True

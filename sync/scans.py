@@ -28,7 +28,7 @@ ResultCode = Literal[
 RESULT_CODES: tuple[str, ...] = ResultCode.__args__  # type: ignore[attr-defined]
 
 Direction = Literal["in", "out"]
-ScanSource = Literal["camera", "handheld", "manual"]
+ScanSource = Literal["camera", "handheld", "manual", "self_service"]
 
 
 RAW_LIMIT = 256  # characters of a scanned code kept with its scan

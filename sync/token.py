@@ -144,6 +144,19 @@ def issue(key: Ed25519PrivateKey, event_id: int, attendee_id: int, revision: int
     return base64.b32encode(body + signature).decode("ascii")
 
 
+def assemble(event_id: int, attendee_id: int, revision: int, signature: bytes) -> str:
+    """The token text of a claim and its signature (unverified: :func:`verify` checks it).
+    A kiosk rebuilds a person's badge code this way from the roster and a signature it
+    could unseal (``sync.self_service``)."""
+    _check_range("event id", event_id, MAX_U32)
+    _check_range("attendee id", attendee_id, MAX_U32)
+    _check_range("revision", revision, MAX_U16, minimum=1)
+    if len(signature) != SIGNATURE_LEN:
+        raise MalformedToken(f"a signature is {SIGNATURE_LEN} bytes, not {len(signature)}")
+    body = _BODY.pack(VERSION, event_id, attendee_id, revision)
+    return base64.b32encode(body + signature).decode("ascii")
+
+
 def parse_unverified(text: str) -> tuple[BadgeClaim, bytes, bytes]:
     """Split a token into its claim, signed body and signature without checking the signature."""
     if not isinstance(text, str) or not _ALPHABET.fullmatch(text):

@@ -1,6 +1,6 @@
 """The sync protocol between kiosks and the admin (HTTP + JSON, gzip both ways).
 
-Version 4, under ``/api/sync/v4``. Every request but enrollment carries the kiosk's own
+Version 5, under ``/api/sync/v5``. Every request but enrollment carries the kiosk's own
 token (``Authorization: Bearer ...``). Order of a contact: upload scans first (batches of
 at most :data:`MAX_BATCH`), then pull the roster since the server-issued cursor, then a
 heartbeat that reports health and fetches commands.
@@ -42,6 +42,13 @@ staff PIN hash, help desk, printer profile) as set on the admin's Kiosks page, a
 kiosk reports the revision it follows (``Health.plan_revision``), so the admin's plan wins
 over the kiosk's local file within one contact. A version-3 kiosk would ignore the plan
 (and refuse the unknown field), so it gets 426 with ``detail.supported: [4]``.
+
+Version 5 (issue 14) over version 4: self-service without a QR. The roster
+(``bramka.roster/3``) carries the event's ``self_service`` settings and each attendee's
+``seal`` (``sync.self_service``); scans may have the source ``self_service``; the
+kiosk's health says whether its lookup is paused after too many wrong factors
+(``Health.self_service_paused``). A version-4 kiosk would refuse the roster's new fields,
+so it gets 426 with ``detail.supported: [5]``.
 """
 
 from __future__ import annotations
@@ -57,7 +64,7 @@ from .rules import QuarantineReason
 from .scans import ScanRecord
 from .words import BilingualMixin
 
-PROTOCOL = 4
+PROTOCOL = 5
 BASE_PATH = f"/api/sync/v{PROTOCOL}"
 MAX_BATCH = 500
 MAX_BODY_BYTES = 8 * 1024 * 1024  # after gunzip
@@ -179,6 +186,8 @@ class Health(_Wire):
     software: Text = Field(default="", max_length=64)
     roster_cursor: Text = Field(default="", max_length=200)
     plan_revision: Count = 0  # the revision of the admin's plan it follows (0: none yet)
+    # Self-service lookup paused after too many wrong factors (staff should look).
+    self_service_paused: bool = False
 
 
 class CommandResult(_Wire):

@@ -170,3 +170,37 @@ class FakeClock:
     def sleep(self, seconds: float) -> None:
         self.sleeps.append(seconds)
         self.now += seconds
+
+
+# -- self-service (sync.self_service) -----------------------------------------------------------
+
+SELF_SECRET = bytes(range(32))  # the event's secret for personal codes, in tests
+EMAILS = {1: "anna.kowalska@mops.krakow.pl", 2: "l.wojcik@gops-gdow.pl", 4: "pawel@oik.pl",
+          5: "k.cecuga@mops.krakow.pl"}
+
+
+def personal_code_of(attendee_id: int, secret: bytes = SELF_SECRET) -> str:
+    from sync.self_service import code_for_id, format_code
+
+    return format_code(code_for_id(secret, attendee_id))
+
+
+def with_self_service(roster: RosterSnapshot, key: Ed25519PrivateKey, factor: str = "code",
+                      secret: bytes = SELF_SECRET) -> RosterSnapshot:
+    """``roster`` as the admin sends it when the event offers self-service: the settings
+    and, per active person, their badge's signature sealed under the factor."""
+    from sync.self_service import SelfService, code_for_id, hash_key_of, seal
+
+    service = SelfService(enabled=True, factor=factor, hash_key=hash_key_of(secret))  # type: ignore[arg-type]
+
+    def sealed(a: Any) -> Any:
+        value = code_for_id(secret, a.id) if factor == "code" else EMAILS.get(a.id)
+        if a.status != "active" or value is None:
+            return a
+        token = token_for(key, a.id, a.badge_revision)
+        return a.model_copy(update={"seal": seal(service.hash_key, service.factor, value, a.id,
+                                                 a.badge_revision, token)})
+
+    return roster.model_copy(update={
+        "event": roster.event.model_copy(update={"self_service": service}),
+        "attendees": [sealed(a) for a in roster.attendees]})

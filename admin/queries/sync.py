@@ -205,7 +205,7 @@ def record_health(conn: Connection, kiosk_id: str, health: Health, at: datetime,
         queue_length=health.unsent_scans,
         printer_state=health.printer, camera_state=health.camera,
         software=health.software, plan_seen=health.plan_revision,
-        print_queue=health.print_queue))
+        print_queue=health.print_queue, self_service_paused=health.self_service_paused))
 
 
 def record_results(conn: Connection, kiosk_id: str, results: list[CommandResult]) -> None:

@@ -89,7 +89,7 @@ def create_app(runtime: KioskRuntime, test_config: dict[str, Any] | None = None)
     this long without a scan or a touch), ``PREVIEW_FPS`` (10), ``PREVIEW_IDLE_SECONDS``
     (5: a preview stream with no new frame for this long ends, and the page opens a new one).
     """
-    from . import api, screen, staff
+    from . import api, screen, self_service, staff
 
     app = Flask(__name__)
     app.config.update(
@@ -122,6 +122,7 @@ def create_app(runtime: KioskRuntime, test_config: dict[str, Any] | None = None)
     app.register_blueprint(screen.bp)
     app.register_blueprint(api.bp)
     app.register_blueprint(staff.bp)
+    app.register_blueprint(self_service.bp)
 
     @app.teardown_request
     def _release_reader(_exc: BaseException | None) -> None:

@@ -39,6 +39,8 @@ SCREEN: dict[str, dict[str, str]] = {
     "plan_admin": {"pl": "plan z panelu, wersja", "en": "admin plan, revision"},
     "plan_local": {"pl": "ustawienia lokalne", "en": "local settings"},
     "help_label": {"pl": "Pomoc", "en": "Help"},
+    # Self-service without a QR (kiosk/web/self_service.py), on entrance kiosks that offer it.
+    "no_code": {"pl": "Nie mam kodu", "en": "I have no code"},
     "toggle": {"pl": "English", "en": "Polski"},
     "toggle_lang": {"pl": "en", "en": "pl"},
     "staff": {"pl": "Obsługa", "en": "Staff"},
@@ -78,6 +80,7 @@ SOURCES: dict[str, tuple[str, str]] = {
     "camera": ("kamera", "camera"),
     "handheld": ("czytnik ręczny", "handheld scanner"),
     "manual": ("ręcznie", "by hand"),
+    "self_service": ("samoobsługa (bez kodu QR)", "self-service (no QR code)"),
 }
 
 # Printer states as staff read them: "Drukarka: <state>".

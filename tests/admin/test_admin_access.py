@@ -90,6 +90,7 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("POST", "/kiosks/<kiosk_id>/enrollment"): ORGANIZER,
     ("POST", "/kiosks/<kiosk_id>/revoke"): ORGANIZER,
     ("POST", "/kiosks/<kiosk_id>/plan"): ORGANIZER,
+    ("POST", "/events/<int:event_id>/self-service"): ORGANIZER,
     # the help desk
     ("GET", "/helpdesk"): VOLUNTEER,
     ("GET", "/events/<int:event_id>/helpdesk"): VOLUNTEER,
@@ -105,12 +106,12 @@ ACCESS: dict[tuple[str, str], Access] = {
     ("POST", "/people/<int:person_id>/badge"): VOLUNTEER,
     ("GET", "/people/<int:person_id>/prints.json"): VOLUNTEER,
     # the kiosks' sync API
-    ("GET", "/api/sync/v4/openapi.json"): PUBLIC,
-    ("POST", "/api/sync/v4/enroll"): KIOSK,
-    ("GET", "/api/sync/v4/roster"): KIOSK,
-    ("GET", "/api/sync/v4/badge-images/<sha256>"): KIOSK,
-    ("POST", "/api/sync/v4/scans"): KIOSK,
-    ("POST", "/api/sync/v4/heartbeat"): KIOSK,
+    ("GET", "/api/sync/v5/openapi.json"): PUBLIC,
+    ("POST", "/api/sync/v5/enroll"): KIOSK,
+    ("GET", "/api/sync/v5/roster"): KIOSK,
+    ("GET", "/api/sync/v5/badge-images/<sha256>"): KIOSK,
+    ("POST", "/api/sync/v5/scans"): KIOSK,
+    ("POST", "/api/sync/v5/heartbeat"): KIOSK,
     ("GET", "/api/sync/v<int:version>/<path:rest>"): KIOSK,
     ("POST", "/api/sync/v<int:version>/<path:rest>"): KIOSK,
     ("PUT", "/api/sync/v<int:version>/<path:rest>"): KIOSK,
@@ -226,7 +227,7 @@ def test_a_login_session_is_no_kiosk_credential(app: Flask, organizer: Client) -
     wrong = [(m, url, r.status_code) for m, _rule, url in machine
              if not 400 <= (r := _call(organizer, m, url)).status_code < 500]
     assert wrong == []
-    resp = organizer.get("/api/sync/v4/roster")
+    resp = organizer.get("/api/sync/v5/roster")
     assert (resp.status_code, resp.get_json()["error"]) == (401, "unauthenticated")
 
 

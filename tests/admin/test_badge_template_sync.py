@@ -145,13 +145,14 @@ def test_images_are_served_only_to_kiosks_of_the_event(engine, counted, event, t
         stranger.close()
 
 
-@pytest.mark.parametrize("old", [2, 3])
+@pytest.mark.parametrize("old", [2, 3, 4])
 def test_an_older_kiosk_is_told_to_update(engine, counted, event, tmp_path, old):
-    """Version 3 had no plan in the heartbeat (issue 13), version 2 no badge template."""
+    """Version 4 had no self-service in the roster (issue 14), version 3 no plan in the
+    heartbeat (issue 13), version 2 no badge template."""
     url, _ = counted
     kiosk = enroll(engine, url, event["id"], tmp_path)
     try:
-        assert PROTOCOL == 4
+        assert PROTOCOL == 5
         for path, body in (("/roster?cursor=", None),
                            ("/heartbeat", b'{"protocol": %d}' % old)):
             code, answer = refused(urllib.request.Request(
@@ -160,7 +161,7 @@ def test_an_older_kiosk_is_told_to_update(engine, counted, event, tmp_path, old)
                          "Content-Type": "application/json"}))
             assert code == 426
             assert answer["error"] == "protocol_unsupported"
-            assert answer["detail"] == {"supported": [4], "requested": old}
+            assert answer["detail"] == {"supported": [5], "requested": old}
             assert "zaktualizuj" in answer["message"]["pl"]
     finally:
         kiosk.close()

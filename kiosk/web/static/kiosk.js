@@ -65,6 +65,14 @@
     if (lang !== defaultLang) rememberLang();
   }
 
+  // "I have no code" opens self-service in the language on screen now.
+  var noCode = $("no-code");
+  if (noCode) {
+    noCode.addEventListener("click", function () {
+      noCode.href = noCode.href.split("?")[0] + "?lang=" + encodeURIComponent(lang);
+    });
+  }
+
   function text(key) {
     var entry = strings[key];
     return entry ? (entry[lang] || entry.pl || "") : "";
