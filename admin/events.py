@@ -14,16 +14,17 @@ from admin.i18n import current_language, tr
 from admin.queries import events as q_events
 from admin.queries import program as q_program
 from admin.retention import anonymous_summary
+from sync.timekeeping import DEFAULT_TIMEZONE
 
 bp = Blueprint("events", __name__)
 
 
-def _form_values() -> tuple[str, Any, Any]:
+def _form_values() -> tuple[str, Any, Any, str]:
     name = request.form.get("name", "")
     starts_on = parse_date(request.form.get("starts_on", ""), tr("Początek", "Start"))
     ends_on = parse_date(request.form.get("ends_on", "") or request.form.get("starts_on", ""),
                          tr("Koniec", "End"))
-    return name, starts_on, ends_on
+    return name, starts_on, ends_on, request.form.get("timezone", "").strip() or DEFAULT_TIMEZONE
 
 
 @bp.route("/events", methods=["GET", "POST"])
@@ -31,9 +32,9 @@ def _form_values() -> tuple[str, Any, Any]:
 def index() -> Any:
     if request.method == "POST":
         try:
-            name, starts_on, ends_on = _form_values()
+            name, starts_on, ends_on, timezone = _form_values()
             with db.write() as conn:
-                event_id = q_events.create_event(conn, name, starts_on, ends_on)
+                event_id = q_events.create_event(conn, name, starts_on, ends_on, timezone)
         except AdminError as exc:
             flash(exc.message(current_language()), "error")
             return redirect(url_for("events.index"))
@@ -50,9 +51,9 @@ def index() -> Any:
 def show(event_id: int) -> Any:
     if request.method == "POST":
         try:
-            name, starts_on, ends_on = _form_values()
+            name, starts_on, ends_on, timezone = _form_values()
             with db.write() as conn:
-                q_events.update_event(conn, event_id, name, starts_on, ends_on)
+                q_events.update_event(conn, event_id, name, starts_on, ends_on, timezone)
             flash(tr("Zapisano.", "Saved."), "ok")
         except AdminError as exc:
             flash(exc.message(current_language()), "error")

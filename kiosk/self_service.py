@@ -140,6 +140,10 @@ class SelfServiceDesk:
     # -- what is offered ------------------------------------------------------------------------
 
     def settings(self) -> SelfService | None:
+        """The event's self-service, when this kiosk offers it (entrance kiosks only: a
+        room kiosk records sessions of people already checked in)."""
+        if self.checkin.settings.mode != "entrance":
+            return None
         event = self.store.reader.event()
         service = event.self_service if event else None
         return service if service is not None and service.enabled else None

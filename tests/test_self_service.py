@@ -266,6 +266,14 @@ def test_lookup_is_off_when_the_event_does_not_offer_it(tmp_path: Path, roster: 
         runtime.stop()
 
 
+def test_a_room_kiosk_offers_no_lookup(kiosk: KioskRuntime) -> None:
+    kiosk.checkin.settings = kiosk.checkin.settings.model_copy(
+        update={"mode": "room", "room": "Sala 101"})
+    with pytest.raises(SelfServiceUnavailable) as caught:
+        kiosk.self_service.lookup("kowalska")
+    assert caught.value.reason == "off"
+
+
 def test_a_seal_that_is_not_a_signature_of_the_roster_is_refused(
         kiosk: KioskRuntime, roster: RosterSnapshot, event_key: Ed25519PrivateKey) -> None:
     """A roster of another key (a hostile admin copy): the code opens something, but no

@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Connection, func, insert, select, update
 
 from admin.errors import Invalid, NotFound
-from admin.schema import events, people, signing_keys, utcnow
+from admin.schema import events, people, scans, signing_keys, utcnow
 from sync import token
 from sync.timekeeping import DEFAULT_TIMEZONE, event_day
 
@@ -55,11 +55,20 @@ def create_event(conn: Connection, name: str, starts_on: date, ends_on: date,
 
 
 def update_event(conn: Connection, event_id: int, name: str, starts_on: date,
-                 ends_on: date) -> None:
+                 ends_on: date, timezone: str | None = None) -> None:
+    """``timezone`` None keeps the event's. It changes only before the first scan: the
+    days presence was counted on (and the lists and certificates) follow from it."""
     name = _check(name, starts_on, ends_on)
-    get_event(conn, event_id)
-    conn.execute(update(events).where(events.c.id == event_id)
-                 .values(name=name, starts_on=starts_on, ends_on=ends_on))
+    event = get_event(conn, event_id)
+    values: dict[str, Any] = {"name": name, "starts_on": starts_on, "ends_on": ends_on}
+    if timezone is not None and timezone.strip() != event["timezone"]:
+        values["timezone"] = _check_timezone(timezone.strip())
+        if conn.execute(select(scans.c.id).where(scans.c.event_id == event_id).limit(1)).first():
+            raise Invalid("Strefy czasowej nie można zmienić po pierwszym skanie: dni obecności "
+                          "są już w niej policzone.",
+                          "The time zone cannot change after the first scan: days of presence "
+                          "are already counted in it.")
+    conn.execute(update(events).where(events.c.id == event_id).values(**values))
     bump_people_version(conn, event_id)  # kiosks print the name and check the dates
 
 

@@ -2,12 +2,13 @@
 
 The organizer switches lookup without a QR on or off per event and chooses its second
 factor; the roster then carries the seal key and, per active person, their badge's
-signature sealed under that factor (:func:`seals`). The personal codes are derived from the event's
-secret, made the first time a code is needed and never sent to a kiosk.
+signature sealed under that factor (:func:`seals`). The personal codes are derived from
+the event's secret, made the first time a code is needed and never sent to a kiosk.
 """
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Iterable
 from typing import Any
@@ -19,7 +20,15 @@ from admin.errors import Invalid
 from admin.queries import events as q_events
 from admin.schema import events, people
 from sync import token as tokens
-from sync.self_service import FACTORS, SelfService, code_for_id, format_code, hash_key_of, seal
+from sync.self_service import (
+    FACTORS,
+    Factor,
+    SelfService,
+    code_for_id,
+    format_code,
+    hash_key_of,
+    seal,
+)
 
 
 def secret(conn: Connection, event_id: int) -> bytes:
@@ -77,12 +86,15 @@ def seals(conn: Connection, event: dict[str, Any], service: SelfService | None,
             select(people.c.id, people.c.email)
             .where(people.c.event_id == event["id"], people.c.email.is_not(None)))
             if r.id in wanted and r.email and r.email.strip()}
-    signing = q_events.signing_key(conn, event["id"])
-    return {pid: _seal(signing, service, event["id"], pid, wanted[pid], value)
+    signing = q_events.signing_key(conn, event["id"]).private_bytes_raw()
+    return {pid: _seal(signing, service.hash_key, service.factor, event["id"], pid,
+                       wanted[pid], value)
             for pid, value in values.items()}
 
 
-def _seal(signing: Ed25519PrivateKey, service: SelfService, event_id: int, person_id: int,
+@functools.lru_cache(maxsize=1 << 15)  # a roster is built again after every change
+def _seal(signing: bytes, hash_key: str, factor: Factor, event_id: int, person_id: int,
           revision: int, value: str) -> str:
-    token = tokens.issue(signing, event_id, person_id, revision)
-    return seal(service.hash_key, service.factor, value, person_id, revision, token)
+    token = tokens.issue(Ed25519PrivateKey.from_private_bytes(signing), event_id, person_id,
+                         revision)
+    return seal(hash_key, factor, value, person_id, revision, token)

@@ -100,9 +100,11 @@ def test_admin_pages_pass_axe(app: Flask, engine: Engine, live: str, page: Any) 
     page.fill("input[name=name]", "Sala 101 drzwi")
     page.select_option("select[name=mode]", "room")
     page.select_option("select[name=room]", "Sala 101")
-    page.locator("form.card button[type=submit]").click()
+    page.get_by_role("button", name="Dodaj i pokaż kod rejestracji").click()
     sync_api.expect(page.locator("#enrollment-code")).to_be_visible()
     assert_no_serious_violations(page, "kiosk enrollment code")
+    page.goto(f"{base}/kiosks")  # the list, with the self-service switch
+    assert_no_serious_violations(page, "kiosks and self-service")
 
     # In English too.
     page.goto(f"{live}/people/{lw}")

@@ -56,6 +56,37 @@ def test_edit_event(organizer: Client, engine: Engine) -> None:
         assert q_events.get_event(conn, ev["id"])["name"] == "Nowa nazwa"
 
 
+def test_the_time_zone_is_set_on_the_page_until_the_first_scan(organizer: Client,
+                                                                 engine: Engine) -> None:
+    resp = organizer.post("/events", {"name": "Konferencja w Kijowie", "starts_on": "2026-06-15",
+                                      "ends_on": "2026-06-17", "timezone": "Europe/Kyiv"})
+    event_id = int(resp.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    form = {"name": "Konferencja w Kijowie", "starts_on": "2026-06-15", "ends_on": "2026-06-17"}
+    with engine.connect() as conn:
+        assert q_events.get_event(conn, event_id)["timezone"] == "Europe/Kyiv"
+    page = organizer.post(f"/events/{event_id}", {**form, "timezone": "Mars/Olympus"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Nieznana strefa czasowa: Mars/Olympus" in page
+    organizer.post(f"/events/{event_id}", {**form, "timezone": "Europe/Vilnius"})
+    with engine.connect() as conn:
+        assert q_events.get_event(conn, event_id)["timezone"] == "Europe/Vilnius"
+    from admin.scans import record_scans
+    from sync.scans import ScanRecord, new_scan_id
+
+    with engine.begin() as conn:
+        record_scans(conn, [ScanRecord(
+            id=new_scan_id(), kiosk_id="k1", event_id=event_id, attendee_id=None,
+            result="invalid", admitted=False, wall_time=datetime(2026, 6, 15, 8, tzinfo=UTC),
+            monotonic_ns=1, boot_id="b")])
+    page = organizer.post(f"/events/{event_id}", {**form, "timezone": "Europe/Warsaw"},
+                          follow_redirects=True).get_data(as_text=True)
+    assert "Strefy czasowej nie można zmienić po pierwszym skanie" in page
+    organizer.post(f"/events/{event_id}", {**form, "name": "Nowa", "timezone": "Europe/Vilnius"})
+    with engine.connect() as conn:
+        event = q_events.get_event(conn, event_id)
+    assert (event["name"], event["timezone"]) == ("Nowa", "Europe/Vilnius")
+
+
 def test_program_pages(organizer: Client, engine: Engine) -> None:
     ev = make_event(engine)
     event_id = ev["id"]

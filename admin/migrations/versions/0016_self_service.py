@@ -36,10 +36,11 @@ def upgrade() -> None:
 
 
 def _source_length(before: int, after: int) -> None:
-    # SQLite does not hold text to a length: no need to copy the whole scans table.
-    if op.get_bind().dialect.name != "sqlite":
-        op.alter_column("scans", "source", existing_type=sa.String(length=before),
-                        type_=sa.String(length=after), existing_nullable=False)
+    # On SQLite this copies the scans table (batch mode): the length is only declared
+    # there, but the schema must read the same as a fresh one.
+    with op.batch_alter_table("scans", schema=None) as batch_op:
+        batch_op.alter_column("source", existing_type=sa.String(length=before),
+                              type_=sa.String(length=after), existing_nullable=False)
 
 
 def downgrade() -> None:
