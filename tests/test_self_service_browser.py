@@ -139,6 +139,13 @@ def test_every_step_passes_axe(kiosk: Kiosk, open_page: Callable[..., Any],
                                viewport: dict[str, int]) -> None:
     size = f"{viewport['width']}x{viewport['height']}"
     page = open_page(viewport)
+    page.goto(kiosk.url + "/", wait_until="domcontentloaded")
+    button = page.locator("#no-code")
+    button.wait_for(state="visible")
+    box = button.bounding_box()
+    assert box is not None and box["height"] >= 44  # a touch target
+    assert box["y"] + box["height"] <= viewport["height"]  # on screen, not cut off
+    assert_no_serious_violations(page, f"scan screen with 'I have no code' {size}")
     page.goto(kiosk.url + "/self/")
     page.locator(".keyboard").wait_for(state="visible")
     assert_no_serious_violations(page, f"surname {size}")
