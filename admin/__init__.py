@@ -10,11 +10,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from bramka.config import AdminSettings, default_config_path, load_settings
+from bramka.web_guard import json_error
+
+NOT_FOUND_WORDS = ("Nie ma takiej strony.", "No such page.")
 
 
 def _settings_config(settings: AdminSettings) -> dict[str, Any]:
@@ -119,25 +122,23 @@ def create_app(
     @app.errorhandler(AdminError)
     def _admin_error(exc: AdminError) -> Any:
         if auth.wants_json():
-            return jsonify(error=exc.code, message=exc.message(current_language())), exc.status
+            return json_error(exc.status, exc.code, exc.pl, exc.en)
         return render_template("error.html", message=exc.message(current_language()),
                                status=exc.status), exc.status
 
     @app.errorhandler(403)
     def _forbidden(_exc: Exception) -> Any:
         if auth.wants_json():
-            return jsonify(error="forbidden"), 403
-        return render_template("error.html", status=403, message=tr(
-            "Brak uprawnień do tej strony.", "You are not allowed to open this page.")), 403
+            return json_error(403, "forbidden", *auth.FORBIDDEN_WORDS)
+        return render_template("error.html", status=403, message=tr(*auth.FORBIDDEN_WORDS)), 403
 
     @app.errorhandler(404)
     def _not_found(_exc: Exception) -> Any:
         if request.path.startswith("/static/"):
             return "not found", 404
         if auth.wants_json():
-            return jsonify(error="not_found"), 404
-        return render_template("error.html", status=404, message=tr(
-            "Nie ma takiej strony.", "No such page.")), 404
+            return json_error(404, "not_found", *NOT_FOUND_WORDS)
+        return render_template("error.html", status=404, message=tr(*NOT_FOUND_WORDS)), 404
 
     @app.route("/")
     @auth.requires("volunteer")

@@ -20,7 +20,6 @@ from flask import (
     current_app,
     flash,
     g,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -42,6 +41,7 @@ from admin.security import (
     csrf_valid,
     verify_password,
 )
+from bramka.web_guard import json_error, wants_json
 
 bp = Blueprint("auth", __name__)
 
@@ -54,12 +54,8 @@ SESSION_VERSION = "sv"
 # A browser that logged in to an account gets its own attempt count for that account.
 DEVICE_COOKIE, SECURE_DEVICE_COOKIE = "bramka_device", "__Host-bramka_device"
 DEVICE_MAX_AGE = 90 * 24 * 3600
-
-
-def wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path.endswith(".json") or (
-        request.accept_mimetypes.best == "application/json"
-    )
+CSRF_WORDS = ("Formularz wygasł, spróbuj ponownie.", "The form expired, please try again.")
+FORBIDDEN_WORDS = ("Brak uprawnień do tej strony.", "You are not allowed to open this page.")
 
 
 def requires(role: str) -> Callable[[F], F]:
@@ -73,11 +69,11 @@ def requires(role: str) -> Callable[[F], F]:
             user = g.get("user")
             if user is None:
                 if wants_json():
-                    return jsonify(error="login_required"), 401
+                    return json_error(401, "login_required", "Zaloguj się.", "Please log in.")
                 return redirect(url_for("auth.login", next=request.full_path))
             if RANK[user["role"]] < RANK[role]:
                 if wants_json():
-                    return jsonify(error="forbidden"), 403
+                    return json_error(403, "forbidden", *FORBIDDEN_WORDS)
                 abort(403)
             return view(*args, **kwargs)
 
@@ -121,9 +117,8 @@ def check_csrf() -> Response | None:
     if csrf_valid(token):
         return None
     if wants_json():
-        return jsonify(error="csrf"), 400  # type: ignore[return-value]
-    flash(tr("Formularz wygasł, spróbuj ponownie.", "The form expired, please try again."),
-          "error")
+        return json_error(400, "csrf", *CSRF_WORDS)
+    flash(tr(*CSRF_WORDS), "error")
     back = urlsplit(request.referrer or "")
     same_site = back.netloc == request.host and back.path.startswith("/")
     return redirect(back.path + (f"?{back.query}" if back.query else "") if same_site

@@ -18,7 +18,6 @@ from flask import (
     Response,
     flash,
     g,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -32,6 +31,7 @@ from admin.i18n import tr
 from admin.queries import badge_templates as q_badge
 from admin.queries import events as q_events
 from bramka.config import BadgeSettings
+from bramka.web_guard import json_error
 from printers.label import BadgeTooLarge, LabelRenderer
 from printers.layout import BadgeData, format_event_dates
 from printers.profiles import PROFILES, get_profile
@@ -122,16 +122,16 @@ def preview(event_id: int) -> Any:
             result = read_form(conn, event_id, request.form, request.files, saved)
             if result.template is None:
                 pl, en = result.errors[0] if result.errors else ("?", "?")
-                return jsonify(error="template_invalid", message={"pl": pl, "en": en}), 400
+                return json_error(400, "template_invalid", pl, en)
             template = result.template
         images = q_badge.images_of(conn, event_id, template)
     try:
         return _png(_preview_png(event, template, images, str(args.get("profile", "")),
                                  str(args.get("role", "speaker"))))
     except BadgeTooLarge:
-        return jsonify(error="too_large", message={
-            "pl": "Ten identyfikator nie mieści się na etykiecie tej drukarki.",
-            "en": "This badge does not fit this printer's label."}), 400
+        return json_error(400, "too_large",
+                          "Ten identyfikator nie mieści się na etykiecie tej drukarki.",
+                          "This badge does not fit this printer's label.")
 
 
 @bp.route("/events/<int:event_id>/badge/template.json")

@@ -28,6 +28,7 @@ from sqlalchemy import Engine, insert, select, update
 from admin.db import get_engine
 from admin.schema import jobs as jobs_table
 from admin.schema import utcnow
+from bramka.web_guard import json_error
 
 log = logging.getLogger(__name__)
 
@@ -181,5 +182,5 @@ def job_status(event_id: int, job_id: str) -> tuple[Response, int]:
     """A job's progress as JSON, polled by its page."""
     job = jobs(current_app).get(job_id)
     if job is None or job.event_id != event_id:
-        return jsonify(error="not_found"), 404
+        return json_error(404, "not_found", "Nie ma takiego zadania.", "No such job."), 404
     return jsonify(job.to_dict()), 200

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from collections.abc import Callable
 from datetime import datetime
@@ -11,13 +10,13 @@ from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from flask import session
 from werkzeug.wrappers import Response
 
 from admin import db
 from admin.queries import limits as q_limits
 from admin.queries.limits import LimitPolicy
 from admin.schema import utcnow
+from bramka import web_guard
 
 # -- passwords ---------------------------------------------------------------------------------
 
@@ -94,23 +93,16 @@ def add_security_headers(resp: Response) -> Response:
 
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
+CSRF_SESSION_KEY = "_csrf"
 
 
 def csrf_token() -> str:
-    token = session.get("_csrf")
-    if not token:
-        token = secrets.token_urlsafe(32)
-        session["_csrf"] = token
-    return token
+    return web_guard.csrf_token(CSRF_SESSION_KEY)
 
 
 def csrf_valid(candidate: str | None) -> bool:
-    """The form's token is this session's. Compared as UTF-8 bytes: ``compare_digest`` on
-    str refuses anything beyond ASCII with a TypeError (a 500 for a forged "żółw")."""
-    expected = session.get("_csrf")
-    if not expected or not candidate or not isinstance(expected, str):
-        return False
-    return hmac.compare_digest(expected.encode(), candidate.encode("utf-8", "replace"))
+    """The form's token is this session's (``bramka.web_guard``: bytes, constant time)."""
+    return web_guard.csrf_valid(candidate, CSRF_SESSION_KEY)
 
 
 # -- attempt limits ----------------------------------------------------------------------------

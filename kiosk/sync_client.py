@@ -117,6 +117,7 @@ class PendingEnrollment:
 class SyncState:
     status: SyncStatus = "off"
     message: str = ""
+    code: str = ""  # the admin's refusal (``sync.wire.ErrorCode``) while one stands
     last_contact_at: str | None = None
     last_error_at: str | None = None
     pushed_total: int = 0
@@ -377,7 +378,7 @@ class SyncClient:
             raise
         report.commands = self._heartbeat(url, token)
         now = datetime.now(UTC).isoformat()
-        self._set_state(status="ok", message="", last_contact_at=now,
+        self._set_state(status="ok", message="", code="", last_contact_at=now,
                         pushed_total=self.state.pushed_total + report.pushed)
         return report
 
@@ -564,12 +565,12 @@ class SyncClient:
             self._wake.wait(delay)
             self._wake.clear()
 
-    def _backoff(self, message: str, status: SyncStatus) -> float:
+    def _backoff(self, message: str, status: SyncStatus, code: str = "") -> float:
         self._failures += 1
         cap = self.settings.max_backoff_seconds
         delay = min(cap, self.settings.interval_seconds * 2 ** min(self._failures - 1, 10))
         delay = random.uniform(delay / 2, delay)  # jitter: kiosks do not return in lockstep
-        self._set_state(status=status, message=message,
+        self._set_state(status=status, message=message, code=code,
                         last_error_at=datetime.now(UTC).isoformat())
         log.info("%s; next attempt in %.1f s", message, delay)
         return delay
@@ -580,7 +581,7 @@ class SyncClient:
             self.store.wipe_roster()
             self.store.set_meta(REVOKED_KEY, exc.error.message.en)
             self.bus.publish("roster", {"size": 0}, sticky=True)
-            self._set_state(status="revoked", message=exc.error.message.en)
+            self._set_state(status="revoked", message=exc.error.message.en, code=exc.code)
             return self.settings.max_backoff_seconds
         if exc.code == "protocol_unsupported":
             # Worded here, not taken from the admin: a newer admin may say anything.
@@ -591,7 +592,7 @@ class SyncClient:
                         ours, supported)
             return self._backoff(
                 f"Update the kiosk software: the admin speaks sync protocol {supported}, "
-                f"this kiosk {ours}.", "rejected")
+                f"this kiosk {ours}.", "rejected", exc.code)
         if exc.retryable:
-            return self._backoff(f"admin error: {exc}", "offline")
-        return self._backoff(exc.error.message.en, "rejected")
+            return self._backoff(f"admin error: {exc}", "offline", exc.code)
+        return self._backoff(exc.error.message.en, "rejected", exc.code)

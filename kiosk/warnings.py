@@ -15,6 +15,31 @@ from sync.roster import EventInfo
 
 DEFAULT_STAFF_PIN = KioskSettings.model_fields["staff_pin"].default
 
+# Why the admin refuses this kiosk, by the wire's error code (``sync.wire.ErrorCode``;
+# tests/test_tables.py keeps the two in step), as the staff read it.
+SYNC_REFUSALS: dict[str, tuple[str, str]] = {
+    "bad_request": ("panel nie rozumie zapytań kiosku", "the admin cannot read the kiosk's "
+                    "requests"),
+    "unauthenticated": ("kiosk nie jest zarejestrowany w tym panelu",
+                        "the kiosk is not enrolled with this admin"),
+    "kiosk_revoked": ("organizator wyłączył ten kiosk", "the organizers revoked this kiosk"),
+    "enrollment_invalid": ("kod rejestracji jest nieprawidłowy, wykorzystany lub wygasł",
+                           "the enrollment code is invalid, used or expired"),
+    "too_many_attempts": ("za wiele błędnych kodów rejestracji: spróbuj za kilka minut",
+                          "too many wrong enrollment codes: try again in a few minutes"),
+    "protocol_unsupported": ("oprogramowanie kiosku jest niezgodne z panelem: trzeba je "
+                             "zaktualizować", "the kiosk's software does not match the "
+                             "admin: it needs an update"),
+    "too_large": ("paczka skanów jest za duża dla panelu", "a batch of scans is too large "
+                  "for the admin"),
+    "clock_invalid": ("zegar kiosku podaje niemożliwy czas", "the kiosk's clock gives an "
+                      "impossible time"),
+    "chain_broken": ("zapis skanów kiosku został zmieniony, skrócony lub przestawiony: "
+                     "wysyłanie wstrzymane", "the kiosk's record of scans was changed, cut "
+                     "or reordered: uploads are on hold"),
+    "server_error": ("błąd serwera panelu", "the admin's server failed"),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class KioskWarning:
@@ -45,12 +70,15 @@ def kiosk_warnings(settings: KioskSettings, event: EventInfo | None, local_today
             "The organizers revoked this kiosk: its participant list was deleted. "
             "Please contact the organizers."))
     elif sync_status == "rejected":
+        why_pl, why_en = SYNC_REFUSALS.get(str((sync or {}).get("code") or ""),
+                                           ("np. przestarzałe oprogramowanie",
+                                            "e.g. outdated software"))
         out.append(KioskWarning(
             "sync_rejected",
-            "Panel organizatora odrzuca ten kiosk (np. przestarzałe oprogramowanie). Skany są "
-            "zapisywane na stanowisku. Prosimy o kontakt z organizatorem.",
-            "The organizers' admin refuses this kiosk (e.g. outdated software). Scans are "
-            "kept on the kiosk. Please contact the organizers."))
+            f"Panel organizatora odrzuca ten kiosk ({why_pl}). Skany są zapisywane na "
+            "stanowisku. Prosimy o kontakt z organizatorem.",
+            f"The organizers' admin refuses this kiosk ({why_en}). Scans are kept on the "
+            "kiosk. Please contact the organizers."))
     elif sync_status == "offline":
         out.append(KioskWarning(
             "sync_offline",

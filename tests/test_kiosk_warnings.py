@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from support import make_roster
 
 from bramka.config import KioskSettings
@@ -62,3 +63,14 @@ def test_sync_trouble_is_told_in_words():
     (w,) = kiosk_warnings(SAFE, EVENT, date(2026, 6, 16), None, None,
                           sync={"status": "offline"}, unsent=12)
     assert w.code == "sync_offline" and "(12)" in w.pl and "safely stored" in w.en
+
+
+@pytest.mark.parametrize(("code", "pl", "en"), [
+    ("protocol_unsupported", "zaktualizować", "needs an update"),
+    ("chain_broken", "wysyłanie wstrzymane", "uploads are on hold"),
+    ("", "przestarzałe oprogramowanie", "outdated software"),  # no code: the usual cause
+])
+def test_a_refusal_says_why_in_both_languages(code: str, pl: str, en: str) -> None:
+    (w,) = kiosk_warnings(SAFE, EVENT, date(2026, 6, 16), None, None,
+                          sync={"status": "rejected", "code": code})
+    assert w.code == "sync_rejected" and pl in w.pl and en in w.en

@@ -477,7 +477,7 @@ def test_check_in_by_hand_of_a_cancelled_registration_says_so(
     assert runtime.store.reader.recent_scans()[0]["result"] == "blocked"
 
 
-@pytest.mark.parametrize("token", [None, "forged"])
+@pytest.mark.parametrize("token", [None, "forged", "żółw-ąę"])
 def test_check_in_without_valid_csrf_is_400_and_records_nothing(
     client: FlaskClient, runtime: KioskRuntime, token: str | None
 ) -> None:

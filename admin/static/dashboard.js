@@ -3,7 +3,10 @@
   "use strict";
   var root = document.getElementById("dashboard");
   if (!root) { return; }
-  var pl = root.dataset.lang === "pl";
+  var pl = root.dataset.lang === "pl";  // the date format only: words come from the page
+  var words = {};
+  try { words = JSON.parse(root.dataset.words); } catch (e) { words = {}; }  // admin/dashboard.py
+  function w(key) { return Object.prototype.hasOwnProperty.call(words, key) ? words[key] : key; }
   var SVG = "http://www.w3.org/2000/svg";
 
   function el(tag, text, cls) {
@@ -78,7 +81,7 @@
     });
     var label = document.createElementNS(SVG, "text");
     label.setAttribute("x", "4"); label.setAttribute("y", "14"); label.setAttribute("font-size", "12");
-    label.textContent = "max " + max;
+    label.textContent = w("max") + " " + max;
     svg.appendChild(label);
   }
   function render(d) {
@@ -86,13 +89,13 @@
     document.getElementById("checked-in").textContent = d.checked_in;
     document.getElementById("registered").textContent = d.registered;
     replace("per-day", d.per_day.map(function (x) { return el("div", x.day + ": " + x.checked_in); }));
-    var flags = d.over_capacity.map(function (t) { return el("div", (pl ? "ponad limit: " : "over capacity: ") + t, "flag"); });
-    if (d.duplicates.length) { flags.push(el("div", (pl ? "podwójne wejścia: " : "duplicate admissions: ") + d.duplicates.length, "flag")); }
-    (d.planning || []).forEach(function (t) { flags.push(el("div", (pl ? "plan: " : "plan: ") + t, "flag")); });
+    var flags = d.over_capacity.map(function (t) { return el("div", w("over_capacity") + ": " + t, "flag"); });
+    if (d.duplicates.length) { flags.push(el("div", w("duplicates") + ": " + d.duplicates.length, "flag")); }
+    (d.planning || []).forEach(function (t) { flags.push(el("div", w("plan") + ": " + t, "flag")); });
     var stale = d.kiosks.filter(function (k) { return k.stale; }).length;
-    if (d.quarantined) { flags.push(el("div", (pl ? "skany w kwarantannie: " : "scans in quarantine: ") + d.quarantined, "flag")); }
-    if (stale) { flags.push(el("div", (pl ? "kioski bez kontaktu: " : "kiosks out of contact: ") + stale, "flag")); }
-    if (!flags.length) { flags.push(el("div", pl ? "brak" : "none", "badge-ok")); }
+    if (d.quarantined) { flags.push(el("div", w("quarantined") + ": " + d.quarantined, "flag")); }
+    if (stale) { flags.push(el("div", w("stale_kiosks") + ": " + stale, "flag")); }
+    if (!flags.length) { flags.push(el("div", w("none"), "badge-ok")); }
     replace("flags", flags);
     chart(d.arrivals);
     // Rooms under their venue's name, said once: not the venue (and its address) per row.
@@ -118,7 +121,7 @@
     });
     replace("rooms", roomRows);
     replace("sessions", d.sessions.map(function (s) {
-      var title = el("span", s.title + (s.over_capacity ? (pl ? " (ponad limit!)" : " (over capacity!)") : "") + (s.duplicates ? " ⚠" + s.duplicates : ""));
+      var title = el("span", s.title + (s.over_capacity ? " (" + w("session_over_capacity") + ")" : "") + (s.duplicates ? " ⚠" + s.duplicates : ""));
       if (s.over_capacity) { title.className = "flag"; }
       var tr = row([s.starts + "–" + s.ends, title, s.room, s.registered, s.attended, s.inside, s.capacity]);
       tr.dataset.session = s.id;
@@ -126,19 +129,19 @@
       return tr;
     }));
     replace("kiosks", d.kiosks.map(function (k) {
-      var contact = el("span", (k.last_contact_local || (pl ? "nigdy" : "never")) +
-        (k.stale && k.last_contact_local ? (pl ? " (bez kontaktu)" : " (out of contact)") : ""), k.stale ? "flag" : "");
+      var contact = el("span", (k.last_contact_local || w("never")) +
+        (k.stale && k.last_contact_local ? " (" + w("out_of_contact") + ")" : ""), k.stale ? "flag" : "");
       return row([k.name || k.id, k.plan, contact, k.queue, k.printer, k.camera, k.clock,
                   k.software || "–"]);
     }));
-    if (!d.duplicates.length) { replace("duplicates", [el("li", pl ? "brak" : "none", "muted")]); return; }
+    if (!d.duplicates.length) { replace("duplicates", [el("li", w("none"), "muted")]); return; }
     replace("duplicates", d.duplicates.map(function (x) {
       var li = el("li", "");
       var a = el("a", x.name);
       a.href = x.url;
       li.appendChild(a);
-      li.appendChild(document.createTextNode(" · " + (x.where || (pl ? "wejście" : "entrance")) + " · " + x.day + " · " +
-        x.first_kiosk + " " + x.first_at + (pl ? " i " : " and ") + x.kiosk + " " + x.at));
+      li.appendChild(document.createTextNode(" · " + (x.where || w("entrance")) + " · " + x.day + " · " +
+        x.first_kiosk + " " + x.first_at + " " + w("and") + " " + x.kiosk + " " + x.at));
       return li;
     }));
   }

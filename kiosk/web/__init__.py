@@ -11,12 +11,12 @@ import logging
 import os
 from typing import Any
 
-from flask import Flask, Response, current_app, jsonify, render_template, request
+from flask import Flask, Response, current_app, render_template
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from bramka import web_guard
 from kiosk.checkin import KioskNotReady
 from kiosk.runtime import KioskRuntime
-from sync.words import Bilingual
 
 from .guard import StaffGuard
 
@@ -56,11 +56,17 @@ def get_guard() -> StaffGuard:
     return guard
 
 
+# The kiosk's streams and probes answer JSON errors too (``bramka.web_guard.wants_json``).
+JSON_PATHS = ("/events", "/healthz", "/preview.mjpg")
+# An error's status as a stable code in its JSON body (the wire's ``WireError`` shape).
+ERROR_CODES: dict[int, str] = {
+    400: "bad_request", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+    429: "too_many_attempts", 500: "server_error", 503: "not_ready",
+}
+
+
 def wants_json() -> bool:
-    path = request.path
-    return (path.endswith(".json") or path.startswith("/api/")
-            or path in ("/events", "/healthz", "/preview.mjpg")
-            or request.accept_mimetypes.best == "application/json")
+    return web_guard.wants_json(JSON_PATHS)
 
 
 def error_response(status: int, pl: str | None = None, en: str | None = None) -> Response:
@@ -68,14 +74,13 @@ def error_response(status: int, pl: str | None = None, en: str | None = None) ->
     default_pl, default_en = ERROR_TEXTS.get(status, ERROR_TEXTS[500])
     pl, en = pl or default_pl, en or default_en
     if wants_json():
-        resp = jsonify(error=status, message=Bilingual(pl, en).to_dict())
-    else:
-        try:
-            resp = Response(render_template("error.html", status=status, pl=pl, en=en),
-                            mimetype="text/html")
-        except Exception:  # the error page itself failed: plain words still
-            log.exception("could not render the error page")
-            resp = Response(f"{pl}\n\n{en}\n", mimetype="text/plain")
+        return web_guard.json_error(status, ERROR_CODES.get(status, "error"), pl, en)
+    try:
+        resp = Response(render_template("error.html", status=status, pl=pl, en=en),
+                        mimetype="text/html")
+    except Exception:  # the error page itself failed: plain words still
+        log.exception("could not render the error page")
+        resp = Response(f"{pl}\n\n{en}\n", mimetype="text/plain")
     resp.status_code = status
     return resp
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
 
-from sync.words import Bilingual
+from bramka.web_guard import json_error
 
 from ..checkin import KioskNotReady
 from ..runtime import KioskRuntime
@@ -31,7 +31,7 @@ def _local_only() -> None:
 
 
 def _error(status: int, code: str, pl: str, en: str) -> tuple[Response, int]:
-    return jsonify({"error": code, "message": Bilingual(pl, en).to_dict()}), status
+    return json_error(status, code, pl, en), status
 
 
 @bp.post("/scan")

@@ -21,6 +21,7 @@ from typing import Protocol
 
 from flask import session
 
+from bramka import web_guard
 from kiosk.checkin import boot_id
 from kiosk.store_reader import StaffLockout
 
@@ -183,15 +184,8 @@ class StaffGuard:
 
 def csrf_token() -> str:
     """This browser session's CSRF token, made on first use."""
-    token = session.get(CSRF_KEY)
-    if not isinstance(token, str) or not token:
-        token = secrets.token_urlsafe(32)
-        session[CSRF_KEY] = token
-    return token
+    return web_guard.csrf_token(CSRF_KEY)
 
 
 def csrf_valid(sent: str | None) -> bool:
-    expected = session.get(CSRF_KEY)
-    if not isinstance(expected, str) or not expected or not sent:
-        return False
-    return hmac.compare_digest(sent.encode("utf-8"), expected.encode("utf-8"))
+    return web_guard.csrf_valid(sent, CSRF_KEY)

@@ -290,7 +290,8 @@ def test_a_request_asking_for_json_without_the_csrf_header_gets_a_json_400(
 ) -> None:
     resp = organizer.raw.post("/events", data=NEW_EVENT, headers={"Accept": "application/json"})
     assert resp.status_code == 400
-    assert resp.get_json() == {"error": "csrf"}
+    assert resp.get_json() == {"error": "csrf", "detail": None, "message": {
+        "pl": "Formularz wygasł, spróbuj ponownie.", "en": "The form expired, please try again."}}
     assert NEW_EVENT["name"] not in _event_names(engine)
 
     made = organizer.raw.post("/events", data=NEW_EVENT, headers={

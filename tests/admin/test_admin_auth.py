@@ -263,4 +263,7 @@ def test_a_non_ascii_csrf_token_is_refused_not_a_server_error(app: Flask, client
     assert resp.status_code == 302  # refused as any bad token (back to the form), no 500
     json_resp = client.raw.post("/login", data={"csrf_token": "żółw"},
                                 headers={"Accept": "application/json"})
-    assert (json_resp.status_code, json_resp.get_json()) == (400, {"error": "csrf"})
+    assert json_resp.status_code == 400
+    body = json_resp.get_json()  # the wire's WireError shape, words in both languages
+    assert body["error"] == "csrf" and body["message"]["pl"].startswith("Formularz wygasł")
+    assert body["message"]["en"] and "detail" in body

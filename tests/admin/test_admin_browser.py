@@ -73,6 +73,7 @@ def test_dashboard_updates_when_a_scan_arrives(
     page.goto(f"{live}/events/{ev['id']}/dashboard")
     sync_api.expect(page.locator("#registered")).to_have_text("2")
     sync_api.expect(page.locator("#checked-in")).to_have_text("0")
+    sync_api.expect(page.locator("#flags")).to_have_text("brak")  # admin.dashboard's words
     url_before = page.url
     with engine.begin() as conn:
         record_scans(conn, [scan(ev["id"], anna, DAY2_10 - timedelta(minutes=5))])

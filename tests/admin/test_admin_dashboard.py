@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from datetime import timedelta
 
 from admin_fixtures import DAY2_10, add_person, make_event, span_today
@@ -10,6 +13,7 @@ from admin_testkit import Client
 from flask import Flask
 from sqlalchemy import Engine
 
+from admin.dashboard import DASHBOARD_WORDS
 from admin.queries import kiosks as q_kiosks
 from admin.scans import record_scans
 
@@ -85,6 +89,22 @@ def test_dashboard_page_and_empty_event(organizer: Client, engine: Engine) -> No
     d = organizer.get(f"/events/{ev['id']}/dashboard.json").get_json()
     assert d["checked_in"] == 0 and d["arrivals"] == [] and d["duplicates"] == []
     assert organizer.get("/events/999/dashboard.json").status_code == 404
+
+
+def test_the_dashboard_page_carries_its_scripts_words_in_its_language(
+        organizer: Client, engine: Engine) -> None:
+    ev = make_event(engine)
+
+    def words() -> dict[str, str]:
+        page = organizer.get(f"/events/{ev['id']}/dashboard").get_data(as_text=True)
+        found = re.search(r"data-words='(.*?)'>", page)
+        assert found is not None
+        return json.loads(html.unescape(found.group(1)))
+
+    assert words()["stale_kiosks"] == "kioski bez kontaktu"
+    with organizer.raw.session_transaction() as sess:
+        sess["lang"] = "en"
+    assert words() == {key: en for key, (_pl, en) in DASHBOARD_WORDS.items()}
 
 
 def test_a_double_entry_into_a_limited_session_is_a_possible_over_capacity(

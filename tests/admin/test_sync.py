@@ -498,7 +498,7 @@ def test_revoked_kiosk_is_refused_and_wipes_its_roster(engine, served, event, tm
         deadline = time.monotonic() + 10
         while kiosk.client.state.status != "revoked" and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert kiosk.client.state.status == "revoked"
+        assert (kiosk.client.state.status, kiosk.client.state.code) == ("revoked", "kiosk_revoked")
         assert kiosk.store.reader.roster_size() == 0 and kiosk.store.reader.event() is None
     finally:
         kiosk.close()
