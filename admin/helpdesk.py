@@ -29,6 +29,7 @@ from admin.queries import events as q_events
 from admin.queries import kiosks as q_kiosks
 from admin.queries import people as q_people
 from admin.queries import program as q_program
+from admin.queries import self_service as q_self_service
 from admin.search import SearchCache
 from printers.layout import qr_image
 from sync.timekeeping import utc_now
@@ -109,6 +110,8 @@ def person(person_id: int) -> Any:
             "minutes_per_day": q_attendance.minutes_per_day(conn, p["event_id"], person_id),
             "earns_certificate": bool(q_attendance.certificate_sessions(
                 conn, event, person_id, q_attendance.EventMinutes(conn, event, person_id))),
+            # Told to the person in front of the desk: a replaced badge has a new one.
+            "personal_code": q_self_service.current_code(event, p),
         }
     refused = request.args.get("refused", "")
     context["print_lines"] = [print_line(r) for r in context["prints"]]

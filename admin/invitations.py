@@ -77,7 +77,7 @@ def build_invitation(parts: _EventParts, row: Any, settings: AdminSettings) -> I
     badge = BadgeData(name=name, institution=row.institution,
                       role=ROLE_LABELS.get(row.role, (row.role,))[0], token=token,
                       event_name=parts.letter.event_name, event_dates=parts.letter.dates)
-    code = (format_code(code_for_id(parts.code_secret, row.id))
+    code = (format_code(code_for_id(parts.code_secret, row.id, row.badge_revision))
             if parts.code_secret is not None else "")
     return Invitation(to_name=name, to_email=row.email, institution=row.institution,
                       png=invitation_png(badge, personal_code=code),

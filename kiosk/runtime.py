@@ -130,13 +130,22 @@ class KioskRuntime:
         return kiosk_plan.pin_ok(pin, self.plan, self.local_settings.kiosk.staff_pin)
 
     def _restart_printer(self) -> None:
-        log.info("the plan changed the printer: restarting it")
+        """Print with the plan's printer from now on. The old worker finishes the job it
+        holds first: while it does, check-ins go on queueing into the store (the queue is
+        durable, any worker takes it), and a worker that will not stop keeps the printer,
+        never two threads on one device."""
         old = self.printer
         if old is not None:
-            old.stop()
+            old.worker.stop(timeout=60.0)
+            if old.worker.is_alive():
+                log.error("the printer worker did not stop: the plan's printer applies "
+                          "after a restart")
+                self._plan_problem = "the printer is still busy: restart the kiosk to use " \
+                    "the plan's printer"
+                return
             if old.after_commit in self.checkin.after_commit:
                 self.checkin.after_commit.remove(old.after_commit)
-            self.printer = self.checkin.badge_queue = None
+        log.info("the plan changed the printer: starting it")
         self._start("printer", self.start_printer)
 
     def _run_command(self, command: Any) -> None:

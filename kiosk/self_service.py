@@ -29,7 +29,7 @@ from sync.timekeeping import utc_now
 
 from . import self_service_store as attempts
 from .checkin import CheckinService, ScanOutcome
-from .store import Store
+from .store import ROSTER_APPLIED_KEY, Store
 
 log = logging.getLogger(__name__)
 
@@ -136,6 +136,9 @@ class SelfServiceDesk:
         self.clock = clock
         self._index: tuple[str, SurnameIndex] | None = None
         self._lock = threading.Lock()
+        # One confirmation at a time: the lockout is checked and the attempt recorded as
+        # one step, so parallel requests cannot guess more than the limits allow.
+        self._confirming = threading.Lock()
 
     # -- what is offered ------------------------------------------------------------------------
 
@@ -190,7 +193,7 @@ class SelfServiceDesk:
     # -- lookup ---------------------------------------------------------------------------------
 
     def index(self) -> SurnameIndex:
-        version = self.store.reader.get_meta("cursor") or ""
+        version = self.store.reader.get_meta(ROSTER_APPLIED_KEY) or ""
         with self._lock:
             if self._index is None or self._index[0] != version:
                 rows = self.store.reader.db.execute(
@@ -208,7 +211,13 @@ class SelfServiceDesk:
     def confirm(self, attendee_id: int, typed: str) -> Confirmed:
         """Check ``attendee_id`` in when ``typed`` is their factor. A refusal never says
         which part was wrong."""
+        with self._confirming:
+            return self._confirm(attendee_id, typed)
+
+    def _confirm(self, attendee_id: int, typed: str) -> Confirmed:
         service = self._require()
+        if not typed.strip():  # nothing typed: no attempt, nothing counted
+            return Confirmed(refused="wrong")
         person = self.store.reader.attendee(attendee_id)
         event = self.store.reader.event()
         if person is None or event is None or person.status != "active" or not person.seal:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
@@ -30,6 +31,7 @@ from .store_reader import StaffLockout, StoreReader
 from .store_schema import StoreError, migrate
 
 DB_FILENAME = "kiosk.db"
+ROSTER_APPLIED_KEY = "roster_applied"  # a new value with every roster applied
 
 
 def _connect(path: Path, *, read_only: bool = False) -> sqlite3.Connection:
@@ -146,6 +148,8 @@ class Store:
     def apply_roster(self, snapshot: RosterSnapshot) -> None:
         """Apply a full snapshot or a delta atomically: all of it or none of it."""
         with self.write() as db:
+            # Marks every roster applied (a cursor may repeat): readers' caches key on it.
+            self._set_meta(db, ROSTER_APPLIED_KEY, uuid.uuid4().hex)
             current = StoreReader(db).event()
             if not snapshot.full:
                 if current is None:
@@ -255,6 +259,7 @@ class Store:
             db.execute("DELETE FROM meta WHERE key IN ('event', 'cursor', 'sync_token', "
                        "'session_override')")
             db.execute("DELETE FROM print_jobs WHERE state IN ('queued', 'printing')")
+            self._set_meta(db, ROSTER_APPLIED_KEY, uuid.uuid4().hex)
             badge_store.apply(db, None, "")  # another event's badge is not this one's
 
     def save_staff_lockout(self, lockout: StaffLockout | None) -> None:

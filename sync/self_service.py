@@ -6,8 +6,9 @@ printed on the invitation beside the QR (six characters of an alphabet without l
 or the **e-mail address** they registered with.
 
 The code is derived from the badge's token: a keyed permutation of the attendee id the
-token carries, so two attendees of one event never share a code (a permutation has no
-collisions) and nobody without the event's secret can compute one.
+token carries (keyed per badge revision, so a replaced badge gets a new code), so two
+first badges of one event never share a code (a permutation has no collisions) and
+nobody without the event's secret can compute one.
 
 Kiosks never hold codes, e-mail addresses or badge tokens. The roster carries, per
 attendee, the **seal**: the signature of their current badge, encrypted with a key
@@ -80,14 +81,18 @@ def _permute(key: bytes, value: int) -> int:
 
 
 @functools.lru_cache(maxsize=1 << 17)  # a roster is built again after every change
-def code_for_id(secret: bytes, attendee_id: int) -> str:
-    """The personal code of ``attendee_id``: a keyed bijection of [0, CODE_SPACE) by cycle
-    walking (permute again while outside the code space), written in :data:`ALPHABET`."""
+def code_for_id(secret: bytes, attendee_id: int, revision: int = 1) -> str:
+    """The personal code of ``attendee_id``'s badge ``revision``: a keyed bijection of
+    [0, CODE_SPACE) by cycle walking (permute again while outside the code space), in
+    :data:`ALPHABET`. A replaced badge (revision n+1) has a new code, so the old
+    invitation's code stops working as the old QR does."""
     if not 0 <= attendee_id < CODE_SPACE:
         raise ValueError(f"attendee id {attendee_id} is beyond the personal codes' range")
-    value = _permute(secret, attendee_id)
+    key = secret if revision == 1 else hmac.new(secret, f"revision:{revision}".encode(),
+                                                hashlib.sha256).digest()
+    value = _permute(key, attendee_id)
     while value >= CODE_SPACE:
-        value = _permute(secret, value)
+        value = _permute(key, value)
     chars = []
     for _ in range(CODE_LENGTH):
         value, digit = divmod(value, len(ALPHABET))
@@ -96,8 +101,9 @@ def code_for_id(secret: bytes, attendee_id: int) -> str:
 
 
 def personal_code(secret: bytes, token: str) -> str:
-    """The code printed beside the QR of ``token`` (its attendee's code)."""
-    return code_for_id(secret, tokens.parse_unverified(token)[0].attendee_id)
+    """The code printed beside the QR of ``token`` (its attendee's and revision's)."""
+    claim = tokens.parse_unverified(token)[0]
+    return code_for_id(secret, claim.attendee_id, claim.revision)
 
 
 def format_code(code: str) -> str:

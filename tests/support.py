@@ -179,10 +179,10 @@ EMAILS = {1: "anna.kowalska@mops.krakow.pl", 2: "l.wojcik@gops-gdow.pl", 4: "paw
           5: "k.cecuga@mops.krakow.pl"}
 
 
-def personal_code_of(attendee_id: int, secret: bytes = SELF_SECRET) -> str:
+def personal_code_of(attendee_id: int, revision: int = 1, secret: bytes = SELF_SECRET) -> str:
     from sync.self_service import code_for_id, format_code
 
-    return format_code(code_for_id(secret, attendee_id))
+    return format_code(code_for_id(secret, attendee_id, revision))
 
 
 def with_self_service(roster: RosterSnapshot, key: Ed25519PrivateKey, factor: str = "code",
@@ -194,7 +194,8 @@ def with_self_service(roster: RosterSnapshot, key: Ed25519PrivateKey, factor: st
     service = SelfService(enabled=True, factor=factor, hash_key=hash_key_of(secret))  # type: ignore[arg-type]
 
     def sealed(a: Any) -> Any:
-        value = code_for_id(secret, a.id) if factor == "code" else EMAILS.get(a.id)
+        value = (code_for_id(secret, a.id, a.badge_revision) if factor == "code"
+                 else EMAILS.get(a.id))
         if a.status != "active" or value is None:
             return a
         token = token_for(key, a.id, a.badge_revision)

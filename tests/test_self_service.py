@@ -55,7 +55,7 @@ def test_the_code_is_derived_from_the_token_deterministically(secret: bytes,
                                                              attendee_id: int) -> None:
     key = Ed25519PrivateKey.from_private_bytes(bytes(32))
     token = tokens.issue(key, 7, attendee_id, 3)
-    assert personal_code(secret, token) == code_for_id(secret, attendee_id)
+    assert personal_code(secret, token) == code_for_id(secret, attendee_id, 3)
     assert personal_code(secret, token) == personal_code(secret, token)
 
 
@@ -178,14 +178,29 @@ def kiosk(tmp_path: Path, roster: RosterSnapshot, event_key: Ed25519PrivateKey,
 def test_the_right_code_checks_in_as_a_scan_would(kiosk: KioskRuntime) -> None:
     desk = kiosk.self_service
     [match] = desk.lookup("Wojcik").matches
-    result = desk.confirm(match.attendee_id, personal_code_of(2).lower())
+    result = desk.confirm(match.attendee_id, personal_code_of(2, 2).lower())
     assert result.refused is None and result.outcome is not None
     scan = result.outcome.scan
     assert (scan.result, scan.admitted, scan.source, scan.attendee_id, scan.badge_revision) == (
         "ok", True, "self_service", 2, 2)
     assert result.outcome.decision.print_badge  # the same badge as for the QR
-    again = desk.confirm(2, personal_code_of(2))
+    again = desk.confirm(2, personal_code_of(2, 2))
     assert again.outcome is not None and again.outcome.scan.result == "already_checked_in"
+
+
+def test_a_replaced_badge_has_a_new_code_and_the_old_one_stops_working(
+        kiosk: KioskRuntime) -> None:
+    """Łukasz's badge was replaced (revision 2): the code of the first invitation, which
+    may have been lost or stolen with it, opens nothing."""
+    assert personal_code_of(2, 1) != personal_code_of(2, 2)
+    assert kiosk.self_service.confirm(2, personal_code_of(2, 1)).refused == "wrong"
+    assert kiosk.self_service.confirm(2, personal_code_of(2, 2)).outcome is not None
+
+
+def test_an_empty_answer_is_no_attempt(kiosk: KioskRuntime) -> None:
+    for _ in range(PERSON_FAILURES + 1):
+        assert kiosk.self_service.confirm(1, "   ").refused == "wrong"
+    assert kiosk.self_service.paused_until() is None
 
 
 def test_a_wrong_code_is_refused_and_records_no_scan(kiosk: KioskRuntime) -> None:
@@ -229,6 +244,7 @@ def test_ten_wrong_codes_on_one_kiosk_pause_it(kiosk: KioskRuntime, clock: Clock
                                                roster: RosterSnapshot) -> None:
     desk = kiosk.self_service
     people = [a.id for a in roster.attendees if a.status == "active"]
+    revisions = {a.id: a.badge_revision for a in roster.attendees}
     for n in range(KIOSK_FAILURES):
         assert desk.paused_until() is None, n
         desk.confirm(people[n % len(people)], "AAAAAA")
@@ -249,7 +265,8 @@ def test_ten_wrong_codes_on_one_kiosk_pause_it(kiosk: KioskRuntime, clock: Clock
             failures += 1
         if failures == KIOSK_FAILURES:
             break
-        assert desk.confirm(person, personal_code_of(person)).outcome is not None
+        assert desk.confirm(person, personal_code_of(person, revisions[person])).outcome
+
     assert desk.paused_until() == clock.now + KIOSK_PAUSE
 
 
@@ -294,3 +311,41 @@ def test_seals_travel_through_the_roster_file(roster: RosterSnapshot,
     assert again == sealed and again.event.self_service is not None
     with pytest.raises(ValueError):
         Attendee(id=1, first_name="A", last_name="B", seal="not a seal")
+
+
+def test_parallel_guesses_get_no_more_tries_than_the_limit(kiosk: KioskRuntime) -> None:
+    import threading
+
+    refused: list[str] = []
+    paused: list[str] = []
+    start = threading.Barrier(20)
+
+    def guess() -> None:
+        start.wait()
+        try:
+            refused.append(str(kiosk.self_service.confirm(1, "AAAAAA").refused))
+        except SelfServiceUnavailable as exc:
+            paused.append(exc.reason)
+
+    threads = [threading.Thread(target=guess) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert refused == ["wrong"] * PERSON_FAILURES
+    assert paused == ["paused"] * (20 - PERSON_FAILURES)
+    rows = kiosk.store.reader.db.execute("SELECT count(*) FROM self_service_attempts").fetchone()
+    assert rows[0] == PERSON_FAILURES
+
+
+def test_the_pages_answer_bad_requests_with_words_not_errors(kiosk: KioskRuntime) -> None:
+    from kiosk.web import create_app
+
+    client = create_app(kiosk, {"TESTING": True, "SECRET_KEY": "t"}).test_client()
+    assert client.get("/self/?endpoint=x&surname=kowalska").status_code == 200
+    assert client.get("/self/confirm?attendee=1&surname=kowalska&endpoint=1").status_code == 200
+    assert client.get("/self/confirm?attendee=abc").status_code == 400
+    assert client.get("/self/confirm?attendee=99&surname=kowalska").status_code == 302
+    assert client.get("/self/?surname=" + "x" * 5000).status_code == 200
+    page = client.get("/self/?surname=kowalska").text
+    assert "Anna" in page and "Kowalska</" not in page and "@" not in page

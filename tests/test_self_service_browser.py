@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 from a11y import assert_no_serious_violations
-from browser_kit import LARGE, NEEDS_CHROMIUM, PIN, SMALL
+from browser_kit import LARGE, NEEDS_CHROMIUM, PIN, SMALL, wait_for_screens
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from PIL import Image
 from support import personal_code_of, require_module, served, token_for, with_self_service
@@ -83,7 +83,7 @@ def test_by_touch_surname_without_accents_pick_and_code_print_the_badge(
     assert "Wójcik" not in page.locator("#matches").inner_text()  # first name only
     match.click()
     expect(page.locator("h1")).to_have_text("Potwierdź, że to Ty")
-    tap(page, personal_code_of(2).replace("-", ""))
+    tap(page, personal_code_of(2, 2).replace("-", ""))
     page.get_by_role("button", name="Potwierdź").click()
     result = page.locator("#self-result")
     expect(result).to_have_attribute("data-tone", "ok")
@@ -162,9 +162,23 @@ def test_every_step_passes_axe(kiosk: Kiosk, open_page: Callable[..., Any],
     expect(page.locator(".outcome")).to_be_visible()
     assert_no_serious_violations(page, f"refused {size}")
     page.goto(kiosk.url + "/self/confirm?attendee=2&surname=wojcik")
-    page.locator("#factor").fill(personal_code_of(2))
+    page.locator("#factor").fill(personal_code_of(2, 2))
     page.get_by_role("button", name="Potwierdź").click()
     expect(page.locator("#self-result")).to_be_visible()
     assert_no_serious_violations(page, f"result {size}")
     assert_no_serious_violations(page, f"result {size} (7:1)",
                                  rules=["color-contrast-enhanced"])
+
+
+def test_a_badge_scanned_meanwhile_shows_its_result_here(
+        kiosk: Kiosk, open_page: Callable[..., Any], event_key: Ed25519PrivateKey) -> None:
+    """Someone types their surname; the next person shows a QR to the camera anyway."""
+    page = open_page(SMALL)
+    page.goto(kiosk.url + "/self/")
+    page.locator(".keyboard").wait_for(state="visible")
+    wait_for_screens(kiosk.runtime)
+    kiosk.runtime.checkin.scan(token_for(event_key, 1))
+    result = page.locator("#scan-result")
+    expect(result).to_contain_text("Anna Kowalska")
+    expect(result).to_have_class("outcome tone-ok")
+    page.wait_for_url(kiosk.url + "/", timeout=30_000)

@@ -8,6 +8,7 @@ can make (the room is in the program, the session is in that room) are here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -88,7 +89,7 @@ def save_plan(conn: Connection, kiosk: Mapping[str, Any], form: PlanForm) -> Kio
                       f"The event's program has no room “{room}”.")
     session_id: int | None = None
     if form.session_id.strip() and form.mode == "room":
-        if not form.session_id.strip().isdigit() or int(form.session_id) not in {
+        if not re.fullmatch(r"[0-9]{1,9}", form.session_id.strip()) or int(form.session_id) not in {
                 s["id"] for s in room_sessions(conn, kiosk["event_id"], room)}:
             raise Invalid("Ta sesja nie odbywa się w wybranej sali.",
                           "That session is not held in the chosen room.")

@@ -46,9 +46,24 @@ def secret(conn: Connection, event_id: int) -> bytes:
     return bytes.fromhex(value)
 
 
-def personal_code(conn: Connection, event_id: int, person_id: int) -> str:
-    """``ABC-123``: what the invitation prints beside the QR."""
-    return format_code(code_for_id(secret(conn, event_id), person_id))
+def personal_code(conn: Connection, event_id: int, person_id: int,
+                  revision: int | None = None) -> str:
+    """``ABC-123``: what the invitation prints beside the QR (of the person's current badge
+    unless ``revision`` is given)."""
+    if revision is None:
+        revision = conn.execute(select(people.c.badge_revision)
+                                .where(people.c.id == person_id)).scalar() or 1
+    return format_code(code_for_id(secret(conn, event_id), person_id, revision))
+
+
+def current_code(event: dict[str, Any], person: dict[str, Any]) -> str:
+    """The person's personal code when the event offers self-service with the code, else
+    "" (no write: a page reads it)."""
+    if not (event["self_service_enabled"] and event["self_service_factor"] == "code"
+            and event["self_service_secret"]):
+        return ""
+    return format_code(code_for_id(bytes.fromhex(event["self_service_secret"]), person["id"],
+                                   person["badge_revision"]))
 
 
 def save_settings(conn: Connection, event_id: int, enabled: bool, factor: str) -> None:
@@ -80,7 +95,7 @@ def seals(conn: Connection, event: dict[str, Any], service: SelfService | None,
     wanted = dict(people_revisions)
     if service.factor == "code":
         key = secret(conn, event["id"])
-        values = {pid: code_for_id(key, pid) for pid in wanted}
+        values = {pid: code_for_id(key, pid, revision) for pid, revision in wanted.items()}
     else:
         values = {r.id: r.email for r in conn.execute(
             select(people.c.id, people.c.email)

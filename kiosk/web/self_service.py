@@ -27,7 +27,7 @@ MAX_TYPED = 120
 # the code's own alphabet, and what an e-mail address needs.
 SURNAME_KEYS = ("QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM-", "ĄĆĘŁŃÓŚŹŻ")
 CODE_KEYS = ("ACDEFHJKMN", "PQRTUVWXY", "3479")
-EMAIL_KEYS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "@.-_")
+EMAIL_KEYS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm", "@.-_+")
 
 
 def _lang() -> str:
@@ -44,7 +44,8 @@ def _page(template: str, status: int = 200, idle: int = IDLE_SECONDS,
     lang = _lang()
     other = "en" if lang == "pl" else "pl"
     # The same step in the other language (after a form was sent: its first step).
-    toggle = (url_for(request.endpoint or "selfservice.surname", **{**request.args, "lang": other})
+    kept = {k: v for k, v in request.args.items() if k in ("surname", "attendee")}
+    toggle = (url_for(request.endpoint or "selfservice.surname", **kept, lang=other)
               if request.method == "GET" else url_for("selfservice.surname", lang=other))
     return render_template(template, lang=lang, other=other, toggle_url=toggle,
                            t=words(lang), strings=SELF, idle_seconds=idle,

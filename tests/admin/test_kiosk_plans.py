@@ -92,6 +92,8 @@ def test_the_organizer_sets_a_plan_and_each_change_is_a_revision(
      "Ta sesja nie odbywa się w wybranej sali."),
     ({"mode": "room", "room": "Sala 101", "session_id": "12x"},
      "Ta sesja nie odbywa się w wybranej sali."),
+    ({"mode": "room", "room": "Sala 101", "session_id": "²"},  # a digit, yet no number
+     "Ta sesja nie odbywa się w wybranej sali."),
     ({"printer_profile": "epson-9000"}, "Nieznany profil drukarki."),
     ({"result_seconds": "cztery"}, "Czas wyniku to liczba sekund."),
     ({"result_seconds": "90"}, "Niepoprawna wartość: czas wyniku."),

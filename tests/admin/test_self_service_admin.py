@@ -157,3 +157,33 @@ def _version(engine: Engine, event_id: int) -> int:
 def served(app: Any) -> Iterator[str]:
     with serve_app(app) as url:
         yield url
+
+
+def test_the_help_desk_sees_the_code_and_a_new_badge_has_a_new_one(
+        organizer: Client, engine: Engine, event: dict[str, Any]) -> None:
+    from admin.queries import people as q_people
+
+    page = unescape(organizer.get(f"/people/{event['anna']}").get_data(as_text=True))
+    assert 'id="personal-code"' not in page  # self-service off: no code to tell
+    switch(organizer, event["id"], enabled="1", factor="code")
+    with engine.begin() as conn:
+        first = q_self_service.personal_code(conn, event["id"], event["anna"])
+    page = unescape(organizer.get(f"/people/{event['anna']}").get_data(as_text=True))
+    assert f'<strong id="personal-code">{first}</strong>' in page
+    with engine.begin() as conn:
+        q_people.replace_badge(conn, event["anna"], "ola", "zgubiony")
+        second = q_self_service.personal_code(conn, event["id"], event["anna"])
+        snapshot = build_snapshot(conn, event["id"])
+    assert second != first
+    page = unescape(organizer.get(f"/people/{event['anna']}").get_data(as_text=True))
+    assert f'<strong id="personal-code">{second}</strong>' in page
+    anna = next(a for a in snapshot.attendees if a.id == event["anna"])
+    service = snapshot.event.self_service
+    assert service is not None and anna.badge_revision == 2
+    opened = [unseal(service.hash_key, "code", code, event["id"], anna.id, 2, anna.seal or "")
+              for code in (first, second)]
+    with engine.connect() as conn:
+        key = q_events.signing_key(conn, event["id"]).public_key()
+    with pytest.raises(tokens.TokenError):
+        tokens.verify(opened[0] or "", key, event["id"])  # the lost invitation's code
+    assert tokens.verify(opened[1] or "", key, event["id"]).revision == 2

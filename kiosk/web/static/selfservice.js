@@ -12,20 +12,57 @@
   var idle = parseInt(body.dataset.idleSeconds, 10) || 60;
   var left = idle;
   var timer = $("self-timer");
+  var live = $("self-timer-live");
   var template = body.dataset.timerText || "{s}";
-  function showLeft() {
-    if (timer) timer.textContent = template.replace("{s}", String(left));
+  function showLeft(announce) {
+    var text = template.replace("{s}", String(left));
+    if (timer) timer.textContent = text;  // seen every second
+    if (live && announce) live.textContent = text;  // heard every ten, and at the end
   }
-  function touched() { left = idle; showLeft(); }
+  function touched() { left = idle; showLeft(false); }
   ["keydown", "pointerdown", "input"].forEach(function (kind) {
     document.addEventListener(kind, touched, true);
   });
   window.setInterval(function () {
     left -= 1;
     if (left <= 0) { window.location.assign(body.dataset.home || "/"); return; }
-    // Announced only every ten seconds and at the end, not every second.
-    if (left % 10 === 0 || left <= 5) showLeft();
+    showLeft(left % 10 === 0 || left <= 5);
   }, 1000);
+
+  // -- a badge scanned meanwhile (the next person did not wait): its result, here ----------------
+  var ICONS = { ok: "\u2713", warn: "!", error: "\u2715" };
+  if (window.EventSource && body.dataset.eventsUrl) {
+    var source = new EventSource(body.dataset.eventsUrl);
+    source.addEventListener("scan", function (event) {
+      var data;
+      try { data = JSON.parse(event.data); } catch (e) { return; }
+      if (!data || data.source === "self_service" || !data.title) return;
+      var lang = document.documentElement.lang === "en" ? "en" : "pl";
+      var main = $("main");
+      main.textContent = "";
+      var box = document.createElement("div");
+      box.className = "outcome tone-" + (ICONS[data.tone] ? data.tone : "warn");
+      box.setAttribute("role", "alert");
+      box.id = "scan-result";
+      var icon = document.createElement("span");
+      icon.className = "icon";
+      icon.setAttribute("aria-hidden", "true");
+      icon.textContent = ICONS[data.tone] || "!";
+      var words = document.createElement("div");
+      var title = document.createElement("h1");
+      title.textContent = data.title[lang] || "";
+      var detail = document.createElement("p");
+      detail.textContent = (data.detail && data.detail[lang]) || "";
+      words.appendChild(title);
+      words.appendChild(detail);
+      box.appendChild(icon);
+      box.appendChild(words);
+      main.appendChild(box);
+      idle = Math.max(3, Math.round(data.seconds || 6));
+      left = idle;
+      showLeft(false);
+    });
+  }
 
   // -- the on-screen keyboard ---------------------------------------------------------------------
   Array.prototype.forEach.call(document.querySelectorAll(".keyboard"), function (board) {
