@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from admin.textnorm import fold, tidy
+from sync.words import Bilingual
 
 # Folded answers. Forms write the option's text; sheets use marks and numbers.
 YES = frozenset({
@@ -142,12 +143,8 @@ class ProgramColumn:
     chosen: bool = False  # set by the organizer, not guessed
 
 
-@dataclass(frozen=True)
-class Note:
-    """A warning about a whole column, shown above the preview."""
-
-    pl: str
-    en: str
+Note = Bilingual
+"""A warning about a whole column, shown above the preview."""
 
 
 def _cell(row: Sequence[str], col: int) -> str:

@@ -30,7 +30,7 @@ from admin.import_program import (
     program_columns,
 )
 from admin.textnorm import clean, fold, tidy, tidy_name
-from sync.words import BilingualError
+from sync.words import BilingualError, BilingualMixin
 
 FIELDS = ("first_name", "last_name", "full_name", "email", "institution", "position", "role",
           "sessions", "side_events")
@@ -381,7 +381,9 @@ class Candidate:
 
 
 @dataclass(frozen=True)
-class Rejected:
+class Rejected(BilingualMixin):
+    """A row the import leaves out, and why (read as every pair: ``sync.words``)."""
+
     row: int
     pl: str
     en: str

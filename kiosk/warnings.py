@@ -12,6 +12,7 @@ from typing import Any
 
 from bramka.config import KioskSettings
 from sync.roster import EventInfo
+from sync.words import BilingualMixin
 
 DEFAULT_STAFF_PIN = KioskSettings.model_fields["staff_pin"].default
 
@@ -42,12 +43,14 @@ SYNC_REFUSALS: dict[str, tuple[str, str]] = {
 
 
 @dataclass(frozen=True, slots=True)
-class KioskWarning:
+class KioskWarning(BilingualMixin):
+    """A warning for staff: its code and words (read as every pair: ``sync.words``)."""
+
     code: str
     pl: str
     en: str
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:  # type: ignore[override]
         return asdict(self)
 
 

@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from sync.words import BilingualMixin
+
 MarkerStyle = Literal["plain", "solid", "solid_framed", "outline", "dashed", "solid_stars"]
 
 
 @dataclass(frozen=True, slots=True)
-class RoleMarker:
+class RoleMarker(BilingualMixin):
     key: str
     pl: str
     en: str

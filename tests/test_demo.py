@@ -175,7 +175,8 @@ def test_demo_dashboard_stays_live_for_30_seconds(
         problems = page.evaluate("window.__problems")
         assert problems == [], problems
         assert len(seen) >= 6, seen  # about ten polls in 30 s; fewer would be a stall
-        assert page.is_hidden("#offline") and page.is_hidden("#render-error")
+        assert page.is_hidden("#offline") and page.is_hidden("#render-error"), (
+            page.inner_text("#render-error-detail"))
         assert int(page.inner_text("#checked-in")) > first_count  # the kiosks kept scanning
         # Rooms under their venue, the venue said once and without its street address.
         venues = page.locator("#rooms tr.venue th").all_inner_texts()

@@ -4,6 +4,7 @@
   var root = document.getElementById("dashboard");
   if (!root) { return; }
   var pl = root.dataset.lang === "pl";  // the date format only: words come from the page
+  var zone = root.dataset.timezone || "Europe/Warsaw";  // the event's (sync.timekeeping)
   var words = {};
   try { words = JSON.parse(root.dataset.words); } catch (e) { words = {}; }  // admin/dashboard.py
   function w(key) { return Object.prototype.hasOwnProperty.call(words, key) ? words[key] : key; }
@@ -54,19 +55,19 @@
     }
     points = filled;
     var max = Math.max.apply(null, points.map(function (p) { return p.n; }));
-    var w = 800 / points.length;
+    var slot = 800 / points.length;
     points.forEach(function (p, i) {
       if (!p.n) { return; }
       var h = Math.max(1, Math.round(180 * p.n / max));
       var r = document.createElementNS(SVG, "rect");
-      r.setAttribute("x", String(i * w + 1));
+      r.setAttribute("x", String(i * slot + 1));
       r.setAttribute("y", String(200 - h));
-      r.setAttribute("width", String(Math.max(1, w - 2)));
+      r.setAttribute("width", String(Math.max(1, slot - 2)));
       r.setAttribute("height", String(h));
       r.setAttribute("fill", "#0b5cad");
       var t = document.createElementNS(SVG, "title");
       var d = new Date(p.t);
-      t.textContent = d.toLocaleString(pl ? "pl-PL" : "en-GB", { timeZone: "Europe/Warsaw" }) + ": " + p.n;
+      t.textContent = d.toLocaleString(pl ? "pl-PL" : "en-GB", { timeZone: zone }) + ": " + p.n;
       r.appendChild(t);
       svg.appendChild(r);
     });
@@ -76,7 +77,7 @@
       tick.setAttribute("font-size", "12");
       tick.setAttribute("text-anchor", i === 0 ? "start" : "end");
       tick.textContent = new Date(points[i].t).toLocaleTimeString(pl ? "pl-PL" : "en-GB",
-        { timeZone: "Europe/Warsaw", hour: "2-digit", minute: "2-digit" });
+        { timeZone: zone, hour: "2-digit", minute: "2-digit" });
       svg.appendChild(tick);
     });
     var label = document.createElementNS(SVG, "text");
