@@ -129,6 +129,12 @@ class KioskRuntime:
     def pin_ok(self, pin: str) -> bool:
         return kiosk_plan.pin_ok(pin, self.plan, self.local_settings.kiosk.staff_pin)
 
+    def pin_version(self) -> str:
+        """Which staff PIN is in force (the plan's hash, or "local"): a change ends the
+        staff sessions opened with the old one."""
+        plan = self.plan
+        return plan.staff_pin_hash if plan is not None and plan.staff_pin_hash else "local"
+
     def _restart_printer(self) -> None:
         """Print with the plan's printer from now on. The old worker finishes the job it
         holds first: while it does, check-ins go on queueing into the store (the queue is

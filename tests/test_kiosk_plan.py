@@ -162,3 +162,22 @@ def test_a_new_plan_applies_without_a_restart_and_survives_one(
         assert again.pin_ok("8642")
     finally:
         again.stop()
+
+
+def test_a_new_staff_pin_from_the_plan_ends_open_staff_sessions(tmp_path: Path) -> None:
+    runtime = KioskRuntime(local(tmp_path, BRAMKA_KIOSK__STAFF_PIN="1357"))
+    try:
+        client = create_app(runtime, {"TESTING": True, "SECRET_KEY": "t"}).test_client()
+        client.get("/staff/login")
+        with client.session_transaction() as sess:
+            csrf = sess["csrf"]
+        assert client.post("/staff/login", data={"pin": "1357", "csrf_token": csrf,
+                                                 "next": "/staff/"}).status_code == 302
+        assert client.get("/staff/").status_code == 200  # logged in
+        runtime.apply_plan(KioskPlan(revision=2))  # a plan without a PIN: the same one
+        assert client.get("/staff/").status_code == 200
+        runtime.apply_plan(KioskPlan(revision=3, staff_pin_hash=hash_pin("8642")))
+        resp = client.get("/staff/")
+        assert resp.status_code == 302 and resp.location.startswith("/staff/login")
+    finally:
+        runtime.stop()

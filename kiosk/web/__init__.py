@@ -118,6 +118,7 @@ def create_app(runtime: KioskRuntime, test_config: dict[str, Any] | None = None)
     app.extensions[GUARD_KEY] = StaffGuard(
         runtime.settings.kiosk.staff_pin,
         matcher=runtime.pin_ok,
+        pin_version=runtime.pin_version,
         max_attempts=int(app.config["STAFF_MAX_ATTEMPTS"]),
         lockout_seconds=float(app.config["STAFF_LOCKOUT_SECONDS"]),
         idle_seconds=float(app.config["STAFF_IDLE_SECONDS"]),

@@ -29,6 +29,7 @@ CSRF_KEY = "csrf"
 STAFF_KEY = "staff"
 SEEN_KEY = "staff_seen"
 GENERATION_KEY = "staff_gen"
+PIN_VERSION_KEY = "staff_pin_version"
 MAX_LOCKOUT_SECONDS = 15 * 60
 
 
@@ -70,6 +71,7 @@ class StaffGuard:
     """
 
     def __init__(self, pin: str, *, matcher: Callable[[str], bool] | None = None,
+                 pin_version: Callable[[], str] | None = None,
                  max_attempts: int = 5, lockout_seconds: float = 60.0,
                  idle_seconds: float = 300.0,
                  clock: Callable[[], float] = time.monotonic,
@@ -77,7 +79,9 @@ class StaffGuard:
                  boot: str | None = None,
                  wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._pin_digest = _digest(pin)
-        # ``matcher`` (the runtime's): the PIN of the admin's plan, or the local one.
+        # ``matcher`` (the runtime's): the PIN of the admin's plan, or the local one;
+        # ``pin_version`` names which: a new PIN ends the sessions opened with the old.
+        self._pin_version = pin_version or (lambda: "")
         self._matcher = matcher
         self.max_attempts = max_attempts
         self.lockout_seconds = lockout_seconds
@@ -157,6 +161,7 @@ class StaffGuard:
         session[STAFF_KEY] = True
         session[SEEN_KEY] = self.clock()
         session[GENERATION_KEY] = self._generation
+        session[PIN_VERSION_KEY] = self._pin_version()
         session[CSRF_KEY] = secrets.token_urlsafe(32)
 
     def log_out(self) -> None:
@@ -169,7 +174,8 @@ class StaffGuard:
 
     def state(self) -> str:
         """``"in"`` (and refreshes the idle timer), ``"idle"`` (timed out) or ``"out"``."""
-        if not session.get(STAFF_KEY) or session.get(GENERATION_KEY) != self._generation:
+        if (not session.get(STAFF_KEY) or session.get(GENERATION_KEY) != self._generation
+                or session.get(PIN_VERSION_KEY) != self._pin_version()):
             return "out"
         seen = session.get(SEEN_KEY)
         now = self.clock()
