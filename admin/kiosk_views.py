@@ -17,7 +17,6 @@ from admin.queries import kiosks as q_kiosks
 from admin.queries import program as q_program
 from admin.queries import self_service as q_self_service
 from admin.queries import sync as q_sync
-from admin.queries.stats import KIOSK_STALE
 from admin.scan_trust import quarantined_of
 from admin.schema import utcnow
 from sync.collation import sort_key
@@ -55,8 +54,7 @@ def index(event_id: int) -> Any:
         event = q_events.get_event(conn, event_id)
         now = utcnow()
         kiosks = [{**k, "plan_words": kiosk_plans.plan_words(k),
-                   "stale": k["last_contact_at"] is None
-                   or now - k["last_contact_at"] > KIOSK_STALE}
+                   "stale": q_kiosks.is_stale(k, now)}
                   for k in q_kiosks.list_kiosks(conn, event_id)]
         rooms = sorted({r["name"] for v in q_program.list_venues(conn, event_id)
                         for r in v["rooms"]}, key=sort_key)

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from bramka.config import KioskSettings, PrinterSettings, Settings
 from sync.plan import KioskPlan, pin_matches
+from sync.words import Bilingual
 
 from .store import Store
 
@@ -47,7 +48,7 @@ class Planned:
     """The settings to run on, and what could not be taken from the plan."""
 
     settings: Settings
-    problem: str = ""
+    problem: Bilingual | None = None
 
 
 def settings_with(local: Settings, plan: KioskPlan | None) -> Planned:
@@ -60,15 +61,20 @@ def settings_with(local: Settings, plan: KioskPlan | None) -> Planned:
         "room": plan.room if plan.mode == "room" else "",
         "direction": plan.direction, "language": plan.language,
         "result_seconds": plan.result_seconds})
-    printer, problem = local.printer, ""
+    printer, problem = local.printer, None
     if plan.printer_profile and plan.printer_profile != local.printer.profile:
         try:
             printer = PrinterSettings.model_validate(
                 {**local.printer.model_dump(), "profile": plan.printer_profile})
         except ValidationError as exc:
-            problem = (f"printer profile {plan.printer_profile!r} of the plan cannot be used "
-                       f"here: {exc.errors()[0]['msg']}")
-            log.warning("%s; printing with the local printer settings", problem)
+            log.warning("printer profile %r of the plan cannot be used here (%s): printing "
+                        "with the local printer settings", plan.printer_profile,
+                        exc.errors()[0]["msg"])
+            problem = Bilingual(
+                f"profil drukarki „{plan.printer_profile}” wymaga ustawień, których ten kiosk "
+                "nie ma (np. nazwy kolejki CUPS); drukuje na drukarce z własnych ustawień",
+                f"printer profile “{plan.printer_profile}” needs settings this kiosk does not "
+                "have (e.g. a CUPS queue name); it prints on the printer of its own settings")
     return Planned(local.model_copy(update={"kiosk": kiosk, "printer": printer}), problem)
 
 
@@ -79,10 +85,18 @@ def pin_ok(pin: str, plan: KioskPlan | None, local_pin: str) -> bool:
     return hmac.compare_digest(pin.encode(), local_pin.encode())
 
 
-def describe(plan: KioskPlan | None, problem: str = "") -> dict[str, Any]:
+PRINTER_BUSY = Bilingual(
+    "drukarka kończy drukowanie: nowy profil drukarki zadziała po ponownym uruchomieniu kiosku",
+    "the printer is still finishing a job: the new printer profile applies after the kiosk "
+    "restarts")
+
+
+def describe(plan: KioskPlan | None, problem: Bilingual | None = None) -> dict[str, Any]:
     """For the status and the screen: which plan the kiosk follows."""
     if plan is None:
-        return {"source": "local", "revision": 0, "problem": problem}
+        return {"source": "local", "revision": 0,
+                "problem": problem.to_dict() if problem else None}
     return {"source": "admin", "revision": plan.revision, "session_id": plan.session_id,
             "help_desk": plan.help_desk, "printer_profile": plan.printer_profile,
-            "staff_pin": "admin" if plan.staff_pin_hash else "local", "problem": problem}
+            "staff_pin": "admin" if plan.staff_pin_hash else "local",
+            "problem": problem.to_dict() if problem else None}

@@ -49,8 +49,10 @@ class KioskPrinting:
     def start(self) -> None:
         self.worker.start()
 
-    def stop(self) -> None:
-        self.worker.stop()
+    def stop(self, timeout: float = 10.0) -> bool:
+        """Stop the worker; whether it did within ``timeout`` (it finishes its job)."""
+        self.worker.stop(timeout)
+        return not self.worker.is_alive()
 
     @property
     def state(self) -> dict[str, Any]:

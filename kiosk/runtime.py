@@ -142,12 +142,10 @@ class KioskRuntime:
         never two threads on one device."""
         old = self.printer
         if old is not None:
-            old.worker.stop(timeout=60.0)
-            if old.worker.is_alive():
+            if not old.stop(timeout=60.0):
                 log.error("the printer worker did not stop: the plan's printer applies "
                           "after a restart")
-                self._plan_problem = "the printer is still busy: restart the kiosk to use " \
-                    "the plan's printer"
+                self._plan_problem = kiosk_plan.PRINTER_BUSY
                 return
             if old.after_commit in self.checkin.after_commit:
                 self.checkin.after_commit.remove(old.after_commit)

@@ -179,7 +179,8 @@ class SelfServiceDesk:
         return {"offered": service is not None, "factor": service.factor if service else None,
                 "paused_until": until.isoformat() if until else None}
 
-    def _require(self) -> SelfService:
+    def require(self) -> SelfService:
+        """The event's self-service, or :class:`SelfServiceUnavailable` saying why not."""
         service = self.settings()
         if self.store.reader.event() is None:
             raise SelfServiceUnavailable("not_ready")
@@ -203,7 +204,7 @@ class SelfServiceDesk:
             return self._index[1]
 
     def lookup(self, surname: str) -> Lookup:
-        self._require()
+        self.require()
         return self.index().find(surname)
 
     # -- confirmation ---------------------------------------------------------------------------
@@ -215,7 +216,7 @@ class SelfServiceDesk:
             return self._confirm(attendee_id, typed)
 
     def _confirm(self, attendee_id: int, typed: str) -> Confirmed:
-        service = self._require()
+        service = self.require()
         if not typed.strip():  # nothing typed: no attempt, nothing counted
             return Confirmed(refused="wrong")
         person = self.store.reader.attendee(attendee_id)

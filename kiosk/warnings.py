@@ -99,8 +99,9 @@ def kiosk_warnings(settings: KioskSettings, event: EventInfo | None, local_today
     if plan and plan.get("problem"):
         out.append(KioskWarning(
             "plan_problem",
-            f"Części planu z panelu organizatora nie da się tu zastosować: {plan['problem']}.",
-            f"Part of the organizers' plan cannot be followed here: {plan['problem']}."))
+            f"Części planu z panelu organizatora nie da się tu zastosować: "
+            f"{plan['problem']['pl']}.",
+            f"Part of the organizers' plan cannot be followed here: {plan['problem']['en']}."))
     from_admin = bool(plan and plan.get("source") == "admin")
     if planned and not from_admin:
         mode, _, room = planned.partition(":")

@@ -81,7 +81,7 @@ def test_the_plan_gives_the_role_and_the_file_keeps_the_hardware(tmp_path: Path)
     plan = KioskPlan(revision=3, mode="room", room="Sala 101", direction="in", language="pl",
                      result_seconds=7, printer_profile="ql-62")
     planned = kiosk_plan.settings_with(settings, plan)
-    assert planned.problem == ""
+    assert planned.problem is None
     k = planned.settings.kiosk
     assert (k.mode, k.room, k.direction, k.language, k.result_seconds) == (
         "room", "Sala 101", "in", "pl", 7)
@@ -97,7 +97,9 @@ def test_a_printer_profile_this_kiosk_cannot_use_keeps_the_local_printer(
     planned = kiosk_plan.settings_with(settings, KioskPlan(revision=2,
                                                            printer_profile="cups-62x100"))
     assert planned.settings.printer == settings.printer
-    assert "cups-62x100" in planned.problem and "CUPS queue" in planned.problem
+    assert planned.problem is not None
+    assert "cups-62x100" in planned.problem.en and "CUPS queue" in planned.problem.en
+    assert "kolejki CUPS" in planned.problem.pl
 
 
 def test_the_plan_pin_replaces_the_local_one(tmp_path: Path) -> None:

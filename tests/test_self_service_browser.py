@@ -132,6 +132,12 @@ def test_repeated_wrong_codes_pause_lookup_and_tell_staff(
     page.locator("#pin").press("Enter")
     warning = page.locator('#warnings [data-code="self_service_paused"]')
     expect(warning).to_contain_text("Samoobsługa bez kodu QR wstrzymana")
+    desk = kiosk.runtime.self_service
+    assert desk.paused_until() is not None
+    attempts = desk.store.reader.db.execute(
+        "SELECT count(*), sum(ok) FROM self_service_attempts").fetchone()
+    assert tuple(attempts) == (PERSON_FAILURES, 0)  # the paused page took no more guesses
+    assert kiosk.runtime.store.reader.count_scans() == 0 and kiosk.printer.pages == []
 
 
 @pytest.mark.parametrize("viewport", [SMALL, LARGE], ids=["800x480", "1920x1080"])

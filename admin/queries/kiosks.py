@@ -137,8 +137,14 @@ def camera_words(kiosk: dict[str, Any]) -> tuple[str, str]:
     return CAMERA_WORDS.get(state, (state, state))
 
 
-#: A kiosk not heard from for this long may have lost its printer too.
-PRINTER_STALE = timedelta(minutes=2)
+#: A kiosk not heard from for this long is out of contact (and may have lost its printer).
+KIOSK_STALE = timedelta(minutes=2)
+
+
+def is_stale(kiosk: dict[str, Any], now: datetime | None = None) -> bool:
+    """Out of contact: never heard from, or not within :data:`KIOSK_STALE`."""
+    last = kiosk.get("last_contact_at")
+    return last is None or (now or utcnow()) - last > KIOSK_STALE
 
 
 def printer_condition(kiosk: dict[str, Any], now: datetime | None = None) -> str:
@@ -148,8 +154,7 @@ def printer_condition(kiosk: dict[str, Any], now: datetime | None = None) -> str
     state = kiosk.get("printer_state") or "unknown"
     if state == "off":
         return "none"
-    last = kiosk.get("last_contact_at")
-    if last is None or (now or utcnow()) - last > PRINTER_STALE:
+    if is_stale(kiosk, now):
         return "silent"
     return "ok" if state in ("ready", "unknown") else "fault"
 

@@ -46,6 +46,12 @@ def secret(conn: Connection, event_id: int) -> bytes:
     return bytes.fromhex(value)
 
 
+def _secret_of(conn: Connection, event: dict[str, Any]) -> bytes:
+    """The secret from the event's row already read (made when it has none yet)."""
+    value = event.get("self_service_secret")
+    return bytes.fromhex(value) if value else secret(conn, event["id"])
+
+
 def personal_code(conn: Connection, event_id: int, person_id: int,
                   revision: int | None = None) -> str:
     """``ABC-123``: what the invitation prints beside the QR (of the person's current badge
@@ -81,7 +87,7 @@ def roster_settings(conn: Connection, event: dict[str, Any]) -> SelfService | No
     if not event["self_service_enabled"]:
         return None
     return SelfService(enabled=True, factor=event["self_service_factor"],
-                       hash_key=hash_key_of(secret(conn, event["id"])))
+                       hash_key=hash_key_of(_secret_of(conn, event)))
 
 
 def seals(conn: Connection, event: dict[str, Any], service: SelfService | None,
@@ -94,7 +100,7 @@ def seals(conn: Connection, event: dict[str, Any], service: SelfService | None,
         return {}
     wanted = dict(people_revisions)
     if service.factor == "code":
-        key = secret(conn, event["id"])
+        key = _secret_of(conn, event)
         values = {pid: code_for_id(key, pid, revision) for pid, revision in wanted.items()}
     else:
         values = {r.id: r.email for r in conn.execute(

@@ -20,7 +20,6 @@ from sync.collation import by_name
 # A room counts people in for a session from this long before it starts until it ends + after.
 ROOM_BEFORE = timedelta(minutes=30)
 ROOM_AFTER = timedelta(minutes=15)
-KIOSK_STALE = timedelta(minutes=2)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -102,7 +101,7 @@ def dashboard_data(conn: Connection, event_id: int, now: datetime) -> dict[str, 
          "quarantined": held.get(k["id"], 0),
          "last_contact": _iso(k["last_contact_at"]),
          "last_contact_local": local(k["last_contact_at"], "%H:%M:%S", zone),
-         "stale": k["last_contact_at"] is None or now - k["last_contact_at"] > KIOSK_STALE,
+         "stale": q_kiosks.is_stale(k, now),
          "queue": k["queue_length"], "printer": tr(*q_kiosks.printer_words(k)),
          "camera": tr(*q_kiosks.camera_words(k)), "plan": tr(*plan_words(k)),
          "software": k["software"],

@@ -44,8 +44,7 @@ def index() -> str:
         help_desk=help_desk,
         ready=ready,
         needs_enrollment=not ready and not runtime.store.reader.get_meta(TOKEN_KEY),
-        self_service=ready and runtime.settings.kiosk.mode == "entrance"
-        and runtime.self_service.settings() is not None,
+        self_service=ready and runtime.self_service.settings() is not None,
         plan_revision=plan.revision if plan is not None else 0,
         has_preview=runtime.scanner is not None,
         printer=printer,

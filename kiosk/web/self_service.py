@@ -104,7 +104,7 @@ def confirm() -> Any:
     desk = _desk()
     try:
         person = _person(attendee_id, typed_surname)
-        service = desk._require()
+        service = desk.require()
     except SelfServiceUnavailable as exc:
         return _unavailable(exc)
     if person is None:  # not among what the surname finds: no way to pick anyone else

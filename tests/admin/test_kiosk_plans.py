@@ -5,7 +5,6 @@ Runs on SQLite and (when BRAMKA_TEST_DATABASE_URL is set) PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,6 @@ import pytest
 from admin_fixtures import make_event
 from admin_testkit import Client
 from sqlalchemy import delete
-from support import served as serve_app
 
 from admin.queries import kiosk_plans
 from admin.queries import kiosks as q_kiosks
@@ -24,12 +22,6 @@ from bramka import __version__
 from bramka.config import load_settings
 from kiosk.runtime import KioskRuntime
 from sync.plan import pin_matches
-
-
-@pytest.fixture
-def served(app: Any) -> Iterator[str]:
-    with serve_app(app) as url:
-        yield url
 
 
 @pytest.fixture
@@ -132,7 +124,7 @@ def test_a_deleted_pinned_session_pins_nothing(organizer: Client, engine: Any,
 
 
 def test_the_kiosk_follows_the_plan_within_one_contact_and_says_so(
-        organizer: Client, engine: Any, served: str, event: dict[str, Any],
+        organizer: Client, engine: Any, live: str, event: dict[str, Any],
         tmp_path: Path) -> None:
     with engine.begin() as conn:
         code = q_sync.new_enrollment(conn, event["kiosk"])
@@ -142,7 +134,7 @@ def test_the_kiosk_follows_the_plan_within_one_contact_and_says_so(
     runtime = KioskRuntime(settings)
     try:
         client = runtime.sync_client()
-        client.enroll(served, code)
+        client.enroll(live, code)
         client.contact()
         assert runtime.plan is not None and runtime.plan.revision == 1
         assert runtime.settings.kiosk.language == "pl"  # the admin's plan over the file

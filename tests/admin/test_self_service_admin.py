@@ -7,7 +7,6 @@ Runs on SQLite and (when BRAMKA_TEST_DATABASE_URL is set) PostgreSQL.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -151,12 +150,6 @@ def test_a_kiosk_checks_in_without_a_qr_and_the_admin_keeps_the_source(
 def _version(engine: Engine, event_id: int) -> int:
     with engine.connect() as conn:
         return q_events.people_version(conn, event_id)
-
-
-@pytest.fixture
-def served(app: Any) -> Iterator[str]:
-    with serve_app(app) as url:
-        yield url
 
 
 def test_the_help_desk_sees_the_code_and_a_new_badge_has_a_new_one(
